@@ -65,3 +65,11 @@ export const CONTAINER_PATHS = {
     serverKey: "/usr/local/etc/lgraph/server-key.pem",
     serverCert: "/usr/local/etc/lgraph/server-cert.pem",
 } as const;
+
+// One item of bolt_raft_init_peers, in TuGraph's own spelling (it is rendered as is).
+export interface InitPeer {
+    readonly bolt_raft_node_id: number;
+    readonly ip: string;
+    readonly bolt_raft_port: number;
+    readonly bolt_port: number;
+}
