@@ -1,0 +1,110 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { ClusterConfig, InitPeer, NodeSpec } from "../core/types";
+import { bootstrapPeers, joinPeers } from "../core/render";
+import { membershipChain } from "../core/membership";
+import { clusterEndpoints, dockerEngines } from "../core/endpoints";
+import { BootstrapRecord } from "../providers/bootstrapRecord";
+import { RaftMember } from "../providers/raftMember";
+import { RaftRemoval } from "../providers/raftRemoval";
+import { RaftNode } from "./raftNode";
+
+export interface TuGraphClusterArgs {
+    readonly config: ClusterConfig;
+    readonly adminPassword: pulumi.Input<string>;
+    readonly tlsKey?: pulumi.Input<string>;
+    readonly tlsCert?: pulumi.Input<string>;
+}
+
+/**
+ * A TuGraph Bolt-raft cluster: bootstrap members start from init peers; every
+ * later change of membership (removals first, then joins and promotions) runs
+ * one at a time on the leader before the joining node's container starts.
+ */
+export class TuGraphCluster extends pulumi.ComponentResource {
+    public readonly nodes: Record<number, RaftNode> = {};
+    public readonly boltEndpoints: pulumi.Output<Record<string, string>>;
+    public readonly neo4jUri: pulumi.Output<string>;
+    public readonly resolverAddresses: pulumi.Output<string[]>;
+    public readonly voterIds: pulumi.Output<number[]>;
+    public readonly learnerIds: pulumi.Output<number[]>;
+
+    constructor(name: string, args: TuGraphClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("tugraph:index:Cluster", name, {}, opts);
+        const { config } = args;
+        const live = config.nodes.filter((n) => !n.removed);
+        const isBootstrap = (n: NodeSpec) => config.bootstrap.includes(n.id);
+
+        // One provider (and image) per distinct Docker engine: each stands for one host.
+        const engines = new Map<string, { provider: docker.Provider; image: docker.RemoteImage }>();
+        for (const engine of dockerEngines(config)) {
+            const provider = new docker.Provider(`${name}-engine-${engine.slug}`, { host: engine.host }, { parent: this });
+            // keepLocally: an image on a host is the user's to remove, not ours.
+            const image = new docker.RemoteImage(`${name}-image-${engine.slug}`, { name: config.image, keepLocally: true }, { parent: this, provider });
+            engines.set(engine.host, { provider, image });
+        }
+
+        const peers = bootstrapPeers(config);
+        const record = new BootstrapRecord(`${name}-bootstrap`, { peers }, { parent: this });
+
+        const addNode = (node: NodeSpec, initPeers: pulumi.Input<InitPeer[]>, dependsOn: pulumi.Resource[]) => {
+            const raftNode = new RaftNode(`${name}-node-${node.id}`, {
+                config, node, initPeers,
+                image: engines.get(node.dockerHost)!.image.imageId,
+                provider: engines.get(node.dockerHost)!.provider,
+                tlsKey: args.tlsKey, tlsCert: args.tlsCert,
+            }, { parent: this, dependsOn });
+            this.nodes[node.id] = raftNode;
+            return raftNode;
+        };
+
+        // Bootstrap members: init peers come straight from the (guarded) record's input,
+        // so their rendered config is known in preview and never depends on later nodes.
+        const bootstrapNodes = live.filter(isBootstrap).map((n) => addNode(n, peers, [record]));
+
+        // Membership changes, one at a time, after the bootstrap members exist.
+        const seeds = live.map((n) => `${n.ip}:${n.boltPort}`);
+        const common = {
+            seeds,
+            adminUser: config.adminUser,
+            adminPassword: args.adminPassword,
+            callTimeoutMs: config.membership.callTimeoutMs,
+            totalTimeoutMs: config.membership.totalTimeoutMs,
+        };
+        let previous: pulumi.Resource[] = bootstrapNodes;
+        for (const step of membershipChain(config)) {
+            const node = config.nodes.find((n) => n.id === step.nodeId)!;
+            if (step.kind === "remove") {
+                previous = [new RaftRemoval(`${name}-removal-${node.id}`, {
+                    ...common,
+                    nodeId: node.id,
+                    minVoters: config.membership.minVoters,
+                    allowUnsafeRemoval: config.membership.allowUnsafeRemoval,
+                }, { parent: this, dependsOn: previous })];
+            } else {
+                const member = new RaftMember(`${name}-member-${node.id}`, {
+                    ...common,
+                    nodeId: node.id, ip: node.ip, boltPort: node.boltPort, raftPort: node.raftPort, role: node.role,
+                    expectedPeers: joinPeers(config, node),
+                }, { parent: this, dependsOn: previous });
+                // The joiner's container starts only after its add (the data sync plugs in between).
+                addNode(node, member.initPeers, [member]);
+                previous = [member];
+            }
+        }
+
+        const endpoints = clusterEndpoints(config);
+        this.boltEndpoints = pulumi.output(endpoints.boltEndpoints);
+        this.neo4jUri = pulumi.output(endpoints.neo4jUri);
+        this.resolverAddresses = pulumi.output(endpoints.resolverAddresses);
+        this.voterIds = pulumi.output(endpoints.voterIds);
+        this.learnerIds = pulumi.output(endpoints.learnerIds);
+        this.registerOutputs({
+            boltEndpoints: this.boltEndpoints,
+            neo4jUri: this.neo4jUri,
+            resolverAddresses: this.resolverAddresses,
+            voterIds: this.voterIds,
+            learnerIds: this.learnerIds,
+        });
+    }
+}

@@ -1,0 +1,69 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import { CONTAINER_PATHS, ClusterConfig, InitPeer, NodeSpec } from "../core/types";
+import { lgraphJsonText, renderLgraphConfig } from "../core/render";
+import { containerSpec } from "../core/containerSpec";
+
+export interface RaftNodeArgs {
+    readonly config: ClusterConfig;
+    readonly node: NodeSpec;
+    /** Fixed when the node is first created: bootstrap peers, or the membership recorded at join time. */
+    readonly initPeers: pulumi.Input<InitPeer[]>;
+    readonly image: pulumi.Input<string>;
+    readonly provider: docker.Provider;
+    /** Inline PEM contents (Pulumi secrets) when TLS comes from the stack rather than host files. */
+    readonly tlsKey?: pulumi.Input<string>;
+    readonly tlsCert?: pulumi.Input<string>;
+}
+
+/** One TuGraph raft member: its rendered lgraph.json and the container that runs it. */
+export class RaftNode extends pulumi.ComponentResource {
+    public readonly nodeId: number;
+    public readonly boltEndpoint: string;
+    public readonly containerName: string;
+    public readonly lgraphJson: pulumi.Output<string>;
+    public readonly container: docker.Container;
+
+    constructor(name: string, args: RaftNodeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("tugraph:index:RaftNode", name, {}, opts);
+        const { config, node } = args;
+        const spec = containerSpec(config, node);
+
+        this.nodeId = node.id;
+        this.boltEndpoint = `${node.ip}:${node.boltPort}`;
+        this.containerName = spec.name;
+        this.lgraphJson = pulumi.output(args.initPeers).apply((peers) => lgraphJsonText(renderLgraphConfig(config, node, peers)));
+
+        const uploads: docker.types.input.ContainerUpload[] = [{ file: CONTAINER_PATHS.config, content: this.lgraphJson }];
+        if (args.tlsKey) uploads.push({ file: CONTAINER_PATHS.serverKey, content: args.tlsKey, permissions: "0600" });
+        if (args.tlsCert) uploads.push({ file: CONTAINER_PATHS.serverCert, content: args.tlsCert });
+
+        this.container = new docker.Container(
+            `${name}-container`,
+            {
+                name: spec.name,
+                image: args.image,
+                networkMode: "host",
+                command: spec.command,
+                volumes: spec.volumes,
+                uploads,
+                restart: "unless-stopped",
+                healthcheck: spec.healthcheck,
+                labels: spec.labels,
+                mustRun: true,
+                wait: true,
+                waitTimeout: 120,
+                // Only anonymous volumes would go; the data and log directories are host binds and stay.
+                removeVolumes: false,
+            },
+            { parent: this, provider: args.provider, deleteBeforeReplace: true },
+        );
+
+        this.registerOutputs({
+            nodeId: this.nodeId,
+            boltEndpoint: this.boltEndpoint,
+            containerName: this.containerName,
+            lgraphJson: this.lgraphJson,
+        });
+    }
+}

@@ -1,0 +1,32 @@
+// tugraph-ha: one stack file -> a TuGraph Bolt-raft HA cluster on Docker hosts.
+//
+// The flow, top to bottom:
+//   1. components/core/config.ts   validates every `tugraph:*` key at once into a typed ClusterConfig
+//   2. components/resources/cluster.ts wires it: one Docker provider per host, bootstrap nodes
+//      (components/resources/raftNode.ts: rendered lgraph.json + container), then membership
+//      changes one at a time (components/providers/raftRemoval.ts, raftMember.ts), each
+//      joining node's container after its add.
+//   3. the outputs below tell clients where the cluster is.
+// Pure planning lives in components/core; components/resources only wires resources.
+import * as pulumi from "@pulumi/pulumi";
+import { formatConfigErrors, parseClusterConfig, rawFromPulumiConfig } from "./components/core/config";
+import { TuGraphCluster } from "./components/resources/cluster";
+
+const parsed = parseClusterConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()));
+if (!parsed.ok) {
+    throw new pulumi.RunError(`the stack config has ${parsed.errors.length} problem(s):\n${formatConfigErrors(parsed.errors)}`);
+}
+
+const secrets = new pulumi.Config("tugraph");
+const cluster = new TuGraphCluster("tugraph", {
+    config: parsed.config,
+    adminPassword: secrets.requireSecret("adminPassword"),
+    tlsKey: secrets.getSecret("tlsKey"),
+    tlsCert: secrets.getSecret("tlsCert"),
+});
+
+export const boltEndpoints = cluster.boltEndpoints;
+export const neo4jUri = cluster.neo4jUri;
+export const resolverAddresses = cluster.resolverAddresses;
+export const voterIds = cluster.voterIds;
+export const learnerIds = cluster.learnerIds;
