@@ -1,0 +1,335 @@
+// Pure membership planning and safety gates for TuGraph Bolt-raft clusters.
+//
+// No I/O and no imports of Pulumi or the driver: this module is used by the
+// cluster component (order of the membership resources), by the dynamic
+// providers (gates, checked against the live cluster right before a change;
+// the Pulumi closure serializer inlines these plain functions into the
+// provider text), and by the plan command.
+//
+// Facts this relies on (see /work/shared/tugraph-bolt-ha.md):
+// - one membership change at a time, on the leader;
+// - `db.bolt.listRaftNodes()` does NOT update is_learner after a learner is
+//   promoted with addRaftNode: callers pass the roles they know to be true
+//   (`knownVoters`) and a voter is anyone the listing OR the caller says is one
+//   (we never demote, so "voter once" stays "voter");
+// - a node that joins is started only AFTER its add call, so right after an
+//   add the joiner counts as a voter that is not up yet.
+
+import type { ClusterConfig, InitPeer, Role } from "./types";
+
+// ---------------------------------------------------------------------------
+// Live membership as the admin client observes it
+
+export interface LiveMember {
+    readonly id: number;
+    readonly ip: string;
+    readonly boltPort: number;
+    readonly raftPort: number;
+    readonly isLeader: boolean;
+    readonly isLearner: boolean; // as LISTED: may be stale (true) after a promotion
+}
+
+export interface LiveMembership {
+    readonly members: readonly LiveMember[];
+    readonly leaderId?: number;            // undefined: no leader right now
+    readonly downIds: readonly number[];   // members seen down (unreachable over Bolt, or lagging in the leader's progress)
+    readonly knownVoters?: readonly number[]; // ids known to be voters whatever the listing says (promoted learners)
+}
+
+export class MembershipGateError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "MembershipGateError";
+    }
+}
+
+export function majority(voterCount: number): number {
+    return Math.floor(voterCount / 2) + 1;
+}
+
+/** Ids of voters: listed as voter, or known to be one (the listing lies after promotion). Sorted. */
+export function voterIds(live: LiveMembership): number[] {
+    const known = new Set(live.knownVoters ?? []);
+    return live.members
+        .filter((m) => !m.isLearner || known.has(m.id))
+        .map((m) => m.id)
+        .sort((a, b) => a - b);
+}
+
+export function isMember(live: LiveMembership, id: number): boolean {
+    return live.members.some((m) => m.id === id);
+}
+
+export function upVoterIds(live: LiveMembership): number[] {
+    const down = new Set(live.downIds);
+    return voterIds(live).filter((id) => !down.has(id));
+}
+
+export function describeMembership(live: LiveMembership): string {
+    const down = new Set(live.downIds);
+    const voters = new Set(voterIds(live));
+    const items = [...live.members]
+        .sort((a, b) => a.id - b.id)
+        .map((m) => `${m.id}${m.id === live.leaderId ? "*" : ""}(${voters.has(m.id) ? "voter" : "learner"}${down.has(m.id) ? ",down" : ""})`);
+    return `[${items.join(" ")}]`;
+}
+
+// ---------------------------------------------------------------------------
+// Gates. Each returns normally or throws MembershipGateError with a message
+// saying what was refused and why; nothing is changed by a refused step.
+
+/** Any change: a leader, and a majority of the voters up. */
+export function checkCanChange(live: LiveMembership, what = "membership change"): void {
+    if (live.leaderId === undefined) {
+        throw new MembershipGateError(
+            `refusing ${what}: the cluster has no leader right now ${describeMembership(live)}; wait for an election or bring members back`,
+        );
+    }
+    const voters = voterIds(live);
+    const up = upVoterIds(live);
+    if (up.length < majority(voters.length)) {
+        throw new MembershipGateError(
+            `refusing ${what}: only ${up.length} of ${voters.length} voters are up (a majority needs ${majority(voters.length)}) ${describeMembership(live)}`,
+        );
+    }
+}
+
+/**
+ * Adding a node (or promoting a learner). A new voter's process is not
+ * running yet when it is added, so it counts as down: the voters that are up
+ * must still be a majority of the grown voter set, or the cluster stalls.
+ */
+export function checkAddSafe(live: LiveMembership, nodeId: number, role: Role): void {
+    const what = role === "voter" ? `adding/promoting node ${nodeId} as a voter` : `adding node ${nodeId} as a learner`;
+    checkCanChange(live, what);
+    if (role === "learner") return;
+    const voters = new Set(voterIds(live));
+    if (voters.has(nodeId)) return; // already a voter: nothing changes
+    const wasUp = isMember(live, nodeId) && !live.downIds.includes(nodeId); // a running learner being promoted
+    const after = voters.size + 1;
+    const upAfter = upVoterIds(live).length + (wasUp ? 1 : 0);
+    if (upAfter < majority(after)) {
+        throw new MembershipGateError(
+            `refusing ${what}: with ${after} voters a majority is ${majority(after)}, but only ${upAfter} would be up ` +
+                `${describeMembership(live)}; remove failed members first (removed: true), then add`,
+        );
+    }
+}
+
+export interface RemovalPolicy {
+    readonly minVoters: number;            // refuse going below this many voters ...
+    readonly allowUnsafeRemoval: boolean;  // ... unless the stack overrides
+    // Voters the stack will have once every declared change is made (e.g. a
+    // failed node replaced: remove 3, then add 4). The minimum is checked
+    // against the larger of this and the voters left right after the removal.
+    readonly plannedVoters?: number;
+}
+
+export type RemovalVerdict = "not-a-member" | "remove";
+
+/**
+ * Removing node `nodeId`. Not a member: nothing to do (idempotent). A learner
+ * can always go. A voter may go only if (a) the voters left (or the stack's
+ * planned voters) stay >= minVoters and (b) the voters left that are up are a
+ * majority of the voters left; both overridable by allowUnsafeRemoval, except
+ * removing the last voter which is always refused.
+ */
+export function checkRemovalSafe(live: LiveMembership, nodeId: number, policy: RemovalPolicy): RemovalVerdict {
+    if (!isMember(live, nodeId)) return "not-a-member";
+    const what = `removing node ${nodeId}`;
+    checkCanChange(live, what);
+    const voters = voterIds(live);
+    if (!voters.includes(nodeId)) return "remove"; // learner
+    const left = voters.filter((id) => id !== nodeId);
+    if (left.length === 0) {
+        throw new MembershipGateError(`refusing ${what}: it is the last voter ${describeMembership(live)}`);
+    }
+    const down = new Set(live.downIds);
+    const upLeft = left.filter((id) => !down.has(id)).length;
+    const override = " (set allowUnsafeRemoval to override)";
+    if (upLeft < majority(left.length)) {
+        if (!policy.allowUnsafeRemoval) {
+            throw new MembershipGateError(
+                `refusing ${what}: the ${left.length} voters left would need ${majority(left.length)} up for a quorum, ` +
+                    `but only ${upLeft} are up now ${describeMembership(live)}${override}`,
+            );
+        }
+    }
+    const effective = Math.max(left.length, policy.plannedVoters ?? 0);
+    if (effective < policy.minVoters && !policy.allowUnsafeRemoval) {
+        throw new MembershipGateError(
+            `refusing ${what}: it would leave ${left.length} voter(s)` +
+                (policy.plannedVoters !== undefined ? ` (${policy.plannedVoters} planned)` : "") +
+                `, below the minimum of ${policy.minVoters} ${describeMembership(live)}${override}`,
+        );
+    }
+    return "remove";
+}
+
+/** Default minimum voters: 3 when the cluster has 3 or more voters, else its voter count. */
+export function defaultMinVoters(voterCount: number): number {
+    return voterCount >= 3 ? 3 : Math.max(1, voterCount);
+}
+
+// ---------------------------------------------------------------------------
+// The chain of membership resources in a stack (one change at a time)
+
+export type ChainKind = "remove" | "member";
+export interface ChainStep {
+    readonly kind: ChainKind;  // "remove": a RaftRemoval (tombstone); "member": a RaftMember (joiner add/promote)
+    readonly nodeId: number;
+}
+
+/**
+ * The order of membership resources: every tombstoned node (RaftRemoval) by
+ * id, then every live non-bootstrap node (RaftMember) by id. Each depends on
+ * the previous one, so removals run before additions and no two changes run
+ * at the same time. Bootstrap nodes get no resource unless tombstoned.
+ */
+export function membershipChain(cfg: Pick<ClusterConfig, "nodes" | "bootstrap">): ChainStep[] {
+    const boot = new Set(cfg.bootstrap);
+    const removals = cfg.nodes.filter((n) => n.removed).map((n) => n.id).sort((a, b) => a - b);
+    const members = cfg.nodes.filter((n) => !n.removed && !boot.has(n.id)).map((n) => n.id).sort((a, b) => a - b);
+    return [
+        ...removals.map((nodeId) => ({ kind: "remove" as const, nodeId })),
+        ...members.map((nodeId) => ({ kind: "member" as const, nodeId })),
+    ];
+}
+
+/**
+ * Wires a chain: `make(step, previous)` builds the resource for `step`, given
+ * the resource built for the step before it (undefined for the first); the
+ * caller passes `dependsOn: previous ? [previous] : []`. Returns the resources
+ * in chain order.
+ */
+export function chainMembership<T>(steps: readonly ChainStep[], make: (step: ChainStep, previous: T | undefined) => T): T[] {
+    const out: T[] = [];
+    let previous: T | undefined;
+    for (const step of steps) {
+        previous = make(step, previous);
+        out.push(previous);
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------
+// Planning (the plan command): desired node list vs live membership
+
+export interface DesiredNode {
+    readonly id: number;
+    readonly ip: string;
+    readonly boltPort: number;
+    readonly raftPort: number;
+    readonly role: Role;
+    readonly removed: boolean;
+}
+
+export type PlanStep =
+    | { readonly kind: "remove"; readonly nodeId: number; readonly refused?: string }
+    | { readonly kind: "add"; readonly nodeId: number; readonly role: Role; readonly refused?: string }
+    | { readonly kind: "promote"; readonly nodeId: number; readonly refused?: string }
+    | { readonly kind: "conflict"; readonly nodeId: number; readonly refused: string };
+
+export interface PlanOptions {
+    readonly minVoters: number;
+    readonly allowUnsafeRemoval: boolean;
+}
+
+export function sameAddress(m: Pick<LiveMember, "ip" | "boltPort" | "raftPort">, d: Pick<DesiredNode, "ip" | "boltPort" | "raftPort">): boolean {
+    return m.ip === d.ip && m.boltPort === d.boltPort && m.raftPort === d.raftPort;
+}
+
+/**
+ * Ordered steps that take `live` to `desired`: removals (tombstones that are
+ * still members) by id, then additions and promotions by id. Each step is
+ * checked against the membership the previous steps lead to; the first
+ * refused step and every step after it carry `refused` (a run stops at the
+ * first refusal). Members that are neither desired nor tombstoned are left
+ * alone: only a tombstone removes. A desired id that is a member at another
+ * address is a conflict (TuGraph keeps the old address on a duplicate add).
+ * An added voter is assumed down until its container starts; it is up for
+ * the steps after its own (the program starts it before the next change).
+ */
+export function planMembership(desired: readonly DesiredNode[], live: LiveMembership, opts: PlanOptions): PlanStep[] {
+    const steps: PlanStep[] = [];
+    const tomb = desired.filter((d) => d.removed).sort((a, b) => a.id - b.id);
+    const keep = desired.filter((d) => !d.removed).sort((a, b) => a.id - b.id);
+    const plannedVoters = keep.filter((d) => d.role === "voter").length;
+
+    for (const d of tomb) if (isMember(live, d.id)) steps.push({ kind: "remove", nodeId: d.id });
+    for (const d of keep) {
+        const m = live.members.find((x) => x.id === d.id);
+        if (!m) {
+            steps.push({ kind: "add", nodeId: d.id, role: d.role });
+        } else if (!sameAddress(m, d)) {
+            steps.push({
+                kind: "conflict",
+                nodeId: d.id,
+                refused: `node ${d.id} is a member at ${m.ip}:${m.boltPort}/${m.raftPort}, the stack says ${d.ip}:${d.boltPort}/${d.raftPort}; remove it first (removed: true) and add it under a new id`,
+            });
+        } else if (d.role === "voter" && !voterIds(live).includes(d.id)) {
+            steps.push({ kind: "promote", nodeId: d.id });
+        }
+    }
+
+    // Simulate, gating each step against the state the steps before produce.
+    let state: LiveMembership = { ...live, knownVoters: [...(live.knownVoters ?? [])] };
+    let refusedAt = -1;
+    const out: PlanStep[] = [];
+    steps.forEach((s, i) => {
+        if (refusedAt >= 0) {
+            out.push({ ...s, refused: s.refused ?? `not run: step ${refusedAt + 1} was refused` } as PlanStep);
+            return;
+        }
+        try {
+            if (s.kind === "conflict") throw new MembershipGateError(s.refused);
+            if (s.kind === "remove") {
+                checkRemovalSafe(state, s.nodeId, { ...opts, plannedVoters });
+                state = applyRemove(state, s.nodeId);
+            } else if (s.kind === "add") {
+                checkAddSafe(state, s.nodeId, s.role);
+                const d = keep.find((x) => x.id === s.nodeId)!;
+                state = applyAdd(state, d);
+            } else {
+                checkAddSafe(state, s.nodeId, "voter");
+                state = { ...state, knownVoters: [...(state.knownVoters ?? []), s.nodeId] };
+            }
+            out.push(s);
+        } catch (e) {
+            refusedAt = i;
+            out.push({ ...s, refused: (e as Error).message } as PlanStep);
+        }
+    });
+    return out;
+}
+
+/** The membership after removing `id` (a removed leader is replaced by another up voter, if any). */
+export function applyRemove(live: LiveMembership, id: number): LiveMembership {
+    const members = live.members.filter((m) => m.id !== id);
+    let leaderId = live.leaderId;
+    if (leaderId === id) {
+        const rest: LiveMembership = { ...live, members, leaderId: undefined };
+        leaderId = upVoterIds(rest)[0];
+    }
+    return {
+        members: members.map((m) => ({ ...m, isLeader: m.id === leaderId })),
+        leaderId,
+        downIds: live.downIds.filter((x) => x !== id),
+        knownVoters: (live.knownVoters ?? []).filter((x) => x !== id),
+    };
+}
+
+/** The membership after adding `d` and starting its container (it is up afterwards). */
+export function applyAdd(live: LiveMembership, d: DesiredNode): LiveMembership {
+    return {
+        ...live,
+        members: [...live.members, { id: d.id, ip: d.ip, boltPort: d.boltPort, raftPort: d.raftPort, isLeader: false, isLearner: d.role === "learner" }],
+    };
+}
+
+/** Init peers of a listing, in TuGraph's spelling, sorted by id. */
+export function toInitPeers(members: readonly Pick<LiveMember, "id" | "ip" | "boltPort" | "raftPort">[]): InitPeer[] {
+    return [...members]
+        .sort((a, b) => a.id - b.id)
+        .map((m) => ({ bolt_raft_node_id: m.id, ip: m.ip, bolt_port: m.boltPort, bolt_raft_port: m.raftPort }));
+}
