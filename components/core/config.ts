@@ -1,0 +1,564 @@
+// parseClusterConfig: the `tugraph:*` stack keys -> ClusterConfig, or EVERY
+// problem of the stack at once. Pure: no Pulumi, no I/O, never throws.
+//
+// Shape checks are zod schemas applied field by field (not one big object
+// schema) so that a node with a bad ip still takes part in the cross-field
+// rules (duplicate ids, shared ports...) and the user sees all errors in one run.
+// Secrets (adminPassword, tlsKey, tlsCert) are checked for presence only: they
+// never enter ClusterConfig and no message ever quotes them.
+
+import { posix as path } from "node:path";
+import { z } from "zod";
+import type {
+    ClusterConfig, MembershipSettings, NodeSpec, RaftTunables, Role, TlsSettings,
+} from "./types";
+
+export interface ConfigError {
+    readonly key: string;      // e.g. "tugraph:nodes[1].ip"
+    readonly message: string;  // a sentence that starts with the key and says the fix
+}
+
+export type ParseResult =
+    | { readonly ok: true; readonly config: ClusterConfig }
+    | { readonly ok: false; readonly errors: ConfigError[] };
+
+export const NAMESPACE = "tugraph";
+
+// Stands for a value that is present but encrypted (`secure:` in a stack file,
+// which the plan CLI cannot decrypt). Counts as "set" for the secret keys.
+export const ENCRYPTED: unique symbol = Symbol("encrypted stack value");
+
+export const DEFAULTS = {
+    image: "tugraph/tugraph-runtime-centos7:4.5.2",
+    adminUser: "admin",
+    verbose: 1,
+    web: "/usr/local/share/lgraph/browser-resource",
+    containerPrefix: "tugraph-node-",
+    dataRoot: "/root/tugraph",
+    boltPort: 7687,
+    raftPort: 8000,
+    webPort: 7070,
+    role: "voter" as Role,
+    dockerHost: "unix:///var/run/docker.sock",
+    callTimeoutSeconds: 10,
+    totalTimeoutSeconds: 120,
+} as const;
+
+// Bolt raft first shipped in TuGraph 4.5.2.
+export const MIN_TUGRAPH_VERSION: readonly [number, number, number] = [4, 5, 2];
+
+// TuGraph's own lower bounds (lgraph config validation) and defaults.
+export const RAFT_TUNABLES: Readonly<Record<keyof RaftTunables, { min: number; tugraphDefault: number; unit: string }>> = {
+    bolt_raft_tick_interval: { min: 100, tugraphDefault: 100, unit: "ms" },
+    bolt_raft_election_tick: { min: 10, tugraphDefault: 10, unit: "ticks" },
+    bolt_raft_heartbeat_tick: { min: 1, tugraphDefault: 1, unit: "ticks" },
+    bolt_raft_logstore_cache: { min: 10, tugraphDefault: 1024, unit: "MB" },
+    bolt_raft_logstore_threads: { min: 2, tugraphDefault: 4, unit: "threads" },
+    bolt_raft_logstore_keep_logs: { min: 100000, tugraphDefault: 1000000, unit: "log entries" },
+    bolt_raft_logstore_gc_interval: { min: 1, tugraphDefault: 10, unit: "minutes" },
+};
+export const TUNABLE_KEYS = Object.keys(RAFT_TUNABLES) as (keyof RaftTunables)[];
+
+export const SECRET_KEYS = ["adminPassword", "tlsKey", "tlsCert"] as const;
+// Keys whose value is a plain string: never JSON-decoded (a password "123" stays "123").
+export const STRING_KEYS = ["image", "adminUser", "web", "containerPrefix", "dataRoot", ...SECRET_KEYS] as const;
+export const TOP_LEVEL_KEYS: readonly string[] = [
+    ...STRING_KEYS, "verbose", ...TUNABLE_KEYS, "tls", "nodes", "bootstrap", "membership",
+];
+const NODE_KEYS = ["id", "ip", "boltPort", "raftPort", "webPort", "role", "dockerHost", "dataDir", "logDir", "removed"];
+const TLS_KEYS = ["enabled", "keyFile", "certFile"];
+const MEMBERSHIP_KEYS = ["callTimeoutSeconds", "totalTimeoutSeconds", "minVoters", "allowUnsafeRemoval"];
+
+// lgraph.json keys people copy from the manual; they are derived per node here.
+const DERIVED_LGRAPH_KEYS: Readonly<Record<string, string>> = {
+    directory: "it is derived: set tugraph:dataRoot or nodes[].dataDir (host side)",
+    host: "it is derived: set nodes[].ip",
+    port: "it is derived: set nodes[].webPort",
+    bolt_port: "it is derived: set nodes[].boltPort",
+    bolt_raft_port: "it is derived: set nodes[].raftPort",
+    bolt_raft_node_id: "it is derived: set nodes[].id",
+    bolt_raft_init_peers: "init peers are derived from tugraph:nodes and tugraph:bootstrap",
+    log_dir: "it is derived: set tugraph:dataRoot or nodes[].logDir (host side)",
+    ssl_auth: "set tugraph:tls.enabled",
+    server_key: "set tugraph:tls.keyFile or the secret tugraph:tlsKey",
+    server_cert: "set tugraph:tls.certFile or the secret tugraph:tlsCert",
+    disable_auth: "authentication is always on (tugraph:adminUser / tugraph:adminPassword)",
+};
+const DERIVED_NODE_KEYS: Readonly<Record<string, string>> = {
+    host: "use ip", port: "use webPort (bolt and raft ports are boltPort and raftPort)",
+    bolt_raft_node_id: "use id", node_id: "use id", directory: "use dataDir", log_dir: "use logDir",
+    learner: "use role: learner", is_learner: "use role: learner",
+};
+
+const RPC_HA = (key: string) => key === "enable_ha" || key.startsWith("ha_");
+const RPC_HA_MESSAGE = "is an RPC-HA key: RPC HA must not be mixed with Bolt raft (the TuGraph manual says so). " +
+    "Remove it; this program runs Bolt raft HA (bolt_raft_* keys) only";
+
+// ---------- small helpers ----------
+
+type Errors = ConfigError[];
+const fail = (errors: Errors, key: string, text: string) => errors.push({ key, message: `${key} ${text}` });
+const k = (rel: string) => `${NAMESPACE}:${rel}`;
+
+// Quotes a (non-secret) user value in a message, kept short.
+function show(v: unknown): string {
+    if (v === ENCRYPTED) return "an encrypted value";
+    let s: string;
+    try { s = typeof v === "string" ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v)); } catch { s = String(v); }
+    return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v);
+
+// Runs a zod schema; on failure records each issue under `key` (+ the issue path).
+function field<T>(errors: Errors, key: string, schema: z.ZodType<T>, value: unknown): T | undefined {
+    if (value === ENCRYPTED) {
+        fail(errors, key, "is encrypted (secure:) but is not a secret key: only adminPassword, tlsKey and tlsCert are secrets; store it as a plain value");
+        return undefined;
+    }
+    const r = schema.safeParse(value);
+    if (r.success) return r.data;
+    for (const issue of r.error.issues) {
+        const suffix = issue.path.map(p => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+        fail(errors, key + suffix, issue.message);
+    }
+    return undefined;
+}
+
+// One message for every way a number can be wrong: the fix is the same.
+function intSchema(min: number, max: number, describe: string) {
+    const error = (iss: { input?: unknown }) => `${describe}, got ${show(iss.input)}`;
+    return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+}
+const portSchema = intSchema(1, 65535, "must be a port number (an integer from 1 to 65535)");
+const boolSchema = (what: string) => z.boolean({ error: (i) => `must be true or false${what}, got ${show(i.input)}` });
+const absPathSchema = z.string({ error: (i) => `must be an absolute path (a string starting with /), got ${show(i.input)}` })
+    .refine(s => s.startsWith("/") && !/\s/.test(s) && !s.split("/").includes(".."),
+        { error: (i) => `must be an absolute path without spaces or "..", got ${show(i.input)}` });
+
+function levenshtein(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
+}
+// Valid keys that look like an obvious typo of `key` (case, _ vs camelCase, a few letters).
+export function closeKeys(key: string, valid: readonly string[]): string[] {
+    const norm = (s: string) => s.toLowerCase().replace(/[_-]/g, "");
+    const limit = Math.max(2, Math.floor(key.length / 5));
+    return valid
+        .map(v => ({ v, d: norm(v) === norm(key) ? 0 : levenshtein(key.toLowerCase(), v.toLowerCase()) }))
+        .filter(x => x.d <= limit)
+        .sort((a, b) => a.d - b.d)
+        .slice(0, 3)
+        .map(x => x.v);
+}
+
+function checkKeys(errors: Errors, prefix: string, obj: Record<string, unknown>, valid: readonly string[],
+    hints: Readonly<Record<string, string>>) {
+    for (const key of Object.keys(obj)) {
+        if (valid.includes(key)) continue;
+        const full = prefix ? `${prefix}.${key}` : k(key);
+        if (RPC_HA(key)) { fail(errors, full, RPC_HA_MESSAGE); continue; }
+        const close = closeKeys(key, valid);
+        const where = prefix ? `${prefix} entries` : "the tugraph namespace";
+        const hint = hints[key] ? `: ${hints[key]}` : close.length ? `: did you mean ${close.join(" or ")}?`
+            : `: remove it (valid keys: ${valid.join(", ")})`;
+        fail(errors, full, `is not a known key of ${where}${hint}`);
+    }
+}
+
+// ---------- top-level scalars ----------
+
+function parseImage(errors: Errors, value: unknown): string | undefined {
+    const key = k("image");
+    const image = field(errors, key, z.string({ error: (i) => `must be an image reference string, got ${show(i.input)}` }), value ?? DEFAULTS.image);
+    if (image === undefined) return undefined;
+    if (image === "" || /\s/.test(image)) { fail(errors, key, `must be a non-empty image reference without spaces, e.g. ${DEFAULTS.image}`); return undefined; }
+    if (image.includes("@")) return image; // pinned by digest
+    const tagAt = image.lastIndexOf(":");
+    const tag = tagAt > image.lastIndexOf("/") ? image.slice(tagAt + 1) : undefined;
+    if (tag === undefined || tag === "latest") {
+        fail(errors, key, `${tag ? "uses the tag latest" : "has no tag (that means latest)"}: pin a version so every node runs the same build, e.g. ${DEFAULTS.image} (Bolt raft needs >= 4.5.2)`);
+        return undefined;
+    }
+    const m = /^v?(\d+)\.(\d+)(?:\.(\d+))?$/.exec(tag);
+    if (m) {
+        const v = [Number(m[1]), Number(m[2]), Number(m[3] ?? 0)];
+        const [a, b, c] = MIN_TUGRAPH_VERSION;
+        const older = v[0] !== a ? v[0] < a : v[1] !== b ? v[1] < b : v[2] < c;
+        if (older) {
+            fail(errors, key, `has version ${tag}, but Bolt raft HA needs TuGraph >= ${MIN_TUGRAPH_VERSION.join(".")}: use e.g. ${DEFAULTS.image}`);
+            return undefined;
+        }
+    }
+    return image;
+}
+
+function checkSecret(errors: Errors, name: typeof SECRET_KEYS[number], value: unknown, required: boolean): boolean {
+    const key = k(name);
+    if (value === undefined) {
+        if (required) fail(errors, key, `is required: set it with \`pulumi config set --secret ${name} <value>\``);
+        return false;
+    }
+    if (value === ENCRYPTED) return true;
+    if (typeof value !== "string" || value.length === 0) {
+        // Never quote the value: it is a secret even when it is malformed.
+        fail(errors, key, `must be a non-empty string: set it with \`pulumi config set --secret ${name} <value>\``);
+        return false;
+    }
+    if (name !== "adminPassword" && !value.includes("-----BEGIN")) {
+        fail(errors, key, "must hold a PEM block (-----BEGIN ...): set it with `pulumi config set --secret " + name + " < file.pem`");
+        return false;
+    }
+    return true;
+}
+
+function parseTunables(errors: Errors, raw: Record<string, unknown>): RaftTunables | undefined {
+    const out: Record<string, number> = {};
+    let ok = true;
+    for (const name of TUNABLE_KEYS) {
+        if (raw[name] === undefined) continue;
+        const { min, tugraphDefault, unit } = RAFT_TUNABLES[name];
+        const v = field(errors, k(name), intSchema(min, Number.MAX_SAFE_INTEGER,
+            `must be an integer >= ${min} (${unit}; TuGraph's minimum, its default is ${tugraphDefault})`), raw[name]);
+        if (v === undefined) ok = false; else out[name] = v;
+    }
+    // Followers start an election when they miss heartbeats for election_tick
+    // ticks: a heartbeat that is not more frequent than that makes leaders flap.
+    const hb = out.bolt_raft_heartbeat_tick ?? RAFT_TUNABLES.bolt_raft_heartbeat_tick.tugraphDefault;
+    const el = out.bolt_raft_election_tick ?? RAFT_TUNABLES.bolt_raft_election_tick.tugraphDefault;
+    const hbSet = raw.bolt_raft_heartbeat_tick !== undefined;
+    const elSet = raw.bolt_raft_election_tick !== undefined;
+    const bothParsed = (!hbSet || out.bolt_raft_heartbeat_tick !== undefined) && (!elSet || out.bolt_raft_election_tick !== undefined);
+    if ((hbSet || elSet) && bothParsed && hb >= el) {
+        fail(errors, k(hbSet ? "bolt_raft_heartbeat_tick" : "bolt_raft_election_tick"), `makes heartbeat_tick (${hb}) >= election_tick (${el}): bolt_raft_heartbeat_tick must be smaller than bolt_raft_election_tick, otherwise followers time out between heartbeats and elections never settle; lower the heartbeat or raise the election tick`);
+        ok = false;
+    }
+    return ok ? out : undefined;
+}
+
+function parseTls(errors: Errors, raw: Record<string, unknown>): TlsSettings | undefined {
+    const key = k("tls");
+    const tlsRaw = raw.tls ?? {};
+    const keySecret = checkSecret(errors, "tlsKey", raw.tlsKey, false);
+    const certSecret = checkSecret(errors, "tlsCert", raw.tlsCert, false);
+    if (!isPlainObject(tlsRaw)) { fail(errors, key, `must be an object {enabled, keyFile?, certFile?}, got ${show(tlsRaw)}`); return undefined; }
+    checkKeys(errors, key, tlsRaw, TLS_KEYS, {});
+    const enabled = field(errors, `${key}.enabled`, boolSchema(""), tlsRaw.enabled ?? false);
+    const keyFile = tlsRaw.keyFile === undefined ? undefined : field(errors, `${key}.keyFile`, absPathSchema, tlsRaw.keyFile);
+    const certFile = tlsRaw.certFile === undefined ? undefined : field(errors, `${key}.certFile`, absPathSchema, tlsRaw.certFile);
+    let ok = enabled !== undefined && (tlsRaw.keyFile === undefined || keyFile !== undefined)
+        && (tlsRaw.certFile === undefined || certFile !== undefined);
+    const pairs: [string, boolean, string, boolean][] = [
+        ["keyFile", tlsRaw.keyFile !== undefined, "tlsKey", raw.tlsKey !== undefined],
+        ["certFile", tlsRaw.certFile !== undefined, "tlsCert", raw.tlsCert !== undefined],
+    ];
+    for (const [fileKey, hasFile, secretKey, hasSecret] of pairs) {
+        if (enabled === true) {
+            if (hasFile && hasSecret) {
+                fail(errors, `${key}.${fileKey}`, `and ${k(secretKey)} are both set: give exactly one source (a host file or the inline PEM secret), remove the other`);
+                ok = false;
+            } else if (!hasFile && !hasSecret) {
+                fail(errors, `${key}.${fileKey}`, `or the secret ${k(secretKey)} is required when tls.enabled is true: give the host path of the PEM file or set the PEM with \`pulumi config set --secret ${secretKey} < file.pem\``);
+                ok = false;
+            }
+        } else if (enabled === false && (hasFile || hasSecret)) {
+            const which = hasFile ? `${key}.${fileKey}` : k(secretKey);
+            fail(errors, which, "is set but tls.enabled is false, so it would be ignored: set tugraph:tls.enabled to true or remove it");
+            ok = false;
+        }
+    }
+    if (!keySecret && raw.tlsKey !== undefined) ok = false;
+    if (!certSecret && raw.tlsCert !== undefined) ok = false;
+    if (!ok || enabled === undefined) return undefined;
+    return { enabled, ...(keyFile !== undefined ? { keyFile } : {}), ...(certFile !== undefined ? { certFile } : {}) };
+}
+
+// ---------- nodes ----------
+
+// What could be read from one nodes[] entry; undefined fields failed validation.
+interface PartialNode {
+    readonly index: number;
+    readonly key: string; // "tugraph:nodes[i]"
+    id?: number; ip?: string; boltPort?: number; raftPort?: number; webPort?: number;
+    role?: Role; dockerHost?: string; dataDir?: string; logDir?: string; removed?: boolean;
+    defaultDirs: boolean; // dataDir/logDir both derived from dataRoot and id
+    complete: boolean;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const ipSchema = z.string({ error: (i) => `must be an IPv4 address string such as 172.20.10.52, got ${show(i.input)}` })
+    .refine(s => IPV4.test(s), {
+        error: (i) => `must be an IPv4 literal such as 172.20.10.52, got ${show(i.input)}: TuGraph does not resolve host names (a name in the init peers crashes the raft thread); use the node's IPv4 address`,
+    })
+    .refine(s => s !== "0.0.0.0", { error: "is 0.0.0.0, which peers cannot connect to: use the node's reachable IPv4 address" });
+
+const DOCKER_HOST = [
+    /^unix:\/\/\/\S+$/,
+    /^tcp:\/\/[A-Za-z0-9.-]+:([1-9]\d{0,4})$/,
+    /^ssh:\/\/([A-Za-z0-9._-]+@)?[A-Za-z0-9.-]+(:[1-9]\d{0,4})?$/,
+];
+function validDockerHost(s: string): boolean {
+    if (!DOCKER_HOST.some(r => r.test(s))) return false;
+    const port = s.startsWith("unix:") ? undefined : /:(\d+)$/.exec(s.replace(/^\w+:\/\//, ""));
+    return !port || Number(port[1]) <= 65535;
+}
+const dockerHostSchema = z.string({ error: (i) => `must be a Docker address string, got ${show(i.input)}` })
+    .refine(validDockerHost, {
+        error: (i) => `must be unix:///path/to/docker.sock, tcp://host:port or ssh://[user@]host[:port], got ${show(i.input)}`,
+    });
+
+function parseNode(errors: Errors, entry: unknown, index: number, dataRoot: string | undefined): PartialNode {
+    const key = k(`nodes[${index}]`);
+    const node: PartialNode = { index, key, complete: false, defaultDirs: false };
+    if (!isPlainObject(entry)) {
+        fail(errors, key, `must be an object like {id: 1, ip: "172.20.10.52"}, got ${show(entry)}`);
+        return node;
+    }
+    const before = errors.length;
+    checkKeys(errors, key, entry, NODE_KEYS, DERIVED_NODE_KEYS);
+    if (entry.id === undefined) fail(errors, `${key}.id`, "is required: give every node a unique integer id > 0 (its bolt_raft_node_id)");
+    else node.id = field(errors, `${key}.id`, intSchema(1, Number.MAX_SAFE_INTEGER, "must be an integer > 0 (the node's bolt_raft_node_id)"), entry.id);
+    if (entry.ip === undefined) fail(errors, `${key}.ip`, "is required: the node's IPv4 address, reachable from the other nodes");
+    else node.ip = field(errors, `${key}.ip`, ipSchema, entry.ip);
+    node.boltPort = field(errors, `${key}.boltPort`, portSchema, entry.boltPort ?? DEFAULTS.boltPort);
+    node.raftPort = field(errors, `${key}.raftPort`, portSchema, entry.raftPort ?? DEFAULTS.raftPort);
+    node.webPort = field(errors, `${key}.webPort`, portSchema, entry.webPort ?? DEFAULTS.webPort);
+    node.role = field(errors, `${key}.role`, z.enum(["voter", "learner"], { error: (i) => `must be "voter" or "learner", got ${show(i.input)}` }), entry.role ?? DEFAULTS.role);
+    node.dockerHost = field(errors, `${key}.dockerHost`, dockerHostSchema, entry.dockerHost ?? DEFAULTS.dockerHost);
+    node.removed = field(errors, `${key}.removed`, boolSchema(" (true marks the node for removal)"), entry.removed ?? false);
+    // Default host directories hang off dataRoot and the id, so they need both.
+    const base = dataRoot !== undefined && node.id !== undefined ? `${dataRoot.replace(/\/+$/, "")}/node-${node.id}` : undefined;
+    node.dataDir = entry.dataDir !== undefined ? field(errors, `${key}.dataDir`, absPathSchema, entry.dataDir) : base && `${base}/data`;
+    node.logDir = entry.logDir !== undefined ? field(errors, `${key}.logDir`, absPathSchema, entry.logDir) : base && `${base}/log`;
+    node.defaultDirs = entry.dataDir === undefined && entry.logDir === undefined;
+    node.complete = errors.length === before && node.dataDir !== undefined && node.logDir !== undefined;
+    return node;
+}
+
+const label = (n: PartialNode) => (n.id !== undefined ? `node ${n.id}` : n.key);
+const normDir = (d: string) => path.normalize(d).replace(/(.)\/+$/, "$1");
+
+function checkNodes(errors: Errors, nodes: PartialNode[]) {
+    // ids: unique across tombstones too, raft must never see a removed id come back.
+    const byId = new Map<number, PartialNode>();
+    const duplicates = new Set<PartialNode>();
+    for (const n of nodes) {
+        if (n.id === undefined) continue;
+        const first = byId.get(n.id);
+        if (first) duplicates.add(n);
+        if (first) fail(errors, `${n.key}.id`, `${n.id} is already used by ${first.key}: ids must be unique, also against removed nodes (raft must never see a removed id again); pick a new id`);
+        else byId.set(n.id, n);
+    }
+
+    // Listeners: every process binds 0.0.0.0, so ports clash per docker host
+    // and ip; tombstones are left out because their container goes away.
+    type Listener = { n: PartialNode; field: "boltPort" | "raftPort" | "webPort"; port: number };
+    const seen = new Map<string, Listener>();
+    for (const n of nodes) {
+        if (n.removed !== false || n.ip === undefined || n.dockerHost === undefined) continue;
+        for (const f of ["boltPort", "raftPort", "webPort"] as const) {
+            const port = n[f];
+            if (port === undefined) continue;
+            const addr = `${n.ip}:${port}`;
+            const other = seen.get(addr);
+            if (!other) { seen.set(addr, { n, field: f, port }); continue; }
+            if (other.n === n) {
+                fail(errors, `${n.key}.${f}`, `${port} is also this node's ${other.field}: bolt, raft and web listeners each need their own port; pick another`);
+            } else if (other.n.dockerHost === n.dockerHost) {
+                fail(errors, `${n.key}.${f}`, `${port} is already used by ${label(other.n)}'s ${other.field} on ${n.ip} (docker host ${n.dockerHost}): TuGraph binds every listener on 0.0.0.0, so nodes on one host need distinct ports; pick a free port`);
+            } else {
+                fail(errors, `${n.key}.${f}`, `makes ${addr} the address of both ${label(other.n)} (docker host ${other.n.dockerHost}) and ${label(n)} (docker host ${n.dockerHost}): peers reach nodes by ip:port, so one of the two ips is wrong; use each machine's own IPv4`);
+            }
+        }
+    }
+
+    // Loopback only works when every member runs on the same machine.
+    const live = nodes.filter(n => n.removed === false);
+    const hosts = [...new Set(live.map(n => n.dockerHost).filter((h): h is string => h !== undefined))];
+    if (hosts.length > 1) {
+        for (const n of live) {
+            if (n.ip?.startsWith("127.")) {
+                fail(errors, `${n.key}.ip`, `is the loopback address ${n.ip} but the cluster spans several docker hosts (${hosts.join(", ")}): nodes on other machines cannot reach it; use the machine's LAN IPv4`);
+            }
+        }
+    }
+
+    // Host directories: tombstones keep their data on disk, so they count.
+    const dirs = new Map<string, { n: PartialNode; field: string }>();
+    for (const n of nodes) {
+        // A duplicate id's default directories clash by construction: one message (the id) is enough.
+        if (n.dockerHost === undefined || (duplicates.has(n) && n.defaultDirs)) continue;
+        for (const f of ["dataDir", "logDir"] as const) {
+            const d = n[f];
+            if (d === undefined) continue;
+            const slot = `${n.dockerHost}|${normDir(d)}`;
+            const other = dirs.get(slot);
+            if (!other) { dirs.set(slot, { n, field: f }); continue; }
+            const whose = other.n === n ? `this node's ${other.field}` : `${label(other.n)}'s ${other.field}${other.n.removed ? " (a removed node: its data stays on disk)" : ""}`;
+            fail(errors, `${n.key}.${f}`, `${d} is also ${whose} on docker host ${n.dockerHost}: every node needs its own data and log directory; set a different ${f} or leave it to the default under tugraph:dataRoot`);
+        }
+    }
+}
+
+function checkRoles(errors: Errors, nodes: PartialNode[]) {
+    const voters = nodes.filter(n => n.role === "voter" && n.removed === false);
+    const learners = nodes.filter(n => n.role === "learner" && n.removed === false);
+    if (nodes.some(n => n.role === undefined || n.removed === undefined)) return; // already reported
+    if (voters.length === 0) {
+        const removedVoters = nodes.filter(n => n.role === "voter" && n.removed);
+        fail(errors, k("nodes"), removedVoters.length
+            ? `marks every voter as removed (${removedVoters.map(label).join(", ")}): a cluster needs at least one voter; keep one, or add a new voter before removing the last`
+            : "has no voter: a cluster needs at least one node with role voter (learners cannot elect a leader)");
+        return;
+    }
+    // Learners do not vote; each one only adds replication load on the leader.
+    // More learners than voters is almost certainly a mistake in the roles.
+    if (learners.length > voters.length) {
+        fail(errors, k("nodes"), `has ${learners.length} learners but only ${voters.length} voters: learners only add replication load on the leader; make some of them voters or drop them`);
+    }
+}
+
+// ---------- bootstrap and membership ----------
+
+function parseBootstrap(errors: Errors, value: unknown, nodes: PartialNode[]): number[] | undefined {
+    const key = k("bootstrap");
+    const nodesOk = nodes.every(n => n.id !== undefined && n.role !== undefined && n.removed !== undefined);
+    if (value === undefined) {
+        // First deployment only: every current voter forms the cluster.
+        return nodesOk ? nodes.filter(n => n.role === "voter" && !n.removed).map(n => n.id!).sort((a, b) => a - b) : undefined;
+    }
+    const ids = field(errors, key, z.array(
+        intSchema(1, Number.MAX_SAFE_INTEGER, "must be a node id (an integer > 0)"),
+        { error: (i) => `must be a list of node ids such as [1, 2, 3], got ${show(i.input)}` }), value);
+    if (ids === undefined) return undefined;
+    if (ids.length === 0) { fail(errors, key, "is empty: list the ids of the nodes that formed the cluster (omit the key on the first deployment to use every voter)"); return undefined; }
+    let ok = true;
+    ids.forEach((id, i) => {
+        if (ids.indexOf(id) !== i) { fail(errors, `${key}[${i}]`, `lists node ${id} twice: list each id once`); ok = false; return; }
+        const n = nodes.find(x => x.id === id);
+        if (!n) {
+            if (nodesOk) { fail(errors, `${key}[${i}]`, `names node ${id}, which is not in tugraph:nodes: bootstrap ids must be nodes of the stack (keep removed ones as removed: true entries)`); ok = false; }
+            return;
+        }
+        if (n.role === "learner") {
+            fail(errors, `${key}[${i}]`, `names node ${id}, a learner: init peers have no learner flag, so learners always join later (addRaftLearnerNode); drop it from bootstrap or make it a voter`);
+            ok = false;
+        }
+    });
+    return ok && nodesOk ? [...ids].sort((a, b) => a - b) : undefined;
+}
+
+function parseMembership(errors: Errors, value: unknown, nodes: PartialNode[]): MembershipSettings | undefined {
+    const key = k("membership");
+    const m = value ?? {};
+    if (!isPlainObject(m)) { fail(errors, key, `must be an object {callTimeoutSeconds, totalTimeoutSeconds, minVoters, allowUnsafeRemoval}, got ${show(m)}`); return undefined; }
+    checkKeys(errors, key, m, MEMBERSHIP_KEYS, {});
+    const call = field(errors, `${key}.callTimeoutSeconds`, intSchema(1, 3600, "must be an integer number of seconds from 1 to 3600 (TuGraph's admin calls have no deadline of their own)"), m.callTimeoutSeconds ?? DEFAULTS.callTimeoutSeconds);
+    const total = field(errors, `${key}.totalTimeoutSeconds`, intSchema(1, 86400, "must be an integer number of seconds from 1 to 86400"), m.totalTimeoutSeconds ?? DEFAULTS.totalTimeoutSeconds);
+    const unsafe = field(errors, `${key}.allowUnsafeRemoval`, boolSchema(""), m.allowUnsafeRemoval ?? false);
+    if (call !== undefined && total !== undefined && total < call) {
+        fail(errors, `${key}.totalTimeoutSeconds`, `(${total}) must be at least callTimeoutSeconds (${call}): it bounds all retries of one change; raise it`);
+    }
+    const voters = nodes.filter(n => n.role === "voter" && n.removed === false).length;
+    let minVoters: number | undefined;
+    if (m.minVoters === undefined) minVoters = Math.max(1, Math.min(3, voters));
+    else {
+        minVoters = field(errors, `${key}.minVoters`, intSchema(1, 1000, "must be an integer >= 1"), m.minVoters);
+        if (minVoters !== undefined && unsafe === false && voters > 0 && minVoters > voters) {
+            fail(errors, `${key}.minVoters`, `is ${minVoters} but the stack keeps only ${voters} voter(s): removing more voters would go below the minimum; add a voter, lower minVoters, or set allowUnsafeRemoval: true`);
+            minVoters = undefined;
+        }
+    }
+    if (call === undefined || total === undefined || unsafe === undefined || minVoters === undefined || total < call) return undefined;
+    return { callTimeoutMs: call * 1000, totalTimeoutMs: total * 1000, minVoters, allowUnsafeRemoval: unsafe };
+}
+
+// ---------- entry points ----------
+
+export function parseClusterConfig(raw: Record<string, unknown>): ParseResult {
+    const errors: Errors = [];
+    if (!isPlainObject(raw)) return { ok: false, errors: [{ key: NAMESPACE, message: `${NAMESPACE} config must be a map of keys, got ${show(raw)}` }] };
+    try {
+        return parse(raw, errors);
+    } catch (e) {
+        // A bug here must still come back as a result, not crash `pulumi up`.
+        errors.push({ key: NAMESPACE, message: `${NAMESPACE} config could not be validated (internal error: ${(e as Error).message})` });
+        return { ok: false, errors };
+    }
+}
+
+function parse(raw: Record<string, unknown>, errors: Errors): ParseResult {
+    checkKeys(errors, "", raw, TOP_LEVEL_KEYS, DERIVED_LGRAPH_KEYS);
+    const image = parseImage(errors, raw.image);
+    const adminUser = field(errors, k("adminUser"), z.string({ error: (i) => `must be a user name string, got ${show(i.input)}` })
+        .min(1, { error: "must not be empty: the TuGraph account used for admin calls (default admin)" }), raw.adminUser ?? DEFAULTS.adminUser);
+    checkSecret(errors, "adminPassword", raw.adminPassword, true);
+    const verbose = field(errors, k("verbose"), z.union([z.literal(0), z.literal(1), z.literal(2)],
+        { error: (i) => `must be 0, 1 or 2 (TuGraph log verbosity), got ${show(i.input)}` }), raw.verbose ?? DEFAULTS.verbose);
+    const raftTunables = parseTunables(errors, raw);
+    const tls = parseTls(errors, raw);
+    const web = field(errors, k("web"), absPathSchema, raw.web ?? DEFAULTS.web);
+    const containerPrefix = field(errors, k("containerPrefix"), z.string({ error: (i) => `must be a string, got ${show(i.input)}` })
+        .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: (i) => `must be a valid Docker container name prefix (letters, digits, _ . -, starting with a letter or digit), got ${show(i.input)}` }),
+        raw.containerPrefix ?? DEFAULTS.containerPrefix);
+    const dataRoot = field(errors, k("dataRoot"), absPathSchema, raw.dataRoot ?? DEFAULTS.dataRoot);
+
+    let nodes: PartialNode[] = [];
+    if (raw.nodes === undefined) fail(errors, k("nodes"), "is required: list the cluster's nodes, e.g. [{id: 1, ip: \"172.20.10.52\"}, ...]");
+    else if (!Array.isArray(raw.nodes)) fail(errors, k("nodes"), `must be a list of node entries, got ${show(raw.nodes)}`);
+    else if (raw.nodes.length === 0) fail(errors, k("nodes"), "is empty: list at least one node");
+    else {
+        nodes = raw.nodes.map((entry, i) => parseNode(errors, entry, i, dataRoot));
+        checkNodes(errors, nodes);
+        checkRoles(errors, nodes);
+    }
+    const bootstrap = parseBootstrap(errors, raw.bootstrap, nodes);
+    const membership = parseMembership(errors, raw.membership, nodes);
+
+    if (errors.length > 0) return { ok: false, errors };
+    const specs: NodeSpec[] = nodes.map(n => ({
+        id: n.id!, ip: n.ip!, boltPort: n.boltPort!, raftPort: n.raftPort!, webPort: n.webPort!,
+        role: n.role!, dockerHost: n.dockerHost!, dataDir: n.dataDir!, logDir: n.logDir!, removed: n.removed!,
+    }));
+    return {
+        ok: true,
+        config: {
+            image: image!, adminUser: adminUser!, verbose: verbose!, raft: raftTunables!, tls: tls!, web: web!,
+            containerPrefix: containerPrefix!, nodes: specs, bootstrap: bootstrap!, membership: membership!,
+        },
+    };
+}
+
+// One line per error, for the CLI and for the program's failure message.
+export function formatConfigErrors(errors: readonly ConfigError[]): string {
+    return errors.map(e => `  - ${e.message}`).join("\n");
+}
+
+// pulumi.runtime.allConfig() -> raw input of parseClusterConfig. Pulumi hands
+// every value over as a string (structured values as JSON text), so decode by
+// key kind: a string key keeps its text even when it looks like a number.
+export function rawFromPulumiConfig(all: Record<string, string>): Record<string, unknown> {
+    const raw: Record<string, unknown> = {};
+    for (const [full, value] of Object.entries(all)) {
+        const at = full.indexOf(":");
+        if (at < 0 || full.slice(0, at) !== NAMESPACE) continue;
+        const key = full.slice(at + 1);
+        raw[key] = decodeValue(key, value);
+    }
+    return raw;
+}
+
+export function decodeValue(key: string, value: unknown): unknown {
+    if (typeof value !== "string" || (STRING_KEYS as readonly string[]).includes(key)) return value;
+    try { return JSON.parse(value); } catch { return value; } // validation then says what is wrong
+}
