@@ -206,17 +206,17 @@ function parseImage(errors: Errors, value: unknown): string | undefined {
 function checkSecret(errors: Errors, name: typeof SECRET_KEYS[number], value: unknown, required: boolean): boolean {
     const key = k(name);
     if (value === undefined) {
-        if (required) fail(errors, key, `is required: set it with \`pulumi config set --secret ${name} <value>\``);
+        if (required) fail(errors, key, `is required: set it with \`pulumi config set --secret tugraph:${name} <value>\``);
         return false;
     }
     if (value === ENCRYPTED) return true;
     if (typeof value !== "string" || value.length === 0) {
         // Never quote the value: it is a secret even when it is malformed.
-        fail(errors, key, `must be a non-empty string: set it with \`pulumi config set --secret ${name} <value>\``);
+        fail(errors, key, `must be a non-empty string: set it with \`pulumi config set --secret tugraph:${name} <value>\``);
         return false;
     }
     if (name !== "adminPassword" && !value.includes("-----BEGIN")) {
-        fail(errors, key, "must hold a PEM block (-----BEGIN ...): set it with `pulumi config set --secret " + name + " < file.pem`");
+        fail(errors, key, `must hold a PEM block (-----BEGIN ...): set it with \`pulumi config set --secret tugraph:${name} < file.pem\``);
         return false;
     }
     return true;
@@ -268,7 +268,7 @@ function parseTls(errors: Errors, raw: Record<string, unknown>): TlsSettings | u
                 fail(errors, `${key}.${fileKey}`, `and ${k(secretKey)} are both set: give exactly one source (a host file or the inline PEM secret), remove the other`);
                 ok = false;
             } else if (!hasFile && !hasSecret) {
-                fail(errors, `${key}.${fileKey}`, `or the secret ${k(secretKey)} is required when tls.enabled is true: give the host path of the PEM file or set the PEM with \`pulumi config set --secret ${secretKey} < file.pem\``);
+                fail(errors, `${key}.${fileKey}`, `or the secret ${k(secretKey)} is required when tls.enabled is true: give the host path of the PEM file or set the PEM with \`pulumi config set --secret tugraph:${secretKey} < file.pem\``);
                 ok = false;
             }
         } else if (enabled === false && (hasFile || hasSecret)) {

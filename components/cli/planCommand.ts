@@ -1,0 +1,71 @@
+// `plan` as a function of its arguments and a tiny file-system interface, so
+// tests run it in-process. Exit codes: 0 valid, 1 invalid config, 2 usage.
+// A later `status` command or live membership plan reuses loadStack() and
+// parses its own arguments the same way.
+
+import { posix as path } from "node:path";
+import { formatConfigErrors, parseClusterConfig } from "../core/config";
+import { maskSecrets, planReport } from "./planReport";
+import { StackConfig, StackFileError, projectNameFromText, stackConfigFromText } from "./stackFile";
+
+export interface Io {
+    readonly cwd: string;
+    exists(file: string): boolean;
+    readText(file: string): string;
+}
+export interface CommandResult { readonly code: 0 | 1 | 2; readonly stdout: string; readonly stderr: string }
+
+export const USAGE = "usage: npm run plan -- --stack <name> [--dir <project directory>]";
+
+export interface PlanArgs { readonly stack: string; readonly dir?: string }
+
+export function parsePlanArgs(argv: readonly string[]): PlanArgs | string {
+    let stack: string | undefined;
+    let dir: string | undefined;
+    for (let i = 0; i < argv.length; i++) {
+        const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+        if (flag !== "--stack" && flag !== "--dir") return `unknown argument ${argv[i]}`;
+        const value = inline ?? argv[++i];
+        if (value === undefined || value === "" || value.startsWith("--")) return `${flag} needs a value`;
+        if (flag === "--stack") stack = value; else dir = value;
+    }
+    if (stack === undefined) return "missing --stack <name>";
+    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) return `--stack ${stack} is not a valid stack name`;
+    return { stack, dir };
+}
+
+export interface LoadedStack extends StackConfig { readonly project: string; readonly stack: string; readonly stackFile: string }
+
+// Missing files are usage errors (exit 2); broken YAML is a StackFileError (exit 1).
+export function loadStack(io: Io, args: PlanArgs): LoadedStack | { usage: string } {
+    const dir = path.resolve(io.cwd, args.dir ?? ".");
+    const projectFile = path.join(dir, "Pulumi.yaml");
+    const stackFile = path.join(dir, `Pulumi.${args.stack}.yaml`);
+    if (!io.exists(projectFile)) return { usage: `no Pulumi.yaml in ${dir}: run from the project directory or pass --dir` };
+    if (!io.exists(stackFile)) return { usage: `no stack file ${stackFile}: is the stack name right? (create it with pulumi stack init ${args.stack})` };
+    const project = projectNameFromText(io.readText(projectFile), projectFile);
+    return { project, stack: args.stack, stackFile, ...stackConfigFromText(io.readText(stackFile), project, stackFile) };
+}
+
+export function runPlan(argv: readonly string[], io: Io): CommandResult {
+    const args = parsePlanArgs(argv);
+    if (typeof args === "string") return { code: 2, stdout: "", stderr: `plan: ${args}\n${USAGE}\n` };
+    let loaded: LoadedStack | { usage: string };
+    try {
+        loaded = loadStack(io, args);
+    } catch (e) {
+        if (e instanceof StackFileError) return { code: 1, stdout: "", stderr: `plan: ${e.message}\n` };
+        throw e;
+    }
+    if ("usage" in loaded) return { code: 2, stdout: "", stderr: `plan: ${loaded.usage}\n${USAGE}\n` };
+    const parsed = parseClusterConfig(loaded.raw);
+    const errors = [...loaded.problems, ...(parsed.ok ? [] : parsed.errors)];
+    if (!parsed.ok || errors.length > 0) {
+        const text = `plan: stack ${loaded.stack} (${loaded.stackFile}) has ${errors.length} problem(s):\n${formatConfigErrors(errors)}\n`;
+        return { code: 1, stdout: "", stderr: maskSecrets(text, loaded.secretValues) };
+    }
+    const report = planReport(parsed.config, {
+        project: loaded.project, stack: loaded.stack, encryptedKeys: loaded.encryptedKeys, secretValues: loaded.secretValues,
+    });
+    return { code: 0, stdout: report, stderr: "" };
+}

@@ -1,0 +1,75 @@
+// Pulumi.yaml / Pulumi.<stack>.yaml text -> the raw `tugraph:*` config the
+// program would see, without the Pulumi CLI. Pure: text in, data out.
+//
+// Values are first turned into what pulumi.runtime.allConfig() would hand the
+// program (strings; structured values as JSON text) and then decoded by the
+// program's own rawFromPulumiConfig, so plan and `pulumi up` agree exactly.
+
+import { parse as parseYaml } from "yaml";
+import { ConfigError, ENCRYPTED, NAMESPACE, SECRET_KEYS, TOP_LEVEL_KEYS, rawFromPulumiConfig } from "../core/config";
+
+// A problem with the files themselves (not with the cluster they describe).
+export class StackFileError extends Error {}
+
+export interface StackConfig {
+    readonly raw: Record<string, unknown>;        // input of parseClusterConfig
+    readonly secretValues: readonly string[];     // plain secret values, to mask in any output
+    readonly encryptedKeys: readonly string[];    // keys given as `secure:` (present, not decryptable here)
+    readonly problems: readonly ConfigError[];    // file-level problems, reported with the config errors
+}
+
+function parseYamlText(text: string, file: string): unknown {
+    try {
+        return parseYaml(text);
+    } catch (e) {
+        throw new StackFileError(`${file} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
+    }
+}
+
+export function projectNameFromText(text: string, file = "Pulumi.yaml"): string {
+    const doc = parseYamlText(text, file) as { name?: unknown } | null;
+    if (!doc || typeof doc !== "object" || typeof doc.name !== "string" || doc.name === "") {
+        throw new StackFileError(`${file} has no project name (a top-level \`name:\` key)`);
+    }
+    return doc.name;
+}
+
+const isSecure = (v: unknown): boolean =>
+    typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
+
+// What `pulumi config` stores for a plain YAML value: scalars as text, objects and lists as JSON.
+function asPulumiString(v: unknown): string {
+    if (v === null || v === undefined) return "";
+    if (typeof v === "object") return JSON.stringify(v);
+    return String(v);
+}
+
+export function stackConfigFromText(text: string, project: string, file = "Pulumi.<stack>.yaml"): StackConfig {
+    const doc = parseYamlText(text, file) as { config?: unknown } | null;
+    const config = doc && typeof doc === "object" ? doc.config : undefined;
+    if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) {
+        throw new StackFileError(`${file}: \`config:\` must be a map of "namespace:key" entries`);
+    }
+    const entries = Object.entries((config ?? {}) as Record<string, unknown>);
+    const strings: Record<string, string> = {};
+    const encrypted: string[] = [];
+    const secretValues: string[] = [];
+    const problems: ConfigError[] = [];
+    for (const [fullKey, value] of entries) {
+        const [ns, key] = [fullKey.slice(0, fullKey.indexOf(":")), fullKey.slice(fullKey.indexOf(":") + 1)];
+        if (ns !== NAMESPACE) {
+            // `pulumi config set nodes ...` without a namespace lands in the project's one.
+            if (ns === project && TOP_LEVEL_KEYS.includes(key)) {
+                problems.push({ key: fullKey, message: `${fullKey} is in the project namespace, but the program reads ${NAMESPACE}:${key}: rename the key (pulumi config set ${NAMESPACE}:${key} ...)` });
+            }
+            continue;
+        }
+        if (isSecure(value)) { encrypted.push(key); continue; }
+        const s = asPulumiString(value);
+        strings[fullKey] = s;
+        if ((SECRET_KEYS as readonly string[]).includes(key) && s !== "") secretValues.push(s);
+    }
+    const raw = rawFromPulumiConfig(strings);
+    for (const key of encrypted) raw[key] = ENCRYPTED;
+    return { raw, secretValues, encryptedKeys: encrypted, problems };
+}
