@@ -36,11 +36,12 @@ export interface LiveMembership {
     readonly knownVoters?: readonly number[]; // ids known to be voters whatever the listing says (promoted learners)
 }
 
-export class MembershipGateError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "MembershipGateError";
-    }
+/** A refused change. A plain Error with name/kind set (no class: survives closure serialization and process boundaries). */
+export function gateError(message: string): Error & { kind: "gate" } {
+    const e = new Error(message) as Error & { kind: "gate" };
+    e.name = "MembershipGateError";
+    e.kind = "gate";
+    return e;
 }
 
 export function majority(voterCount: number): number {
@@ -62,7 +63,7 @@ export function isMember(live: LiveMembership, id: number): boolean {
 
 export function upVoterIds(live: LiveMembership): number[] {
     const down = new Set(live.downIds);
-    return voterIds(live).filter((id) => !down.has(id));
+    return quorumVoterIds(live).filter((id) => !down.has(id));
 }
 
 export function describeMembership(live: LiveMembership): string {
@@ -78,18 +79,40 @@ export function describeMembership(live: LiveMembership): string {
 // Gates. Each returns normally or throws MembershipGateError with a message
 // saying what was refused and why; nothing is changed by a refused step.
 
+/**
+ * The voter set quorum checks use. The truth lies between the listed voters
+ * and the listed voters plus `knownVoters` (the listing does not show
+ * promotions; knownVoters may name a voter-to-be that is still a learner).
+ * Counting an extra UP voter never makes a quorum check fail that would pass
+ * without it, while an extra DOWN one can: the worst case is the listed
+ * voters plus the known voters that are down. Sorted.
+ */
+export function quorumVoterIds(live: LiveMembership): number[] {
+    const down = new Set(live.downIds);
+    const known = new Set(live.knownVoters ?? []);
+    return live.members
+        .filter((m) => !m.isLearner || (known.has(m.id) && down.has(m.id)))
+        .map((m) => m.id)
+        .sort((a, b) => a - b);
+}
+
+function countUp(ids: readonly number[], live: LiveMembership): number {
+    const down = new Set(live.downIds);
+    return ids.filter((id) => !down.has(id)).length;
+}
+
 /** Any change: a leader, and a majority of the voters up. */
 export function checkCanChange(live: LiveMembership, what = "membership change"): void {
     if (live.leaderId === undefined) {
-        throw new MembershipGateError(
+        throw gateError(
             `refusing ${what}: the cluster has no leader right now ${describeMembership(live)}; wait for an election or bring members back`,
         );
     }
-    const voters = voterIds(live);
-    const up = upVoterIds(live);
-    if (up.length < majority(voters.length)) {
-        throw new MembershipGateError(
-            `refusing ${what}: only ${up.length} of ${voters.length} voters are up (a majority needs ${majority(voters.length)}) ${describeMembership(live)}`,
+    const voters = quorumVoterIds(live);
+    const up = countUp(voters, live);
+    if (up < majority(voters.length)) {
+        throw gateError(
+            `refusing ${what}: only ${up} of ${voters.length} voters are up (a majority needs ${majority(voters.length)}) ${describeMembership(live)}`,
         );
     }
 }
@@ -103,13 +126,12 @@ export function checkAddSafe(live: LiveMembership, nodeId: number, role: Role): 
     const what = role === "voter" ? `adding/promoting node ${nodeId} as a voter` : `adding node ${nodeId} as a learner`;
     checkCanChange(live, what);
     if (role === "learner") return;
-    const voters = new Set(voterIds(live));
-    if (voters.has(nodeId)) return; // already a voter: nothing changes
+    const voters = quorumVoterIds(live).filter((id) => id !== nodeId);
     const wasUp = isMember(live, nodeId) && !live.downIds.includes(nodeId); // a running learner being promoted
-    const after = voters.size + 1;
-    const upAfter = upVoterIds(live).length + (wasUp ? 1 : 0);
+    const after = voters.length + 1;
+    const upAfter = countUp(voters, live) + (wasUp ? 1 : 0);
     if (upAfter < majority(after)) {
-        throw new MembershipGateError(
+        throw gateError(
             `refusing ${what}: with ${after} voters a majority is ${majority(after)}, but only ${upAfter} would be up ` +
                 `${describeMembership(live)}; remove failed members first (removed: true), then add`,
         );
@@ -131,33 +153,31 @@ export type RemovalVerdict = "not-a-member" | "remove";
  * Removing node `nodeId`. Not a member: nothing to do (idempotent). A learner
  * can always go. A voter may go only if (a) the voters left (or the stack's
  * planned voters) stay >= minVoters and (b) the voters left that are up are a
- * majority of the voters left; both overridable by allowUnsafeRemoval, except
- * removing the last voter which is always refused.
+ * majority of the voters left (worst case, see quorumVoterIds); both
+ * overridable by allowUnsafeRemoval, except removing the last voter which is
+ * always refused.
  */
 export function checkRemovalSafe(live: LiveMembership, nodeId: number, policy: RemovalPolicy): RemovalVerdict {
     if (!isMember(live, nodeId)) return "not-a-member";
     const what = `removing node ${nodeId}`;
     checkCanChange(live, what);
-    const voters = voterIds(live);
-    if (!voters.includes(nodeId)) return "remove"; // learner
-    const left = voters.filter((id) => id !== nodeId);
+    if (!voterIds(live).includes(nodeId)) return "remove"; // a learner
+    const left = voterIds(live).filter((id) => id !== nodeId);
     if (left.length === 0) {
-        throw new MembershipGateError(`refusing ${what}: it is the last voter ${describeMembership(live)}`);
+        throw gateError(`refusing ${what}: it is the last voter ${describeMembership(live)}`);
     }
-    const down = new Set(live.downIds);
-    const upLeft = left.filter((id) => !down.has(id)).length;
+    const qLeft = quorumVoterIds(live).filter((id) => id !== nodeId);
+    const upLeft = countUp(qLeft, live);
     const override = " (set allowUnsafeRemoval to override)";
-    if (upLeft < majority(left.length)) {
-        if (!policy.allowUnsafeRemoval) {
-            throw new MembershipGateError(
-                `refusing ${what}: the ${left.length} voters left would need ${majority(left.length)} up for a quorum, ` +
-                    `but only ${upLeft} are up now ${describeMembership(live)}${override}`,
-            );
-        }
+    if (upLeft < majority(qLeft.length) && !policy.allowUnsafeRemoval) {
+        throw gateError(
+            `refusing ${what}: the ${qLeft.length} voters left would need ${majority(qLeft.length)} up for a quorum, ` +
+                `but only ${upLeft} are up now ${describeMembership(live)}${override}`,
+        );
     }
     const effective = Math.max(left.length, policy.plannedVoters ?? 0);
     if (effective < policy.minVoters && !policy.allowUnsafeRemoval) {
-        throw new MembershipGateError(
+        throw gateError(
             `refusing ${what}: it would leave ${left.length} voter(s)` +
                 (policy.plannedVoters !== undefined ? ` (${policy.plannedVoters} planned)` : "") +
                 `, below the minimum of ${policy.minVoters} ${describeMembership(live)}${override}`,
@@ -282,7 +302,7 @@ export function planMembership(desired: readonly DesiredNode[], live: LiveMember
             return;
         }
         try {
-            if (s.kind === "conflict") throw new MembershipGateError(s.refused);
+            if (s.kind === "conflict") throw gateError(s.refused);
             if (s.kind === "remove") {
                 checkRemovalSafe(state, s.nodeId, { ...opts, plannedVoters });
                 state = applyRemove(state, s.nodeId);

@@ -1,0 +1,345 @@
+// Bolt admin client for TuGraph Bolt-raft membership (neo4j-driver).
+//
+// Why it looks like this (see /work/shared/tugraph-bolt-ha.md):
+// - TuGraph's ROUTE answer is cached up to 1000 s and its `not leader` error
+//   (BoltRaftError) is not a routing error for a Neo4j driver, so we do not
+//   use neo4j:// routing: every call is a DIRECT bolt:// connection to one
+//   address, and the leader is found with db.bolt.listRaftNodes() (confirmed
+//   by the node's own getRaftStatus()).
+// - Only auto-commit session.run works (BEGIN and managed transactions are
+//   refused).
+// - Admin calls have no timeout of their own and can hang for ever: every call
+//   races a deadline, and the driver is closed whatever happens.
+// - `not leader`, lost connections, missed deadlines and "no leader yet" are
+//   retried with leader re-discovery until totalTimeoutMs; bad credentials
+//   fail at once and never carry the password.
+//
+// Runs inside a Pulumi dynamic provider, i.e. in a plain node process from a
+// closure-serialized copy of these functions: no classes, no module-level
+// state, `require("neo4j-driver")` inside the functions.
+
+import type { LiveMember, LiveMembership } from "../core/membership";
+
+export interface AdminOptions {
+    readonly seeds: readonly string[];      // "ip:boltPort" of known members
+    readonly user: string;
+    readonly password: string;
+    readonly callTimeoutMs: number;         // deadline of one call
+    readonly totalTimeoutMs: number;        // bound on retries + re-discovery for one operation
+    readonly encrypted?: boolean;           // Bolt over TLS (ssl_auth); certificates are not verified
+    readonly log?: (msg: string) => void;
+}
+
+export type AdminErrorKind =
+    | "auth" | "deadline" | "not-leader" | "connection" | "no-leader" | "not-applied"
+    | "gate" | "conflict" | "invalid" | "server";
+
+export type AdminError = Error & { kind: AdminErrorKind; address?: string; call?: string };
+
+export function adminError(kind: AdminErrorKind, message: string, address?: string, call?: string): AdminError {
+    const e = new Error(message) as AdminError;
+    e.name = "TuGraphAdminError";
+    e.kind = kind;
+    if (address !== undefined) e.address = address;
+    if (call !== undefined) e.call = call;
+    return e;
+}
+
+/** Kinds worth another try after re-discovering the leader. */
+export function isRetryable(e: unknown): boolean {
+    const k = (e as AdminError)?.kind;
+    return k === "deadline" || k === "not-leader" || k === "connection" || k === "no-leader" || k === "not-applied";
+}
+
+/** Removes every occurrence of the password from a text. */
+export function scrub(text: string, password: string): string {
+    if (!password) return text;
+    return text.split(password).join("***");
+}
+
+/** Maps a driver/server error to an AdminError naming the node and the call, never the password. */
+export function classifyError(err: unknown, address: string, call: string, user: string, password: string): AdminError {
+    if ((err as AdminError)?.kind) return err as AdminError;
+    const code = String((err as { code?: unknown })?.code ?? "");
+    const raw = scrub(String((err as Error)?.message ?? err), password);
+    const at = `${call} at ${address}`;
+    if (/Security|Unauthori[sz]ed|AuthenticationRateLimit/i.test(code) || /authenticat|unauthori[sz]ed|credential|password|login/i.test(raw)) {
+        return adminError("auth", `authentication failed for user '${user}' at ${address} (${call}): ${raw}`, address, call);
+    }
+    if (/not leader/i.test(raw) || (/BoltRaftError/i.test(code) && /leader/i.test(raw))) {
+        return adminError("not-leader", `${at}: not leader (${code || "BoltRaftError"})`, address, call);
+    }
+    if (/ServiceUnavailable|SessionExpired/i.test(code) || /ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ETIMEDOUT|connection.*(closed|lost|refused|timed out)|Failed to connect|socket hang up|Pool is closed|No matching bolt/i.test(raw)) {
+        return adminError("connection", `${at}: connection failed: ${raw}`, address, call);
+    }
+    return adminError("server", `${at} failed${code ? ` (${code})` : ""}: ${raw}`, address, call);
+}
+
+function sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+        const t = setTimeout(resolve, ms);
+        (t as { unref?: () => void }).unref?.();
+    });
+}
+
+/**
+ * Runs one auto-commit query on one address over a direct bolt:// connection,
+ * with a deadline. The driver and session are closed whatever happens (and
+ * the close itself is not awaited past a short grace period).
+ */
+export async function runCall(o: AdminOptions, address: string, call: string, query: string): Promise<Record<string, unknown>[]> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const neo4j = require("neo4j-driver");
+    const ms = o.callTimeoutMs;
+    let driver: { session: (c: unknown) => any; close: () => Promise<void> } | undefined;
+    let session: { run: (q: string) => any; close: () => Promise<void> } | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+        driver = neo4j.driver(`bolt://${address}`, neo4j.auth.basic(o.user, o.password), {
+            encrypted: o.encrypted ? "ENCRYPTION_ON" : "ENCRYPTION_OFF",
+            trust: "TRUST_ALL_CERTIFICATES",
+            connectionTimeout: ms,
+            connectionAcquisitionTimeout: ms,
+            maxConnectionPoolSize: 1,
+            maxTransactionRetryTime: 0,
+            disableLosslessIntegers: true,
+            userAgent: "tugraph-ha/membership",
+        });
+        session = driver!.session({ defaultAccessMode: neo4j.session.WRITE });
+        const running: Promise<{ records: { toObject: () => Record<string, unknown> }[] }> = Promise.resolve(session!.run(query));
+        running.catch(() => undefined); // the loser of the race must not become an unhandled rejection
+        const deadline = new Promise<never>((_, reject) => {
+            timer = setTimeout(
+                () => reject(adminError("deadline", `${call} at ${address} did not answer within ${ms} ms (TuGraph admin calls have no timeout of their own)`, address, call)),
+                ms,
+            );
+        });
+        const result = await Promise.race([running, deadline]);
+        return result.records.map((r) => r.toObject());
+    } catch (e) {
+        throw classifyError(e, address, call, o.user, o.password);
+    } finally {
+        if (timer) clearTimeout(timer);
+        const closing = Promise.allSettled([session?.close(), driver?.close()]);
+        await Promise.race([closing, sleep(Math.min(1000, ms))]);
+    }
+}
+
+function num(v: unknown): number {
+    if (typeof v === "number") return v;
+    if (typeof v === "bigint") return Number(v);
+    if (v && typeof (v as { toNumber?: () => number }).toNumber === "function") return (v as { toNumber: () => number }).toNumber();
+    return Number(v);
+}
+
+export function parseRaftNodes(rows: readonly Record<string, unknown>[]): LiveMember[] {
+    return rows
+        .map((r) => ({
+            id: num(r.node_id),
+            ip: String(r.ip),
+            boltPort: num(r.bolt_port),
+            raftPort: num(r.bolt_raft_port),
+            isLeader: r.is_leader === true,
+            isLearner: r.is_learner === true,
+        }))
+        .sort((a, b) => a.id - b.id);
+}
+
+export interface RaftStatus {
+    readonly id: number;
+    readonly lead: number;          // 0: no leader known
+    readonly term: number;
+    readonly commit: number;
+    readonly applied: number;
+    readonly raftState: string;     // StateLeader | StateFollower | StateCandidate | StatePreCandidate
+    readonly progress: Readonly<Record<number, { match: number; next: number; state: string }>>; // only on the leader
+}
+
+/** Parses getRaftStatus()'s JSON (ids are HEX strings: node 10 is "a"). */
+export function parseRaftStatus(text: string): RaftStatus {
+    const j = JSON.parse(text) as Record<string, any>;
+    const hex = (v: unknown) => (v === undefined || v === null || v === "" ? 0 : parseInt(String(v), 16));
+    const progress: Record<number, { match: number; next: number; state: string }> = {};
+    for (const [k, p] of Object.entries((j.progress ?? {}) as Record<string, any>)) {
+        progress[hex(k)] = { match: Number(p?.match ?? 0), next: Number(p?.next ?? 0), state: String(p?.state ?? "") };
+    }
+    return {
+        id: hex(j.id),
+        lead: hex(j.lead),
+        term: Number(j.term ?? 0),
+        commit: Number(j.commit ?? 0),
+        applied: Number(j.applied ?? 0),
+        raftState: String(j.raftState ?? ""),
+        progress,
+    };
+}
+
+/** Members the leader's progress shows as not keeping up (not replicating and behind the commit index). */
+export function laggingFromStatus(st: RaftStatus): number[] {
+    if (st.raftState !== "StateLeader") return [];
+    return Object.entries(st.progress)
+        .filter(([id, p]) => Number(id) !== st.id && p.state !== "StateReplicate" && p.match < st.commit)
+        .map(([id]) => Number(id))
+        .sort((a, b) => a - b);
+}
+
+export interface Discovery extends LiveMembership {
+    readonly leaderAddress?: string;
+    readonly reachable: readonly string[];              // addresses that answered
+    readonly errors: readonly string[];                 // why the others did not
+    readonly status?: RaftStatus;                       // the leader's
+}
+
+export async function listRaftNodes(o: AdminOptions, address: string): Promise<LiveMember[]> {
+    return parseRaftNodes(await runCall(o, address, "listRaftNodes", "CALL db.bolt.listRaftNodes()"));
+}
+
+export async function getRaftStatus(o: AdminOptions, address: string): Promise<RaftStatus> {
+    const rows = await runCall(o, address, "getRaftStatus", "CALL db.bolt.getRaftStatus()");
+    if (rows.length === 0) throw adminError("server", `getRaftStatus at ${address} returned no row`, address, "getRaftStatus");
+    return parseRaftStatus(String(rows[0].status));
+}
+
+const addr = (m: Pick<LiveMember, "ip" | "boltPort">) => `${m.ip}:${m.boltPort}`;
+
+/**
+ * One discovery pass: asks every known address (seeds, then every member
+ * the answers list) for listRaftNodes in parallel; the leader is a member
+ * some answer marks is_leader whose own getRaftStatus says StateLeader; the
+ * membership is the leader's listing. Down members: no Bolt answer, or the
+ * leader sees them behind and not replicating. Auth errors throw at once.
+ */
+export async function discover(o: AdminOptions): Promise<Discovery> {
+    const answers = new Map<string, LiveMember[]>();
+    const errors = new Map<string, AdminError>();
+    let pending = [...new Set(o.seeds)];
+    while (pending.length > 0) {
+        const results = await Promise.all(pending.map((a) => listRaftNodes(o, a).then((m) => ({ a, m }), (e: AdminError) => ({ a, e }))));
+        for (const r of results) {
+            if ("m" in r) answers.set(r.a, r.m);
+            else errors.set(r.a, r.e);
+        }
+        const auth = [...errors.values()].find((e) => e.kind === "auth");
+        if (auth) throw auth;
+        const known = new Set([...answers.keys(), ...errors.keys()]);
+        pending = [...new Set([...answers.values()].flat().map(addr))].filter((a) => !known.has(a));
+    }
+    // Leader candidates: the addresses some answer calls leader, confirmed by their own status.
+    const candidates = [...new Set([...answers.values()].flat().filter((m) => m.isLeader).map(addr))].filter((a) => answers.has(a));
+    let leaderAddress: string | undefined;
+    let status: RaftStatus | undefined;
+    for (const a of candidates) {
+        try {
+            const st = await getRaftStatus(o, a);
+            if (st.raftState === "StateLeader" && (!status || st.term > status.term)) {
+                leaderAddress = a;
+                status = st;
+            }
+        } catch (e) {
+            if ((e as AdminError).kind === "auth") throw e;
+            errors.set(a, e as AdminError);
+        }
+    }
+    const members = leaderAddress ? answers.get(leaderAddress)! : largestListing(answers);
+    const leaderMember = leaderAddress ? members.find((m) => addr(m) === leaderAddress) : undefined;
+    const lagging = status ? laggingFromStatus(status) : [];
+    const downIds = members.filter((m) => !answers.has(addr(m)) || lagging.includes(m.id)).map((m) => m.id);
+    return {
+        members: members.map((m) => ({ ...m, isLeader: leaderMember !== undefined && m.id === leaderMember.id })),
+        leaderId: leaderMember?.id,
+        leaderAddress: leaderMember ? leaderAddress : undefined,
+        downIds,
+        reachable: [...answers.keys()].sort(),
+        errors: [...errors.values()].map((e) => e.message),
+        status,
+    };
+}
+
+function largestListing(answers: Map<string, LiveMember[]>): LiveMember[] {
+    let best: LiveMember[] = [];
+    for (const m of answers.values()) if (m.length > best.length) best = m;
+    return best;
+}
+
+/** Why there is no usable leader, for error messages. */
+function noLeaderMessage(d: Discovery): string {
+    if (d.reachable.length === 0) return `no member answered: ${d.errors.join("; ")}`;
+    return `no leader among ${d.members.map(addr).join(", ") || "the reachable members"}` + (d.errors.length ? ` (unreachable: ${d.errors.join("; ")})` : "");
+}
+
+/**
+ * Runs `step` against the current leader, re-discovering and retrying on
+ * retryable failures until totalTimeoutMs is spent. Non-retryable errors
+ * (auth, gates, conflicts, server errors) are thrown at once. The last error
+ * is kept in the final message, so a hang names its node and call.
+ */
+export async function withLeader<T>(o: AdminOptions, what: string, step: (d: Discovery & { leaderAddress: string; leaderId: number }) => Promise<T>): Promise<T> {
+    const started = Date.now();
+    let attempt = 0;
+    for (;;) {
+        attempt++;
+        try {
+            const d = await discover(o);
+            if (d.leaderId === undefined || !d.leaderAddress) throw adminError("no-leader", noLeaderMessage(d));
+            return await step(d as Discovery & { leaderAddress: string; leaderId: number });
+        } catch (e) {
+            const err = (e as AdminError).kind ? (e as AdminError) : adminError("server", scrub(String((e as Error)?.message ?? e), o.password));
+            if (!isRetryable(err)) throw err;
+            const elapsed = Date.now() - started;
+            const pause = Math.min(1000, 100 * 2 ** Math.min(attempt, 4));
+            if (elapsed + pause >= o.totalTimeoutMs) {
+                throw adminError(err.kind, `${what}: gave up after ${attempt} attempt(s) in ${elapsed} ms (totalTimeoutMs ${o.totalTimeoutMs}): ${err.message}`, err.address, err.call);
+            }
+            o.log?.(`${what}: retrying after ${err.message}`);
+            await sleep(pause);
+        }
+    }
+}
+
+export function checkIpv4(ip: string): boolean {
+    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+    return !!m && m.slice(1).every((x) => Number(x) <= 255);
+}
+
+function checkIdAndAddress(id: number, ip: string, boltPort: number, raftPort: number): void {
+    const port = (p: number) => Number.isInteger(p) && p > 0 && p < 65536;
+    if (!Number.isInteger(id) || id <= 0) throw adminError("invalid", `node id must be an integer > 0, got ${id}`);
+    if (!checkIpv4(ip)) throw adminError("invalid", `ip must be an IPv4 literal (TuGraph does not resolve names), got ${JSON.stringify(ip)}`);
+    if (!port(boltPort) || !port(raftPort)) throw adminError("invalid", `ports must be integers in 1..65535, got ${boltPort}/${raftPort}`);
+}
+
+/** addRaftNode / addRaftLearnerNode on the leader (literals only: validated above). */
+export async function callAdd(o: AdminOptions, leaderAddress: string, id: number, ip: string, boltPort: number, raftPort: number, learner: boolean): Promise<void> {
+    checkIdAndAddress(id, ip, boltPort, raftPort);
+    const proc = learner ? "addRaftLearnerNode" : "addRaftNode";
+    await runCall(o, leaderAddress, `${proc}(${id})`, `CALL db.bolt.${proc}(${id}, '${ip}', ${boltPort}, ${raftPort})`);
+}
+
+export async function callRemove(o: AdminOptions, leaderAddress: string, id: number): Promise<void> {
+    if (!Number.isInteger(id) || id <= 0) throw adminError("invalid", `node id must be an integer > 0, got ${id}`);
+    await runCall(o, leaderAddress, `removeRaftNode(${id})`, `CALL db.bolt.removeRaftNode(${id})`);
+}
+
+/**
+ * After removing `removedId`: waits (within what is left of totalTimeoutMs)
+ * until a leader other than the removed node is confirmed and its listing no
+ * longer has the node. Covers removing the leader (TuGraph steps down).
+ */
+export async function waitForRemoval(o: AdminOptions, removedId: number, deadlineAt: number): Promise<Discovery> {
+    let lastMsg = "";
+    const seeds = o.seeds;
+    for (;;) {
+        try {
+            const d = await discover({ ...o, seeds });
+            if (d.leaderId !== undefined && d.leaderId !== removedId && !d.members.some((m) => m.id === removedId)) return d;
+            lastMsg = d.leaderId === undefined ? noLeaderMessage(d) : d.leaderId === removedId ? `node ${removedId} still leads` : `node ${removedId} still listed by leader ${d.leaderId}`;
+        } catch (e) {
+            if ((e as AdminError).kind === "auth") throw e;
+            lastMsg = (e as Error).message;
+        }
+        if (Date.now() + 200 >= deadlineAt) {
+            throw adminError("not-applied", `removal of node ${removedId} not confirmed (a new leader without it) before the deadline: ${lastMsg}`);
+        }
+        await sleep(200);
+    }
+}

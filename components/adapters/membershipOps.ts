@@ -1,0 +1,127 @@
+// Gated membership operations on a live cluster: what the dynamic providers
+// (RaftMember, RaftRemoval) run. Plain functions only (the Pulumi closure
+// serializer copies them, and what they use, into the provider text).
+
+import type { InitPeer, Role } from "../core/types";
+import { checkAddSafe, checkRemovalSafe, sameAddress, toInitPeers, type RemovalPolicy } from "../core/membership";
+import { adminError, callAdd, callRemove, listRaftNodes, waitForRemoval, withLeader, type AdminError, type AdminOptions } from "./boltAdmin";
+
+export interface MemberSpec {
+    readonly nodeId: number;
+    readonly ip: string;
+    readonly boltPort: number;
+    readonly raftPort: number;
+    readonly role: Role;
+}
+
+export interface AddResult {
+    readonly initPeers: InitPeer[];  // the live listing right after the add (or when found already added)
+    readonly called: boolean;        // false: already a member at this address, nothing was called
+    readonly leaderId: number;
+}
+
+/**
+ * Makes `spec` a member: already a member at the same address -> nothing to
+ * do (a listed learner that should be a voter and is not known to be one is
+ * promoted); at another address -> conflict error (TuGraph would keep the old
+ * address); otherwise gates, then addRaftNode/addRaftLearnerNode on the
+ * leader, verified in the leader's listing. Retries (leader change, lost
+ * connection, missed deadline) re-check membership first, so a call that did
+ * apply is never repeated.
+ */
+export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoters: readonly number[] = []): Promise<AddResult> {
+    const id = spec.nodeId;
+    const want = `${spec.ip}:${spec.boltPort}/${spec.raftPort}`;
+    return withLeader(o, `adding node ${id} (${want}) as a ${spec.role}`, async (d) => {
+        const live = { ...d, knownVoters };
+        const m = d.members.find((x) => x.id === id);
+        if (m) {
+            if (!sameAddress(m, spec)) {
+                throw adminError(
+                    "conflict",
+                    `node ${id} is already a member at ${m.ip}:${m.boltPort}/${m.raftPort}, not ${want}; TuGraph keeps the old address on a ` +
+                        `duplicate add: remove it first (removed: true), then add the node under a new id`,
+                );
+            }
+            let called = false;
+            if (spec.role === "voter" && m.isLearner && !knownVoters.includes(id)) {
+                checkAddSafe(live, id, "voter");
+                await callAdd(o, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, false);
+                called = true;
+            }
+            return { initPeers: toInitPeers(d.members), called, leaderId: d.leaderId };
+        }
+        const clash = d.members.find((x) => x.ip === spec.ip && (x.boltPort === spec.boltPort || x.raftPort === spec.raftPort || x.raftPort === spec.boltPort || x.boltPort === spec.raftPort));
+        if (clash) {
+            throw adminError("conflict", `node ${id} would use ${want}, but member ${clash.id} already uses ${clash.ip}:${clash.boltPort}/${clash.raftPort}`);
+        }
+        checkAddSafe(live, id, spec.role);
+        await callAdd(o, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, spec.role === "learner");
+        const after = await listRaftNodes(o, d.leaderAddress);
+        if (!after.some((x) => x.id === id)) {
+            throw adminError("not-applied", `node ${id} not listed by the leader ${d.leaderAddress} after its add`, d.leaderAddress, "listRaftNodes");
+        }
+        return { initPeers: toInitPeers(after), called: true, leaderId: d.leaderId };
+    });
+}
+
+/**
+ * Promotes learner `spec` with addRaftNode on the leader (gated). The listing
+ * will still say is_learner afterwards: the caller keeps the truth.
+ */
+export async function promoteMember(o: AdminOptions, spec: MemberSpec, knownVoters: readonly number[] = []): Promise<void> {
+    const id = spec.nodeId;
+    await withLeader(o, `promoting node ${id} to voter`, async (d) => {
+        const m = d.members.find((x) => x.id === id);
+        if (!m) {
+            throw adminError("conflict", `node ${id} is not a member, so it cannot be promoted (removed outside Pulumi? run \`pulumi refresh\`)`);
+        }
+        if (!sameAddress(m, spec)) {
+            throw adminError("conflict", `node ${id} is a member at ${m.ip}:${m.boltPort}/${m.raftPort}, not ${spec.ip}:${spec.boltPort}/${spec.raftPort}`);
+        }
+        // Count it as a learner for the gate whatever knownVoters says: it is being promoted now.
+        checkAddSafe({ ...d, knownVoters: knownVoters.filter((x) => x !== id) }, id, "voter");
+        await callAdd(o, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, false);
+    });
+}
+
+export interface RemoveResult {
+    readonly wasMember: boolean;
+    readonly wasLeader: boolean;
+    readonly leaderId?: number;      // the leader after the removal
+}
+
+/**
+ * Removes node `nodeId` with removeRaftNode on the leader, after the gates.
+ * Not a member -> nothing to do. Removing the leader is allowed (TuGraph
+ * steps down); either way this returns only once a leader other than the
+ * removed node is confirmed and no longer lists it, so the next change finds
+ * a leader.
+ */
+export async function removeMember(
+    o: AdminOptions,
+    nodeId: number,
+    policy: RemovalPolicy,
+    knownVoters: readonly number[] = [],
+): Promise<RemoveResult> {
+    const deadlineAt = Date.now() + o.totalTimeoutMs;
+    let removedLeader = false;
+    let called = false;
+    return withLeader(o, `removing node ${nodeId}`, async (d) => {
+        const verdict = checkRemovalSafe({ ...d, knownVoters }, nodeId, policy);
+        if (verdict === "not-a-member") {
+            return { wasMember: called, wasLeader: removedLeader, leaderId: d.leaderId };
+        }
+        const isLeader = d.leaderId === nodeId;
+        try {
+            called = true;
+            removedLeader = removedLeader || isLeader;
+            await callRemove(o, d.leaderAddress, nodeId);
+        } catch (e) {
+            // A leader that removes itself steps down and may drop our connection: check the outcome instead.
+            if (!(isLeader && ((e as AdminError).kind === "connection" || (e as AdminError).kind === "not-leader"))) throw e;
+        }
+        const after = await waitForRemoval(o, nodeId, deadlineAt);
+        return { wasMember: true, wasLeader: isLeader, leaderId: after.leaderId };
+    });
+}

@@ -1,0 +1,194 @@
+// RaftMember: the raft membership of one non-bootstrap node, as a Pulumi
+// dynamic resource.
+//   create -> addRaftNode / addRaftLearnerNode on the leader (gated, idempotent)
+//   update -> promotion learner -> voter (addRaftNode on the leader)
+//   delete -> gated removeRaftNode. Runs only when a node entry is deleted
+//             outright or the stack is destroyed: `removed: true` (a
+//             RaftRemoval, run BEFORE additions) is the safe way to remove.
+//   read   -> live membership (pulumi refresh shows drift)
+// TuGraph's listing does not update is_learner after a promotion, so `role`
+// in this resource's state is the truth.
+//
+// The provider object is closure-serialized into the state and run later by a
+// plain node process (no ts-node): it only captures plain functions
+// (components/adapters/*, components/core/membership.ts are copied by value)
+// and requires "neo4j-driver" inside the calls. test/providers/serialization
+// checks this by running the serialized text in a fresh process.
+
+import * as pulumi from "@pulumi/pulumi";
+import type { InitPeer } from "../core/types";
+import { ensureMember, promoteMember, removeMember } from "../adapters/membershipOps";
+import { discover, type AdminOptions } from "../adapters/boltAdmin";
+import { validateCommon, validateMember, UNKNOWN } from "../adapters/validate";
+
+export interface RaftMemberArgs {
+    nodeId: pulumi.Input<number>;
+    ip: pulumi.Input<string>;
+    boltPort: pulumi.Input<number>;
+    raftPort: pulumi.Input<number>;
+    role: pulumi.Input<"voter" | "learner">;
+    seeds: pulumi.Input<pulumi.Input<string>[]>;   // "ip:boltPort" of known members, to reach the cluster
+    adminUser: pulumi.Input<string>;
+    adminPassword: pulumi.Input<string>;           // arrives as a Pulumi secret; stored secret
+    callTimeoutMs: pulumi.Input<number>;
+    totalTimeoutMs: pulumi.Input<number>;
+    expectedPeers: pulumi.Input<InitPeer[]>;       // predicted membership after the join, incl. itself
+    // Added fields (optional):
+    knownVoters?: pulumi.Input<number[]>;          // ids the stack says are voters (the listing hides promotions); used by the gates
+    minVoters?: pulumi.Input<number>;              // gates of delete (default 3, or the voter count when smaller)
+    allowUnsafeRemoval?: pulumi.Input<boolean>;    // gates of delete
+    plannedVoters?: pulumi.Input<number>;          // gates of delete: voters the stack declares
+}
+
+/** Plain-data inputs/outputs as the provider sees them. */
+export interface RaftMemberProps {
+    nodeId: number;
+    ip: string;
+    boltPort: number;
+    raftPort: number;
+    role: "voter" | "learner";
+    seeds: string[];
+    adminUser: string;
+    adminPassword: string;
+    callTimeoutMs: number;
+    totalTimeoutMs: number;
+    expectedPeers: InitPeer[];
+    knownVoters?: number[];
+    minVoters?: number;
+    allowUnsafeRemoval?: boolean;
+    plannedVoters?: number;
+    // outputs
+    initPeers?: InitPeer[];
+    listedRole?: "voter" | "learner"; // what listRaftNodes said at the last create/read (may lag behind role)
+    roleNote?: string;
+}
+
+function adminOptions(p: RaftMemberProps): AdminOptions {
+    return { seeds: p.seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs };
+}
+
+const REPLACE_KEYS = ["nodeId", "ip", "boltPort", "raftPort"] as const;
+
+export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
+    async check(olds: RaftMemberProps, news: RaftMemberProps) {
+        const failures = [...validateCommon(news), ...validateMember(news)];
+        if (olds && olds.role === "voter" && news.role === "learner") {
+            failures.push({
+                property: "role",
+                reason: `node ${news.nodeId} is a voter; demotion to learner is not supported: set removed: true, then add it again under a new id as a learner`,
+            });
+        }
+        return { inputs: news, failures };
+    },
+
+    async diff(_id: string, olds: RaftMemberProps, news: RaftMemberProps) {
+        const replaces: string[] = [];
+        const changes: string[] = [];
+        for (const k of REPLACE_KEYS) {
+            if (news[k] === (UNKNOWN as unknown) || news[k] !== olds[k]) replaces.push(k);
+        }
+        if (news.role === (UNKNOWN as unknown) || (olds.role === "learner" && news.role === "voter")) changes.push("role");
+        return {
+            changes: replaces.length > 0 || changes.length > 0,
+            replaces,
+            // The same id cannot be a member twice: the old membership goes first.
+            deleteBeforeReplace: replaces.length > 0,
+            stables: replaces.length === 0 ? ["initPeers", "nodeId"] : [],
+        };
+    },
+
+    async create(inputs: RaftMemberProps) {
+        const spec = { nodeId: inputs.nodeId, ip: inputs.ip, boltPort: inputs.boltPort, raftPort: inputs.raftPort, role: inputs.role };
+        const r = await ensureMember(adminOptions(inputs), spec, (inputs.knownVoters ?? []).filter((x) => x !== inputs.nodeId));
+        const self = r.initPeers.find((p) => p.bolt_raft_node_id === inputs.nodeId);
+        return {
+            id: String(inputs.nodeId),
+            outs: {
+                ...inputs,
+                initPeers: r.initPeers,
+                listedRole: inputs.role,
+                roleNote: r.called ? `added as ${inputs.role}` : `already a member at ${self?.ip}:${self?.bolt_port}/${self?.bolt_raft_port}: no call made`,
+            },
+        };
+    },
+
+    async update(_id: string, olds: RaftMemberProps, news: RaftMemberProps) {
+        if (olds.role === "learner" && news.role === "voter") {
+            const spec = { nodeId: news.nodeId, ip: news.ip, boltPort: news.boltPort, raftPort: news.raftPort, role: news.role };
+            await promoteMember(adminOptions(news), spec, news.knownVoters ?? []);
+            return {
+                outs: {
+                    ...news,
+                    initPeers: olds.initPeers,
+                    listedRole: "learner",
+                    roleNote: "promoted with addRaftNode; listRaftNodes keeps showing is_learner=true after a promotion: role here is the truth",
+                },
+            };
+        }
+        return { outs: { ...news, initPeers: olds.initPeers, listedRole: olds.listedRole, roleNote: olds.roleNote } };
+    },
+
+    async delete(_id: string, props: RaftMemberProps) {
+        const voters = props.knownVoters ?? [];
+        await removeMember(
+            adminOptions(props),
+            props.nodeId,
+            {
+                minVoters: props.minVoters ?? 3,
+                allowUnsafeRemoval: props.allowUnsafeRemoval ?? false,
+                plannedVoters: props.plannedVoters,
+            },
+            props.role === "voter" ? [...voters, props.nodeId] : voters,
+        ).catch((e: Error) => {
+            e.message = `deleting the membership of node ${props.nodeId}: ${e.message}. (To remove a node, set \`removed: true\` on its entry: that removes it before any addition; deleting the entry outright removes it only at the end of the update.)`;
+            throw e;
+        });
+    },
+
+    async read(id: string, props: RaftMemberProps) {
+        const d = await discover({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
+        if (d.reachable.length === 0) {
+            throw new Error(`refresh of node ${props.nodeId}: no member answered: ${d.errors.join("; ")}`);
+        }
+        const m = d.members.find((x) => x.id === props.nodeId);
+        if (!m) return { id: "", props: {} }; // gone from the cluster: refresh drops it, the next `up` adds it again
+        const listedRole = m.isLearner ? "learner" : "voter";
+        const role = props.role === "voter" ? "voter" : listedRole;
+        return {
+            id,
+            props: {
+                ...props,
+                ip: m.ip,
+                boltPort: m.boltPort,
+                raftPort: m.raftPort,
+                role,
+                listedRole,
+                roleNote:
+                    role !== listedRole
+                        ? "listRaftNodes says learner, but this node was promoted: TuGraph does not update is_learner after a promotion"
+                        : props.roleNote,
+            },
+        };
+    },
+};
+
+export class RaftMember extends pulumi.dynamic.Resource {
+    /** Membership recorded right after the add (live listing); never changed afterwards: the joiner's lgraph.json is rendered from it. */
+    public readonly initPeers!: pulumi.Output<InitPeer[]>;
+    /** The truth (the listing lies after promotion). */
+    public readonly role!: pulumi.Output<"voter" | "learner">;
+    public readonly nodeId!: pulumi.Output<number>;
+    public readonly listedRole!: pulumi.Output<"voter" | "learner">;
+    public readonly roleNote!: pulumi.Output<string>;
+
+    constructor(name: string, args: RaftMemberArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            raftMemberProvider,
+            name,
+            { ...args, initPeers: undefined, listedRole: undefined, roleNote: undefined },
+            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "adminPassword"] },
+            "tugraph",
+            "RaftMember",
+        );
+    }
+}

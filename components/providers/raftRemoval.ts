@@ -1,0 +1,109 @@
+// RaftRemoval: a declared removal (the node's entry has `removed: true`).
+//   create -> gated removeRaftNode on the leader; nothing to do when the node
+//             is already gone; waits for a leader other than the removed node
+//             (removing the leader is allowed: TuGraph steps down)
+//   diff   -> nothing to do (a changed nodeId is a different removal: replace)
+//   update -> nothing to do
+//   delete -> nothing: forgetting a tombstone never re-adds the node
+//   read   -> reports whether the node is (again) a member
+// The container of a tombstoned node is no longer declared, so Pulumi deletes
+// it at the END of the update, after this removal; its data dir stays.
+//
+// Serialization: see raftMember.ts.
+
+import * as pulumi from "@pulumi/pulumi";
+import { removeMember } from "../adapters/membershipOps";
+import { discover, type AdminOptions } from "../adapters/boltAdmin";
+import { validateCommon, validateRemovalPolicy } from "../adapters/validate";
+
+export interface RaftRemovalArgs {
+    nodeId: pulumi.Input<number>;
+    seeds: pulumi.Input<pulumi.Input<string>[]>;
+    adminUser: pulumi.Input<string>;
+    adminPassword: pulumi.Input<string>;
+    callTimeoutMs: pulumi.Input<number>;
+    totalTimeoutMs: pulumi.Input<number>;
+    minVoters: pulumi.Input<number>;
+    allowUnsafeRemoval: pulumi.Input<boolean>;
+    // Added fields (optional):
+    plannedVoters?: pulumi.Input<number>;          // voters the stack declares (non-removed voters): a replacement (remove 3, add 4) is not a shrink
+    knownVoters?: pulumi.Input<number[]>;          // ids the stack says are voters (the listing hides promotions)
+}
+
+export interface RaftRemovalProps {
+    nodeId: number;
+    seeds: string[];
+    adminUser: string;
+    adminPassword: string;
+    callTimeoutMs: number;
+    totalTimeoutMs: number;
+    minVoters: number;
+    allowUnsafeRemoval: boolean;
+    plannedVoters?: number;
+    knownVoters?: number[];
+    // outputs
+    wasMember?: boolean;
+    wasLeader?: boolean;
+    stillMember?: boolean;
+}
+
+function adminOptions(p: RaftRemovalProps): AdminOptions {
+    return { seeds: p.seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs };
+}
+
+export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: RaftRemovalProps, news: RaftRemovalProps) {
+        const failures = validateCommon(news);
+        validateRemovalPolicy(news, failures);
+        if (news.minVoters === undefined) failures.push({ property: "minVoters", reason: "is required" });
+        if (news.allowUnsafeRemoval === undefined) failures.push({ property: "allowUnsafeRemoval", reason: "is required" });
+        return { inputs: news, failures };
+    },
+
+    async diff(_id: string, olds: RaftRemovalProps, news: RaftRemovalProps) {
+        const replaces = news.nodeId !== olds.nodeId ? ["nodeId"] : [];
+        return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+    },
+
+    async create(inputs: RaftRemovalProps) {
+        const r = await removeMember(
+            adminOptions(inputs),
+            inputs.nodeId,
+            { minVoters: inputs.minVoters, allowUnsafeRemoval: inputs.allowUnsafeRemoval, plannedVoters: inputs.plannedVoters },
+            inputs.knownVoters ?? [],
+        );
+        return { id: `removed-${inputs.nodeId}`, outs: { ...inputs, wasMember: r.wasMember, wasLeader: r.wasLeader, stillMember: false } };
+    },
+
+    async update(_id: string, olds: RaftRemovalProps, news: RaftRemovalProps) {
+        return { outs: { ...news, wasMember: olds.wasMember, wasLeader: olds.wasLeader, stillMember: olds.stillMember } };
+    },
+
+    async delete() {
+        // Forgetting a tombstone must never re-add or touch the node.
+    },
+
+    async read(id: string, props: RaftRemovalProps) {
+        const d = await discover({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
+        if (d.reachable.length === 0) throw new Error(`refresh of the removal of node ${props.nodeId}: no member answered: ${d.errors.join("; ")}`);
+        return { id, props: { ...props, stillMember: d.members.some((m) => m.id === props.nodeId) } };
+    },
+};
+
+export class RaftRemoval extends pulumi.dynamic.Resource {
+    public readonly nodeId!: pulumi.Output<number>;
+    public readonly wasMember!: pulumi.Output<boolean>;
+    public readonly wasLeader!: pulumi.Output<boolean>;
+    public readonly stillMember!: pulumi.Output<boolean>;
+
+    constructor(name: string, args: RaftRemovalArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            raftRemovalProvider,
+            name,
+            { ...args, wasMember: undefined, wasLeader: undefined, stillMember: undefined },
+            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "adminPassword"] },
+            "tugraph",
+            "RaftRemoval",
+        );
+    }
+}
