@@ -433,6 +433,7 @@ function checkRoles(errors: Errors, nodes: PartialNode[]) {
 function parseBootstrap(errors: Errors, value: unknown, nodes: PartialNode[]): number[] | undefined {
     const key = k("bootstrap");
     const nodesOk = nodes.every(n => n.id !== undefined && n.role !== undefined && n.removed !== undefined);
+    const idsKnown = nodes.length > 0 && nodes.every(n => n.id !== undefined); // else an "unknown id" may be a false alarm
     if (value === undefined) {
         // First deployment only: every current voter forms the cluster.
         return nodesOk ? nodes.filter(n => n.role === "voter" && !n.removed).map(n => n.id!).sort((a, b) => a - b) : undefined;
@@ -447,7 +448,7 @@ function parseBootstrap(errors: Errors, value: unknown, nodes: PartialNode[]): n
         if (ids.indexOf(id) !== i) { fail(errors, `${key}[${i}]`, `lists node ${id} twice: list each id once`); ok = false; return; }
         const n = nodes.find(x => x.id === id);
         if (!n) {
-            if (nodesOk) { fail(errors, `${key}[${i}]`, `names node ${id}, which is not in tugraph:nodes: bootstrap ids must be nodes of the stack (keep removed ones as removed: true entries)`); ok = false; }
+            if (idsKnown) { fail(errors, `${key}[${i}]`, `names node ${id}, which is not in tugraph:nodes: bootstrap ids must be nodes of the stack (keep removed ones as removed: true entries)`); ok = false; }
             return;
         }
         if (n.role === "learner") {
