@@ -18,9 +18,10 @@ export interface StackConfig {
     readonly problems: readonly ConfigError[];    // file-level problems, reported with the config errors
 }
 
-function parseYamlText(text: string, file: string): unknown {
+function parseYamlText(text: string, file: string, failsafe = false): unknown {
     try {
-        return parseYaml(text);
+        // failsafe: every scalar stays the text written (Pulumi keeps 007 as "007")
+        return failsafe ? parseYaml(text, { schema: "failsafe" }) : parseYaml(text);
     } catch (e) {
         throw new StackFileError(`${file} is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
     }
@@ -37,11 +38,12 @@ export function projectNameFromText(text: string, file = "Pulumi.yaml"): string 
 const isSecure = (v: unknown): boolean =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
 
-// What `pulumi config` stores for a plain YAML value: scalars as text, objects and lists as JSON.
-function asPulumiString(v: unknown): string {
-    if (v === null || v === undefined) return "";
-    if (typeof v === "object") return JSON.stringify(v);
-    return String(v);
+// What `pulumi config` hands the program for a plain YAML value: a scalar as
+// the text written, an object or list as JSON (with YAML's types).
+function asPulumiString(typed: unknown, text: unknown): string {
+    if (typed !== null && typeof typed === "object") return JSON.stringify(typed);
+    if (typeof text === "string") return text;
+    return typed === null || typed === undefined ? "" : String(typed);
 }
 
 export function stackConfigFromText(text: string, project: string, file = "Pulumi.<stack>.yaml"): StackConfig {
@@ -51,6 +53,7 @@ export function stackConfigFromText(text: string, project: string, file = "Pulum
         throw new StackFileError(`${file}: \`config:\` must be a map of "namespace:key" entries`);
     }
     const entries = Object.entries((config ?? {}) as Record<string, unknown>);
+    const texts = ((parseYamlText(text, file, true) as { config?: Record<string, unknown> } | null)?.config ?? {});
     const strings: Record<string, string> = {};
     const encrypted: string[] = [];
     const secretValues: string[] = [];
@@ -65,7 +68,7 @@ export function stackConfigFromText(text: string, project: string, file = "Pulum
             continue;
         }
         if (isSecure(value)) { encrypted.push(key); continue; }
-        const s = asPulumiString(value);
+        const s = asPulumiString(value, texts[fullKey]);
         strings[fullKey] = s;
         if ((SECRET_KEYS as readonly string[]).includes(key) && s !== "") secretValues.push(s);
     }

@@ -147,7 +147,7 @@ describe("render: properties", () => {
             const cfg = validCluster(raw);
             fc.pre(cfg !== undefined);
             for (const n of cfg!.nodes.filter(x => !x.removed)) {
-                const peers = initPeersFor(cfg!, n).map(p => p.bolt_raft_node_id);
+                const peers: number[] = initPeersFor(cfg!, n).map(p => p.bolt_raft_node_id);
                 assert.ok(peers.includes(n.id));
                 assert.deepStrictEqual(peers, [...peers].sort((a, b) => a - b));
                 if (cfg!.bootstrap.includes(n.id)) assert.deepStrictEqual(peers, cfg!.bootstrap);

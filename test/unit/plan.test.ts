@@ -1,0 +1,172 @@
+// The plan CLI: the real script as a child process (exit codes, output), and
+// runPlan in-process with an in-memory project directory for the details.
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+import { Io, parsePlanArgs, runPlan } from "../../components/cli/planCommand";
+import { maskSecrets, SECRET_MASK } from "../../components/cli/planReport";
+import { StackFileError, projectNameFromText, stackConfigFromText } from "../../components/cli/stackFile";
+import { ENCRYPTED } from "../../components/core/config";
+
+const ROOT = path.join(__dirname, "..", "..");
+const BAD_PASSWORD = "Zq9-distinctive-PW!"; // in test/fixtures/bad-stack/Pulumi.bad.yaml
+
+function plan(...args: string[]) {
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "components/cli/plan.ts", ...args],
+        { cwd: ROOT, encoding: "utf8", timeout: 60000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("plan CLI (child process)", function () {
+    this.timeout(60000);
+    it("--stack dev: exit 0, three rendered configs, no password", () => {
+        const r = plan("--stack", "dev");
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stderr, "");
+        for (const id of [1, 2, 3]) {
+            assert.match(r.stdout, new RegExp(`=== node ${id} \\| voter \\| bootstrap \\| host 127\\.0\\.0\\.1 via unix:///var/run/docker\\.sock \\| container tugraph-node-${id} ===`));
+        }
+        const configs = r.stdout.split("/usr/local/etc/lgraph.json:\n").slice(1).map(chunk => JSON.parse(chunk.slice(0, chunk.indexOf("\n}\n") + 2)));
+        assert.equal(configs.length, 3);
+        assert.deepStrictEqual(configs.map(c => [c.bolt_raft_node_id, c.bolt_port, c.bolt_raft_port, c.port]),
+            [[1, 7687, 8000, 7070], [2, 7688, 8001, 7071], [3, 7689, 8002, 7072]]);
+        assert.ok(!r.stdout.includes("73@TuGraph"));
+        assert.ok(r.stdout.includes(`password ${SECRET_MASK}`));
+    });
+    it("the bad stack: exit 1 naming all five problems, password never shown", () => {
+        const r = plan("--stack", "bad", "--dir", "test/fixtures/bad-stack");
+        assert.equal(r.code, 1);
+        assert.equal(r.stdout, "");
+        for (const fragment of [
+            "tugraph:nodes[1].id 1 is already used",                       // duplicate id
+            "tugraph:nodes[2].ip must be an IPv4 literal",                 // host name
+            "tugraph:nodes[3].webPort 7070 is already used by node 1's webPort", // two nodes on one port
+            "tugraph:enable_ha is an RPC-HA key",                          // RPC HA
+            "tugraph:bolt_raft_tick_interval must be an integer >= 100",   // below TuGraph's minimum
+        ]) assert.ok(r.stderr.includes(fragment), `missing "${fragment}" in:\n${r.stderr}`);
+        assert.match(r.stderr, /has 5 problem\(s\)/);
+        assert.ok(!r.stderr.includes(BAD_PASSWORD) && !r.stdout.includes(BAD_PASSWORD));
+    });
+    it("missing --stack: exit 2 with usage", () => {
+        const r = plan();
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /missing --stack <name>/);
+        assert.match(r.stderr, /usage: npm run plan -- --stack <name>/);
+    });
+    it("a stack without a file: exit 2", () => {
+        const r = plan("--stack", "nosuchstack");
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /no stack file .*Pulumi\.nosuchstack\.yaml/);
+    });
+    it("the prod example validates (secure password counts as present)", () => {
+        const r = plan("--stack", "prod");
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.stdout.includes(`password ${SECRET_MASK} (encrypted)`));
+        assert.equal((r.stdout.match(/\/usr\/local\/etc\/lgraph\.json:/g) ?? []).length, 3);
+    });
+});
+
+// ---------- in-process ----------
+
+const PASSWORD = "Pw-unique-8c1f2e!";
+function memIo(files: Record<string, string>): Io {
+    const abs = (f: string) => path.posix.resolve("/proj", f);
+    const table = new Map(Object.entries(files).map(([k, v]) => [abs(k), v]));
+    return { cwd: "/proj", exists: f => table.has(f), readText: f => { const t = table.get(f); if (t === undefined) throw new Error(`no ${f}`); return t; } };
+}
+const PROJECT = "name: tugraph-ha\nruntime: nodejs\n";
+const stackYaml = (body: string) => `config:\n  tugraph:adminPassword: ${PASSWORD}\n${body}`;
+const NODES_1_2_3 = `  tugraph:nodes:
+    - {id: 1, ip: 10.0.0.1}
+    - {id: 2, ip: 10.0.0.2}
+    - {id: 3, ip: 10.0.0.3}
+`;
+
+describe("runPlan (in-process)", () => {
+    it("marks tombstones as to be removed and joiners as predicted", () => {
+        const io = memIo({
+            "Pulumi.yaml": PROJECT,
+            "Pulumi.s.yaml": stackYaml(`  tugraph:bootstrap: [1, 2, 3]
+  tugraph:membership: {minVoters: 2}
+  tugraph:nodes:
+    - {id: 1, ip: 10.0.0.1}
+    - {id: 2, ip: 10.0.0.2}
+    - {id: 3, ip: 10.0.0.3, removed: true}
+    - {id: 4, ip: 10.0.0.4}
+    - {id: 5, ip: 10.0.0.5, role: learner}
+`),
+        });
+        const r = runPlan(["--stack", "s"], io);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /=== node 3 \| voter \| to be removed \|[^\n]*\nto be removed: leaves the raft membership first/);
+        assert.match(r.stdout, /=== node 4 \| voter \| joins \|[^\n]*\n[^\n]*\n[^\n]*\njoins with addRaftNode; init peers predicted; recorded at join time/);
+        assert.match(r.stdout, /joins with addRaftLearnerNode; init peers predicted; recorded at join time/);
+        assert.equal((r.stdout.match(/\/usr\/local\/etc\/lgraph\.json:/g) ?? []).length, 4);
+        assert.ok(!r.stdout.includes(PASSWORD));
+    });
+    it("shows secure values as [secret] and validates them as present", () => {
+        const io = memIo({
+            "Pulumi.yaml": PROJECT,
+            "Pulumi.s.yaml": `config:\n  tugraph:adminPassword:\n    secure: v1:abc\n  tugraph:tls: {enabled: true, certFile: /c.pem}\n  tugraph:tlsKey:\n    secure: v1:def\n${NODES_1_2_3}`,
+        });
+        const r = runPlan(["--stack=s"], io);
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.stdout.includes("password [secret] (encrypted)"));
+        assert.ok(r.stdout.includes("tls: on (key [secret] (encrypted), cert /c.pem)"));
+    });
+    it("never prints the password, even when it is misplaced into other keys", () => {
+        const io = memIo({
+            "Pulumi.yaml": PROJECT,
+            "Pulumi.s.yaml": stackYaml(`  tugraph:adminPasword: ${PASSWORD}\n  tugraph:web: /x/${PASSWORD}\n${NODES_1_2_3}`),
+        });
+        const r = runPlan(["--stack", "s"], io);
+        assert.equal(r.code, 1);
+        assert.ok(r.stderr.includes("tugraph:adminPasword is not a known key"));
+        assert.ok(!r.stderr.includes(PASSWORD), r.stderr);
+    });
+    it("flags keys set in the project namespace instead of tugraph", () => {
+        const io = memIo({ "Pulumi.yaml": PROJECT, "Pulumi.s.yaml": stackYaml(`${NODES_1_2_3}  tugraph-ha:verbose: 2\n`) });
+        const r = runPlan(["--stack", "s"], io);
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /tugraph-ha:verbose is in the project namespace, but the program reads tugraph:verbose/);
+    });
+    it("broken YAML is a config error (exit 1); a missing Pulumi.yaml is a usage error (exit 2)", () => {
+        assert.equal(runPlan(["--stack", "s"], memIo({ "Pulumi.yaml": PROJECT, "Pulumi.s.yaml": "config: [" })).code, 1);
+        const r = runPlan(["--stack", "s"], memIo({ "Pulumi.s.yaml": stackYaml(NODES_1_2_3) }));
+        assert.equal(r.code, 2);
+        assert.match(r.stderr, /no Pulumi\.yaml/);
+    });
+    it("reads the project from --dir", () => {
+        const r = runPlan(["--stack", "s", "--dir", "sub"], memIo({ "sub/Pulumi.yaml": PROJECT, "sub/Pulumi.s.yaml": stackYaml(NODES_1_2_3) }));
+        assert.equal(r.code, 0, r.stderr);
+    });
+});
+
+describe("plan arguments and stack files", () => {
+    it("parses and refuses arguments", () => {
+        assert.deepStrictEqual(parsePlanArgs(["--stack", "dev"]), { stack: "dev", dir: undefined });
+        assert.deepStrictEqual(parsePlanArgs(["--dir=x", "--stack=prod"]), { stack: "prod", dir: "x" });
+        assert.equal(parsePlanArgs(["--stack"]), "--stack needs a value");
+        assert.equal(parsePlanArgs(["--stack", "--dir", "x"]), "--stack needs a value");
+        assert.match(parsePlanArgs(["--stak", "dev"]) as string, /unknown argument --stak/);
+        assert.match(parsePlanArgs(["--stack", "a/b"]) as string, /not a valid stack name/);
+        assert.equal(runPlan(["--bogus"], memIo({})).code, 2);
+    });
+    it("decodes values like Pulumi does: string keys stay strings, structured keys are JSON", () => {
+        const sc = stackConfigFromText("config:\n  tugraph:adminPassword: 12345\n  tugraph:adminUser: 007\n  tugraph:verbose: '2'\n  tugraph:nodes: [{id: 1, ip: 10.0.0.1}]\n  other:x: 1\n", "p");
+        assert.deepStrictEqual(sc.raw, { adminPassword: "12345", adminUser: "007", verbose: 2, nodes: [{ id: 1, ip: "10.0.0.1" }] });
+        assert.deepStrictEqual(sc.secretValues, ["12345"]);
+    });
+    it("maps secure values to ENCRYPTED", () => {
+        const sc = stackConfigFromText("config:\n  tugraph:adminPassword:\n    secure: v1:xyz\n", "p");
+        assert.equal(sc.raw.adminPassword, ENCRYPTED);
+        assert.deepStrictEqual(sc.encryptedKeys, ["adminPassword"]);
+    });
+    it("needs a project name", () => {
+        assert.equal(projectNameFromText("name: x\n"), "x");
+        assert.throws(() => projectNameFromText("runtime: nodejs\n"), StackFileError);
+    });
+    it("masks every occurrence of every secret", () => {
+        assert.equal(maskSecrets("a pw b pwpw", ["pw"]), `a ${SECRET_MASK} b ${SECRET_MASK}${SECRET_MASK}`);
+    });
+});
