@@ -1,0 +1,257 @@
+// RaftMember / RaftRemoval providers, called as the engine calls them,
+// against simulator clusters (processes on 127.0.0.1).
+import * as assert from "assert";
+import { raftMemberProvider as member } from "../../components/providers/raftMember";
+import { raftRemovalProvider as removal } from "../../components/providers/raftRemoval";
+import { ensureMember } from "../../components/adapters/membershipOps";
+import { membershipChain } from "../../components/core/membership";
+import type { SimulatorCluster } from "../simulator/harness";
+import { DEFAULT_PASSWORD } from "../simulator/harness";
+import {
+    common, engineCreate, enginePreview, engineUp, follower, listing, memberIds, memberInputs, rejects, removalInputs, startCluster, UNKNOWN,
+} from "./engine";
+
+describe("membership providers against the simulator", function () {
+    this.timeout(120_000);
+    let c: SimulatorCluster;
+    afterEach(async () => {
+        await c?.cleanup();
+    });
+
+    it("bootstrap: no membership resource; a RaftMember for an existing member at the same address makes no call", async () => {
+        c = await startCluster();
+        const ids = [1, 2, 3];
+        assert.deepStrictEqual(membershipChain({ nodes: ids.map((id) => ({ id, removed: false } as any)), bootstrap: ids }), []);
+        const before = await listing(c, 1);
+        const s = await engineCreate(member, await memberInputs(c, 2, "voter", [1]));
+        assert.match(s.outs.roleNote, /already a member .*no call made/);
+        assert.deepStrictEqual(s.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3]);
+        assert.deepStrictEqual(await listing(c, 1), before);
+    });
+
+    it("grow: adds a voter on the leader, records init peers, the joiner then starts and catches up", async () => {
+        c = await startCluster();
+        const inputs = await memberInputs(c, 4, "voter", [2]); // one seed is enough: the rest is discovered
+        const s = await engineCreate(member, inputs);
+        assert.strictEqual(s.id, "4");
+        assert.strictEqual(s.outs.role, "voter");
+        assert.deepStrictEqual(s.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4]);
+        const four = s.outs.initPeers.find((p: any) => p.bolt_raft_node_id === 4);
+        assert.deepStrictEqual(four, { bolt_raft_node_id: 4, ip: "127.0.0.1", bolt_port: inputs.boltPort, bolt_raft_port: inputs.raftPort });
+        assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3, 4]);
+        await c.startJoiner(4, { copyFrom: await follower(c, [1, 2, 3]) });
+        await c.waitForLeader(15_000, [1, 2, 3, 4]);
+        // Re-running up with the same inputs is no change.
+        const again = await engineUp(member, s, inputs);
+        assert.strictEqual(again.op, "same");
+        // read (refresh) reports the live membership, no drift.
+        const r = await member.read!(s.id, s.outs);
+        assert.strictEqual(r.id, "4");
+        assert.strictEqual(r.props.role, "voter");
+    });
+
+    it("learner add, then promotion as an update; the listing keeps lying, the state keeps the truth", async () => {
+        c = await startCluster();
+        const learner = await memberInputs(c, 4, "learner", [1, 2, 3]);
+        const s = await engineCreate(member, learner);
+        assert.deepStrictEqual((await listing(c, 1)).find((m) => m.id === 4)?.learner, true);
+        await c.startJoiner(4, { copyFrom: await follower(c, [1, 2, 3]) });
+
+        const promoted = await engineUp(member, s, { ...learner, role: "voter" });
+        assert.strictEqual(promoted.op, "update");
+        assert.deepStrictEqual(promoted.diff.replaces, []);
+        assert.strictEqual(promoted.stored.outs.role, "voter");
+        assert.deepStrictEqual(promoted.stored.outs.initPeers, s.outs.initPeers, "init peers never change after the add");
+        assert.match(promoted.stored.outs.roleNote, /is_learner/);
+        assert.deepStrictEqual((await listing(c, 1)).find((m) => m.id === 4)?.learner, true, "TuGraph's listing does not update is_learner");
+
+        const r = await member.read!(promoted.stored.id, promoted.stored.outs);
+        assert.strictEqual(r.props.role, "voter");
+        assert.strictEqual(r.props.listedRole, "learner");
+        assert.match(r.props.roleNote, /does not update is_learner/);
+
+        // Demotion is refused in check, before anything happens.
+        const bad = await member.check!(promoted.stored.inputs, { ...learner, role: "learner" });
+        assert.deepStrictEqual(bad.failures!.map((f) => f.property), ["role"]);
+    });
+
+    it("diff: a changed ip or port is a replace (delete first), other inputs are no change", async () => {
+        c = await startCluster();
+        const inputs = await memberInputs(c, 4, "learner", [1]);
+        const s = await engineCreate(member, inputs);
+        const d1 = await member.diff!(s.id, s.outs, { ...inputs, boltPort: inputs.boltPort + 1 });
+        assert.deepStrictEqual([d1.changes, d1.replaces, d1.deleteBeforeReplace], [true, ["boltPort"], true]);
+        const d2 = await member.diff!(s.id, s.outs, { ...inputs, ip: "127.0.0.2", raftPort: 1 });
+        assert.deepStrictEqual(d2.replaces, ["ip", "raftPort"]);
+        const d3 = await member.diff!(s.id, s.outs, { ...inputs, seeds: [c.boltAddress(3)], callTimeoutMs: 999, expectedPeers: [{ x: 1 }] });
+        assert.deepStrictEqual([d3.changes, d3.replaces], [false, []]);
+        // A replace runs as the engine would: gated remove of the old address, then add at the new one.
+        const s5 = await c.allocate(5);
+        const moved = await engineUp(member, s, { ...inputs, boltPort: s5.boltPort, raftPort: s5.raftPort });
+        assert.strictEqual(moved.op, "replace");
+        const four = (await listing(c, 1)).find((m) => m.id === 4)!;
+        assert.strictEqual(four.bolt, s5.boltPort);
+    });
+
+    it("preview: the unknown sentinel passes check and makes diff say what may change", async () => {
+        c = await startCluster();
+        const inputs = await memberInputs(c, 4, "learner", [1]);
+        const pre = await enginePreview(member, undefined, { ...inputs, seeds: UNKNOWN, adminPassword: UNKNOWN, ip: UNKNOWN });
+        assert.deepStrictEqual(pre.failures, []);
+        const s = await engineCreate(member, inputs);
+        const p2 = await enginePreview(member, s, { ...inputs, boltPort: UNKNOWN, role: UNKNOWN, seeds: [UNKNOWN] });
+        assert.deepStrictEqual(p2.failures, []);
+        assert.deepStrictEqual(p2.diff!.replaces, ["boltPort"]);
+        assert.strictEqual(p2.diff!.changes, true);
+        const r = await enginePreview(removal, undefined, removalInputs(c, 3, [1], { seeds: UNKNOWN, minVoters: UNKNOWN }));
+        assert.deepStrictEqual(r.failures, []);
+        // Nothing was called by preview.
+        assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3, 4]);
+    });
+
+    it("check: clear failures for bad inputs, the password is never echoed", async () => {
+        const bad = await member.check!({}, {
+            nodeId: 0, ip: "tugraph-4.local", boltPort: 70000, raftPort: 8000, role: "boss", seeds: ["nohost"], adminUser: "",
+            adminPassword: 12345, callTimeoutMs: 5000, totalTimeoutMs: 100, expectedPeers: [],
+        });
+        assert.deepStrictEqual(bad.failures!.map((f) => f.property).sort(), ["adminPassword", "adminUser", "boltPort", "ip", "nodeId", "role", "seeds[0]", "totalTimeoutMs"]);
+        assert.ok(!JSON.stringify(bad.failures).includes("12345"));
+        const r = await removal.check!({}, { nodeId: 3, seeds: [], adminUser: "admin", adminPassword: "x", callTimeoutMs: 1, totalTimeoutMs: 1 });
+        assert.deepStrictEqual(r.failures!.map((f) => f.property).sort(), ["allowUnsafeRemoval", "minVoters", "seeds"]);
+    });
+
+    it("shrink: removes a learner and a voter down to the minimum, then refuses the next removal with no change", async () => {
+        c = await startCluster([1, 2, 3, 4]);
+        const l5 = await engineCreate(member, await memberInputs(c, 5, "learner", [1, 2, 3, 4]));
+        assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3, 4, 5]);
+        const r5 = await engineCreate(removal, removalInputs(c, 5, [1, 2, 3, 4]));
+        assert.strictEqual(r5.outs.wasMember, true);
+        const r4 = await engineCreate(removal, removalInputs(c, 4, [1, 2, 3, 4]));
+        assert.strictEqual(r4.outs.wasMember, true);
+        assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
+        await rejects(engineCreate(removal, removalInputs(c, 3, [1, 2, 3])), /refusing removing node 3: it would leave 2 voter\(s\), below the minimum of 3.*allowUnsafeRemoval/);
+        assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
+        // A tombstone that is already gone is a no-op, and deleting a tombstone does nothing.
+        const again = await engineCreate(removal, removalInputs(c, 5, [1, 2, 3]));
+        assert.strictEqual(again.outs.wasMember, false);
+        await removal.delete!(again.id, again.outs);
+        assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
+        // RaftMember delete of an already removed node is idempotent.
+        await member.delete!(l5.id, l5.outs);
+        // read of a removal shows drift if the node came back
+        const rr = await removal.read!(r4.id, r4.outs);
+        assert.strictEqual(rr.props.stillMember, false);
+    });
+
+    it("the manual's failed-node case: kill 3, remove 3, add 4", async () => {
+        c = await startCluster();
+        await c.kill(3); // node 3 fails, whatever its role (leader or not)
+        await c.waitForLeader(15_000, [1, 2]);
+        // The stack declares 1, 2, 4 as voters: a replacement, not a shrink.
+        const rm = await engineCreate(removal, removalInputs(c, 3, [1, 2, 3], { plannedVoters: 3 }));
+        assert.strictEqual(rm.outs.wasMember, true);
+        assert.deepStrictEqual(await memberIds(c, 1), [1, 2]);
+        const add = await engineCreate(member, await memberInputs(c, 4, "voter", [1, 2]));
+        assert.deepStrictEqual(add.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 4]);
+        await c.startJoiner(4, { copyFrom: await follower(c, [1, 2]) });
+        await c.waitForLeader(15_000, [1, 2, 4]);
+        assert.deepStrictEqual(await memberIds(c, 4), [1, 2, 4]);
+    });
+
+    it("refuses unsafe removals: quorum with voters down, and adding a voter while one is down", async () => {
+        c = await startCluster([1, 2, 3, 4, 5]);
+        await c.kill(4);
+        await c.kill(5);
+        await c.waitForLeader(15_000, [1, 2, 3]);
+        const all = [1, 2, 3, 4, 5];
+        await rejects(engineCreate(removal, removalInputs(c, 3, all, { minVoters: 1 })), /refusing removing node 3: the 4 voters left would need 3 up for a quorum, but only 2 are up/);
+        await rejects(engineCreate(member, await memberInputs(c, 6, "voter", all)), /refusing adding\/promoting node 6 as a voter: with 6 voters a majority is 4, but only 3 would be up/);
+        assert.deepStrictEqual(await memberIds(c, 1), all);
+        // Removing a down voter keeps quorum: allowed.
+        const r = await engineCreate(removal, removalInputs(c, 5, all, { plannedVoters: 3 }));
+        assert.strictEqual(r.outs.wasMember, true);
+        // RaftMember.delete tells the user the safe way.
+        const s3 = await c.allocate(3);
+        await rejects(member.delete!("3", { ...(await memberInputs(c, 3, "voter", [1, 2, 3])), ip: s3.ip, minVoters: 5 }), /removed: true/);
+    });
+
+    it("removing the leader: waits for a new leader, so the next change goes through", async () => {
+        c = await startCluster([1, 2, 3, 4]);
+        const leader = await c.waitForLeader();
+        const r = await engineCreate(removal, removalInputs(c, leader, [1, 2, 3, 4]));
+        assert.strictEqual(r.outs.wasLeader, true);
+        const rest = [1, 2, 3, 4].filter((i) => i !== leader);
+        await c.kill(leader); // its container goes at the end of the update
+        const add = await engineCreate(member, await memberInputs(c, 5, "learner", [1, 2, 3, 4]));
+        assert.deepStrictEqual(add.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [...rest, 5]);
+    });
+
+    it("leader killed between two changes: the second re-discovers the leader and succeeds", async () => {
+        c = await startCluster([1, 2, 3, 4, 5]);
+        const all = [1, 2, 3, 4, 5];
+        await engineCreate(member, await memberInputs(c, 6, "learner", all));
+        const leader = await c.waitForLeader();
+        await c.kill(leader);
+        const s = await engineCreate(member, await memberInputs(c, 7, "learner", all));
+        assert.deepStrictEqual(s.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [...all, 6, 7]);
+        const alive = all.filter((i) => i !== leader);
+        assert.deepStrictEqual(await memberIds(c, alive[0]), [...all, 6, 7]);
+    });
+
+    it("an admin call that hangs fails at its deadline naming the node and the call; a re-run converges with no duplicate", async () => {
+        c = await startCluster();
+        const leader = await c.waitForLeader();
+        await c.setFault(leader, "hang_admin_calls", true);
+        const inputs = await memberInputs(c, 4, "learner", [1, 2, 3], { callTimeoutMs: 400, totalTimeoutMs: 1500 });
+        const started = Date.now();
+        const e = await rejects(engineCreate(member, inputs), new RegExp(`addRaftLearnerNode\\(4\\) at ${c.boltAddress(leader).replace(/\./g, "\\.")} did not answer within 400 ms`));
+        assert.ok(Date.now() - started < 10_000, "bounded by totalTimeoutMs (+ one call)");
+        assert.ok(!e.message.includes(DEFAULT_PASSWORD));
+        assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
+        // The partial failure: fix the fault, run `up` again: exactly one add.
+        await c.setFault(leader, "hang_admin_calls", false);
+        const s = await engineCreate(member, { ...inputs, callTimeoutMs: 2000, totalTimeoutMs: 15_000 });
+        assert.deepStrictEqual(s.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4]);
+        assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3, 4]);
+    });
+
+    it("partial failure: the add applied but the state was lost; the re-run finds it and makes no call; a chain resumes where it stopped", async () => {
+        c = await startCluster();
+        const i4 = await memberInputs(c, 4, "learner", [1, 2, 3]);
+        const i5 = await memberInputs(c, 5, "learner", [1, 2, 3]);
+        // First run: 4's add went through, then the provider process died before the engine saved the state.
+        await ensureMember({ seeds: i4.seeds, user: i4.adminUser, password: i4.adminPassword, callTimeoutMs: 2000, totalTimeoutMs: 10_000 },
+            { nodeId: 4, ip: i4.ip, boltPort: i4.boltPort, raftPort: i4.raftPort, role: "learner" });
+        // Re-run: 4 is found (no call), 5 is added; nothing twice, nothing missing.
+        const s4 = await engineCreate(member, i4);
+        assert.match(s4.outs.roleNote, /no call made/);
+        const s5 = await engineCreate(member, i5);
+        assert.deepStrictEqual(s5.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4, 5]);
+        const rows = await listing(c, 1);
+        assert.deepStrictEqual(rows.map((r) => r.id), [1, 2, 3, 4, 5]);
+        // The same id at another address is a clear error, not a silent no-op.
+        await rejects(engineCreate(member, { ...i5, boltPort: i5.boltPort + 1000 }), /node 5 is already a member at 127\.0\.0\.1:\d+\/\d+, not 127\.0\.0\.1:\d+\/\d+.*keeps the old address/);
+    });
+
+    it("wrong password fails at once, naming user and node, never the password", async () => {
+        c = await startCluster();
+        const started = Date.now();
+        const secret = "not-the-Pa55word!";
+        const e = await rejects(engineCreate(member, await memberInputs(c, 4, "voter", [1], { adminPassword: secret })), /authentication failed for user 'admin' at 127\.0\.0\.1:\d+/);
+        assert.ok(Date.now() - started < 5000, "no retries on bad credentials");
+        assert.ok(!e.message.includes(secret));
+        assert.ok(!String(e.stack).includes(secret));
+        await rejects(engineCreate(removal, removalInputs(c, 3, [1], { adminPassword: secret })), /authentication failed for user 'admin'/);
+        assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
+    });
+
+    it("refresh: a member removed behind Pulumi's back reads as gone; an unreachable cluster is an error", async () => {
+        c = await startCluster();
+        const s = await engineCreate(member, await memberInputs(c, 4, "learner", [1, 2, 3]));
+        await engineCreate(removal, removalInputs(c, 4, [1, 2, 3]));
+        const r = await member.read!(s.id, s.outs);
+        assert.strictEqual(r.id, "");
+        await c.cleanup();
+        await rejects(Promise.resolve(member.read!(s.id, { ...s.outs, ...common(c, [1, 2, 3], { callTimeoutMs: 300 }) })), /no member answered/);
+    });
+});
