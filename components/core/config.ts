@@ -435,7 +435,14 @@ function parseBootstrap(errors: Errors, value: unknown, nodes: PartialNode[]): n
     const nodesOk = nodes.every(n => n.id !== undefined && n.role !== undefined && n.removed !== undefined);
     const idsKnown = nodes.length > 0 && nodes.every(n => n.id !== undefined); // else an "unknown id" may be a false alarm
     if (value === undefined) {
-        // First deployment only: every current voter forms the cluster.
+        // The default (every live voter) is right for the first deployment only.
+        // A tombstone proves the cluster has changed since, so the default would
+        // name the wrong set: ask for the real one.
+        const removed = nodes.filter(n => n.removed === true);
+        if (removed.length > 0) {
+            fail(errors, key, `must be given explicitly once nodes are removed (${removed.map(label).join(", ")}): the default, every live voter, is only right on the first deployment; list the ids that formed the cluster, e.g. [${nodes.filter(n => n.role === "voter" && n.id !== undefined).map(n => n.id).slice(0, 3).join(", ")}]`);
+            return undefined;
+        }
         return nodesOk ? nodes.filter(n => n.role === "voter" && !n.removed).map(n => n.id!).sort((a, b) => a - b) : undefined;
     }
     const ids = field(errors, key, z.array(

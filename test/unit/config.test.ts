@@ -96,8 +96,7 @@ describe("parseClusterConfig: a valid stack", () => {
         assert.equal(ok(withNodes(five)).membership.minVoters, 3);
     });
     it("defaults bootstrap to the live voters, sorted", () => {
-        const cfg = ok(withNodes([{ id: 5, ip: "10.0.0.5" }, { id: 2, ip: "10.0.0.2" }, { id: 9, ip: "10.0.0.9", removed: true },
-            { id: 4, ip: "10.0.0.4", role: "learner" }]));
+        const cfg = ok(withNodes([{ id: 5, ip: "10.0.0.5" }, { id: 2, ip: "10.0.0.2" }, { id: 4, ip: "10.0.0.4", role: "learner" }]));
         assert.deepStrictEqual(cfg.bootstrap, [2, 5]);
     });
     it("lets a new node reuse the ports of a removed one on the same host", () => {
@@ -230,7 +229,7 @@ describe("parseClusterConfig: one message per rule", () => {
     describe("cross-node rules", () => {
         it("duplicate id", () => rejects(withNodes([...three(), { id: 2, ip: "10.0.0.9" }]), "tugraph:nodes[3].id", "2 is already used by tugraph:nodes[1]"));
         it("an id reused from a removed node", () => rejects(
-            withNodes([...three(), { id: 9, ip: "10.0.0.9", removed: true }, { id: 9, ip: "10.0.0.8" }]),
+            withNodes([...three(), { id: 9, ip: "10.0.0.9", removed: true }, { id: 9, ip: "10.0.0.8" }], { bootstrap: [1, 2, 3] }),
             "tugraph:nodes[4].id", "also against removed nodes"));
         it("two nodes on one port of one host", () => rejects(
             withNodes([{ id: 1, ip: "127.0.0.1" }, { id: 2, ip: "127.0.0.1", boltPort: 7688, webPort: 7071 }]),
@@ -255,7 +254,7 @@ describe("parseClusterConfig: one message per rule", () => {
             withNodes([{ id: 1, ip: "10.0.0.1" }, { id: 2, ip: "10.0.0.2", logDir: "/root/tugraph/node-1/data" }]),
             "tugraph:nodes[1].logDir", "is also node 1's dataDir"));
         it("a data dir still holding a removed node's data", () => rejects(
-            withNodes([...three(), { id: 9, ip: "10.0.0.9", removed: true }, { id: 10, ip: "10.0.0.10", dataDir: "/root/tugraph/node-9/data" }]),
+            withNodes([...three(), { id: 9, ip: "10.0.0.9", removed: true }, { id: 10, ip: "10.0.0.10", dataDir: "/root/tugraph/node-9/data" }], { bootstrap: [1, 2, 3] }),
             "tugraph:nodes[4].dataDir", "its data stays on disk"));
         it("a node's data and log dir the same", () => rejects(
             withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d", logDir: "/d" }]), "tugraph:nodes[0].logDir", "is also this node's dataDir"));
@@ -271,6 +270,9 @@ describe("parseClusterConfig: one message per rule", () => {
     });
     describe("bootstrap", () => {
         it("not a list", () => rejects(base({ bootstrap: "1,2,3" }), "tugraph:bootstrap", "must be a list of node ids"));
+        it("left to the default after a node was removed", () => rejects(
+            withNodes(three().map(n => (n.id === 3 ? { ...n, removed: true } : n)), { membership: { minVoters: 2 } }),
+            "tugraph:bootstrap", "must be given explicitly once nodes are removed (node 3)"));
         it("a non-id item", () => rejects(base({ bootstrap: [1, 0] }), "tugraph:bootstrap[1]", "must be a node id"));
         it("empty", () => rejects(base({ bootstrap: [] }), "tugraph:bootstrap", "is empty"));
         it("an id twice", () => rejects(base({ bootstrap: [1, 2, 2] }), "tugraph:bootstrap[2]", "lists node 2 twice"));

@@ -120,6 +120,8 @@ const clusterArb = fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { minLength: 
     adminPassword: "x",
     ...(raft ?? {}),
     nodes: ids.map((id, i) => ({ id, ip: `10.1.${Math.floor(id / 200)}.${id}`, role: i === 0 ? "voter" : roles[i], removed: i === 0 ? false : removed[i] })),
+    // explicit, as a stack with tombstones must have it: every voter ever listed
+    bootstrap: ids.filter((_, i) => i === 0 || roles[i] === "voter"),
 }));
 
 function validCluster(raw: Record<string, unknown>): ClusterConfig | undefined {
