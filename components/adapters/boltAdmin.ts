@@ -75,11 +75,9 @@ export function classifyError(err: unknown, address: string, call: string, user:
     return adminError("server", `${at} failed${code ? ` (${code})` : ""}: ${raw}`, address, call);
 }
 
+/** A pause. The timer is NOT unref'd: the caller awaits it, and the process must live until then. */
 function sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-        const t = setTimeout(resolve, ms);
-        (t as { unref?: () => void }).unref?.();
-    });
+    return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -121,7 +119,10 @@ export async function runCall(o: AdminOptions, address: string, call: string, qu
     } finally {
         if (timer) clearTimeout(timer);
         const closing = Promise.allSettled([session?.close(), driver?.close()]);
-        await Promise.race([closing, sleep(Math.min(1000, ms))]);
+        // A close can wait on the hung call: bounded grace (a timer that is cleared, so nothing lingers).
+        let grace: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([closing, new Promise((r) => (grace = setTimeout(r, Math.min(1000, ms))))]);
+        if (grace) clearTimeout(grace);
     }
 }
 
