@@ -41,7 +41,8 @@ describe("membership: chain order", () => {
     });
     it("chainMembership hands every step exactly the previous resource", () => {
         const steps = membershipChain({ nodes: [spec(1), spec(2, { removed: true }), spec(4), spec(3)], bootstrap: [1, 2] });
-        const built = chainMembership(steps, (s, prev) => ({ s, prev }));
+        type Built = { s: unknown; prev?: Built };
+        const built = chainMembership<Built>(steps, (s, prev) => ({ s, prev }));
         assert.deepStrictEqual(built.map((b) => b.prev?.s ?? null), [null, steps[0], steps[1]]);
     });
     it("property: removals always precede members, each id once, sorted within kind", () => {
