@@ -107,7 +107,7 @@ export async function runOn(address: string, query: string, params: Record<strin
     }
 }
 
-interface NodeState {
+export interface NodeState {
     spec: SimNodeSpec;
     dir: string;
     proc?: ChildProcess;
@@ -119,10 +119,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class SimulatorCluster {
     readonly root: string;
-    private nodes = new Map<number, NodeState>();
-    private bootstrap: SimNodeSpec[] = [];
-    constructor(private readonly opts: ClusterOptions = {}) {
+    protected nodes = new Map<number, NodeState>();
+    protected bootstrap: SimNodeSpec[] = [];
+    constructor(protected opts: ClusterOptions = {}) {
         this.root = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-sim-"));
+        if (process.env.TUGRAPH_SIM_KEEP === "1") this.opts = { ...opts, keep: true };
     }
 
     nodeSpec(id: number): SimNodeSpec {
@@ -138,7 +139,7 @@ export class SimulatorCluster {
     logFile(id: number): string { return path.join(this.nodeDir(id), "log", "lgraph.log"); }
     ids(): number[] { return [...this.nodes.keys()]; }
     isRunning(id: number): boolean { const p = this.nodes.get(id)?.proc; return !!p && p.exitCode === null && p.signalCode === null; }
-    private nodeDir(id: number): string { return path.join(this.root, `node${id}`); }
+    protected nodeDir(id: number): string { return path.join(this.root, `node${id}`); }
 
     /** Allocates ports for a node (without starting it). */
     async allocate(id: number): Promise<SimNodeSpec> {
@@ -183,14 +184,14 @@ export class SimulatorCluster {
         return cfg;
     }
 
-    private writeConfig(id: number, initPeers: SimNodeSpec[]): string {
+    protected writeConfig(id: number, initPeers: SimNodeSpec[]): string {
         const file = path.join(this.nodeDir(id), "lgraph.json");
         fs.mkdirSync(this.nodeDir(id), { recursive: true });
         fs.writeFileSync(file, JSON.stringify(this.config(id, initPeers), null, 2));
         return file;
     }
 
-    private async spawn(id: number): Promise<void> {
+    protected async spawn(id: number): Promise<void> {
         const n = this.nodes.get(id)!;
         if (this.isRunning(id)) throw new Error(`simulator harness: node ${id} already running`);
         const out = fs.openSync(path.join(n.dir, "stdout.log"), "a");
@@ -300,7 +301,7 @@ export class SimulatorCluster {
     }
 }
 
-function canConnect(port: number): Promise<boolean> {
+export function canConnect(port: number): Promise<boolean> {
     return new Promise((res) => {
         const s = net.connect({ host: "127.0.0.1", port });
         s.once("connect", () => { s.destroy(); res(true); });
