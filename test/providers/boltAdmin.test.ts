@@ -1,0 +1,81 @@
+// The Bolt admin client: pure parsing/classification, and its behaviour
+// against the simulator (follower redirects, unreachable seeds, deadlines).
+import * as assert from "assert";
+import {
+    AdminError, callAdd, classifyError, discover, isRetryable, laggingFromStatus, parseRaftStatus, runCall, scrub, withLeader,
+} from "../../components/adapters/boltAdmin";
+import type { SimulatorCluster } from "../simulator/harness";
+import { DEFAULT_PASSWORD, DEFAULT_USER } from "../simulator/harness";
+import { rejects, startCluster } from "./engine";
+
+const STATUS = JSON.stringify({
+    applied: 41, commit: 41, id: "a", lead: "a", leadtransferee: "0", raftState: "StateLeader", term: 7, vote: "a",
+    progress: { "1": { match: 41, next: 42, state: "StateReplicate" }, "a": { match: 41, next: 42, state: "StateReplicate" },
+        "b": { match: 12, next: 13, state: "StateProbe" }, "c": { match: 41, next: 42, state: "StateProbe" } },
+    raftlog: { first: 1, last: 41 },
+}, null, 4);
+
+describe("bolt admin client: parsing and errors", () => {
+    it("parses getRaftStatus with hex ids (node 10 is \"a\")", () => {
+        const s = parseRaftStatus(STATUS);
+        assert.deepStrictEqual([s.id, s.lead, s.term, s.commit, s.raftState], [10, 10, 7, 41, "StateLeader"]);
+        assert.deepStrictEqual(Object.keys(s.progress).map(Number).sort((a, b) => a - b), [1, 10, 11, 12]);
+    });
+    it("sees as down the members the leader cannot replicate to and that are behind", () => {
+        assert.deepStrictEqual(laggingFromStatus(parseRaftStatus(STATUS)), [11]);
+        assert.deepStrictEqual(laggingFromStatus({ ...parseRaftStatus(STATUS), raftState: "StateFollower" }), []);
+    });
+    it("classifies driver errors and never keeps the password", () => {
+        const pw = "Pa55-in-a-message";
+        const auth = classifyError({ code: "Neo.ClientError.Security.Unauthorized", message: `bad password ${pw}` }, "10.0.0.1:7687", "listRaftNodes", "admin", pw);
+        assert.strictEqual(auth.kind, "auth");
+        assert.match(auth.message, /^authentication failed for user 'admin' at 10\.0\.0\.1:7687/);
+        assert.ok(!auth.message.includes(pw));
+        assert.strictEqual(classifyError({ code: "BoltRaftError", message: "not leader" }, "a:1", "x", "u", "p").kind, "not-leader");
+        assert.strictEqual(classifyError({ code: "ServiceUnavailable", message: "Failed to connect" }, "a:1", "x", "u", "p").kind, "connection");
+        const other = classifyError({ code: "BoltRaftError", message: "bolt raft is not enabled" }, "a:1", "x", "u", "p");
+        assert.strictEqual(other.kind, "server");
+        assert.ok(!isRetryable(other));
+        assert.ok(isRetryable(classifyError({ message: "connect ECONNREFUSED 127.0.0.1:1" }, "a:1", "x", "u", "p")));
+        assert.strictEqual(scrub("a-secret-b-secret", "secret"), "a-***-b-***");
+    });
+});
+
+describe("bolt admin client against the simulator", function () {
+    this.timeout(60_000);
+    let c: SimulatorCluster;
+    before(async () => {
+        c = await startCluster();
+    });
+    after(async () => {
+        await c?.cleanup();
+    });
+    const opts = (seeds: string[], extra: Record<string, any> = {}) => ({ seeds, user: DEFAULT_USER, password: DEFAULT_PASSWORD, callTimeoutMs: 2000, totalTimeoutMs: 5000, ...extra });
+
+    it("finds the leader and every member from one follower seed (plus a dead one)", async () => {
+        const leader = await c.waitForLeader();
+        const f = [1, 2, 3].find((i) => i !== leader)!;
+        const d = await discover(opts(["127.0.0.1:1", c.boltAddress(f)]));
+        assert.strictEqual(d.leaderId, leader);
+        assert.strictEqual(d.leaderAddress, c.boltAddress(leader));
+        assert.deepStrictEqual(d.members.map((m) => m.id), [1, 2, 3]);
+        assert.deepStrictEqual(d.downIds, []);
+        assert.match(d.errors.join(), /listRaftNodes at 127\.0\.0\.1:1: connection failed/);
+    });
+
+    it("an admin call on a follower is `not leader` (retryable), withLeader goes to the leader", async () => {
+        const leader = await c.waitForLeader();
+        const f = [1, 2, 3].find((i) => i !== leader)!;
+        const e = await rejects(callAdd(opts([]), c.boltAddress(f), 9, "127.0.0.1", 1, 2, true), /not leader/);
+        assert.strictEqual((e as AdminError).kind, "not-leader");
+        const seen = await withLeader(opts([c.boltAddress(f)]), "test", async (d) => d.leaderAddress);
+        assert.strictEqual(seen, c.boltAddress(leader));
+    });
+
+    it("explicit queries run auto-commit; no seed answering is a clear error naming every address", async () => {
+        const rows = await runCall(opts([]), c.boltAddress(1), "listRaftNodes", "CALL db.bolt.listRaftNodes()");
+        assert.strictEqual(rows.length, 3);
+        await rejects(withLeader(opts(["127.0.0.1:1", "127.0.0.1:2"], { totalTimeoutMs: 600 }), "adding node 9", async () => 1),
+            /adding node 9: gave up after \d+ attempt\(s\).*no member answered: listRaftNodes at 127\.0\.0\.1:1: connection failed.*127\.0\.0\.1:2/);
+    });
+});
