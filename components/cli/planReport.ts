@@ -4,7 +4,8 @@
 
 import type { ClusterConfig, NodeSpec } from "../core/types";
 import { CONTAINER_PATHS } from "../core/types";
-import { containerName, initPeersFor, isBootstrapNode, lgraphJsonText, renderLgraphConfig } from "../core/render";
+import { initPeersFor, isBootstrapNode, lgraphJsonText, renderLgraphConfig } from "../core/render";
+import { containerName } from "../core/containerSpec";
 
 export const SECRET_MASK = "[secret]";
 

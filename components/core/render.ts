@@ -39,10 +39,6 @@ export function initPeersFor(cfg: ClusterConfig, node: NodeSpec): InitPeer[] {
     return isBootstrapNode(cfg, node) ? bootstrapPeers(cfg) : joinPeers(cfg, node);
 }
 
-export function containerName(cfg: ClusterConfig, node: NodeSpec): string {
-    return `${cfg.containerPrefix}${node.id}`;
-}
-
 export function renderLgraphConfig(cfg: ClusterConfig, node: NodeSpec, initPeers: readonly InitPeer[]): Record<string, unknown> {
     const tunables: Partial<Record<keyof RaftTunables, number>> = {};
     for (const name of TUNABLE_KEYS) {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { ClusterConfig, InitPeer, NodeSpec } from "../core/types";
-import { bootstrapPeers, joinPeers } from "../core/render";
+import { bootstrapPeers, isBootstrapNode, joinPeers } from "../core/render";
 import { membershipChain } from "../core/membership";
 import { clusterEndpoints, dockerEngines } from "../core/endpoints";
 import { BootstrapRecord } from "../providers/bootstrapRecord";
@@ -33,7 +33,6 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         super("tugraph:index:Cluster", name, {}, opts);
         const { config } = args;
         const live = config.nodes.filter((n) => !n.removed);
-        const isBootstrap = (n: NodeSpec) => config.bootstrap.includes(n.id);
 
         // One provider (and image) per distinct Docker engine: each stands for one host.
         const engines = new Map<string, { provider: docker.Provider; image: docker.RemoteImage }>();
@@ -60,7 +59,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
 
         // Bootstrap members: init peers come straight from the (guarded) record's input,
         // so their rendered config is known in preview and never depends on later nodes.
-        const bootstrapNodes = live.filter(isBootstrap).map((n) => addNode(n, peers, [record]));
+        const bootstrapNodes = live.filter((n) => isBootstrapNode(config, n)).map((n) => addNode(n, peers, [record]));
 
         // Membership changes, one at a time, after the bootstrap members exist.
         const seeds = live.map((n) => `${n.ip}:${n.boltPort}`);
