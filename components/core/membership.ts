@@ -232,6 +232,23 @@ export function chainMembership<T>(steps: readonly ChainStep[], make: (step: Cha
     return out;
 }
 
+/**
+ * Extra inputs the cluster component should pass to every RaftRemoval and
+ * RaftMember (spread them into the args):
+ * - plannedVoters: voters the stack declares (non-removed voters), so that
+ *   replacing a failed node (remove 3, add 4) is not refused as a shrink
+ *   below minVoters;
+ * - knownVoters: ids the stack says are voters; TuGraph's listing keeps
+ *   showing promoted learners as learners, and the gates count a known voter
+ *   that is down against quorum.
+ */
+export function membershipGateInputs(cfg: Pick<ClusterConfig, "nodes">): { plannedVoters: number; knownVoters: number[] } {
+    return {
+        plannedVoters: cfg.nodes.filter((n) => !n.removed && n.role === "voter").length,
+        knownVoters: cfg.nodes.filter((n) => n.role === "voter").map((n) => n.id).sort((a, b) => a - b),
+    };
+}
+
 // ---------------------------------------------------------------------------
 // Planning (the plan command): desired node list vs live membership
 

@@ -3,7 +3,7 @@ import * as assert from "assert";
 import fc from "fast-check";
 import {
     applyRemove, chainMembership, checkAddSafe, checkCanChange, checkRemovalSafe, DesiredNode, LiveMember, LiveMembership,
-    majority, membershipChain, planMembership, quorumVoterIds, toInitPeers, voterIds,
+    majority, membershipChain, membershipGateInputs, planMembership, quorumVoterIds, toInitPeers, voterIds,
 } from "../../components/core/membership";
 import type { NodeSpec } from "../../components/core/types";
 
@@ -35,6 +35,10 @@ describe("membership: chain order", () => {
             { kind: "remove", nodeId: 3 }, { kind: "remove", nodeId: 9 },
             { kind: "member", nodeId: 4 }, { kind: "member", nodeId: 5 }, { kind: "member", nodeId: 6 },
         ]);
+    });
+    it("membershipGateInputs: planned voters exclude tombstones, known voters are the stack's voters", () => {
+        const nodes = [spec(1), spec(2), spec(3, { removed: true }), spec(4), spec(5, { role: "learner" })];
+        assert.deepStrictEqual(membershipGateInputs({ nodes }), { plannedVoters: 3, knownVoters: [1, 2, 3, 4] });
     });
     it("is empty for a bootstrap-only cluster", () => {
         assert.deepStrictEqual(membershipChain({ nodes: [spec(1), spec(2), spec(3)], bootstrap: [1, 2, 3] }), []);
