@@ -307,5 +307,20 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
             await cl.run(addr(leader), "CREATE (n:person {id: 8, count: 80})");
             for (const id of [1, 2, 3, 10]) await eventually(`node ${id} gets new write`, async () => (await cl.count(addr(id))) === written + 1);
         });
+
+        it("the listing lies after a role change: addRaftLearnerNode on a voter demotes it inside raft, is_learner stays false", async () => {
+            const s3 = c.nodeSpec(3);
+            await cl.run(addr(leader), `CALL db.bolt.addRaftLearnerNode(3, '${s3.ip}', ${s3.boltPort}, ${s3.raftPort})`);
+            const list = await cl.run(addr(1), "CALL db.bolt.listRaftNodes()");
+            assert.strictEqual(list.find((r) => r.node_id === 3)!.is_learner, false);
+            // voters are now {1, 2}: losing one of them loses the majority although
+            // the listing still shows 3 voters of which 2 are up.
+            leader = await c.waitForLeader(15_000, [1, 2]);
+            await c.kill(leader === 1 ? 2 : 1);
+            await sleep(2500); // checkQuorum makes the leader step down; the demoted node 3 never campaigns
+            for (const id of [leader, 3, 10]) {
+                assert.notStrictEqual((await cl.status(addr(id))).raftState, "StateLeader", `node ${id} must not lead`);
+            }
+        });
     });
 }
