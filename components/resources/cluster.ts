@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { ClusterConfig, InitPeer, NodeSpec } from "../core/types";
 import { bootstrapPeers, isBootstrapNode, joinPeers } from "../core/render";
-import { membershipChain } from "../core/membership";
+import { membershipChain, membershipGateInputs } from "../core/membership";
 import { clusterEndpoints, dockerEngines } from "../core/endpoints";
 import { BootstrapRecord } from "../providers/bootstrapRecord";
 import { RaftMember } from "../providers/raftMember";
@@ -69,6 +69,11 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             adminPassword: args.adminPassword,
             callTimeoutMs: config.membership.callTimeoutMs,
             totalTimeoutMs: config.membership.totalTimeoutMs,
+            // Gates: minimum voters, quorum counting voters that are down now, and the
+            // voters the stack declares (the listing hides promotions).
+            minVoters: config.membership.minVoters,
+            allowUnsafeRemoval: config.membership.allowUnsafeRemoval,
+            ...membershipGateInputs(config),
         };
         let previous: pulumi.Resource[] = bootstrapNodes;
         for (const step of membershipChain(config)) {
@@ -77,8 +82,6 @@ export class TuGraphCluster extends pulumi.ComponentResource {
                 previous = [new RaftRemoval(`${name}-removal-${node.id}`, {
                     ...common,
                     nodeId: node.id,
-                    minVoters: config.membership.minVoters,
-                    allowUnsafeRemoval: config.membership.allowUnsafeRemoval,
                 }, { parent: this, dependsOn: previous })];
             } else {
                 const member = new RaftMember(`${name}-member-${node.id}`, {
