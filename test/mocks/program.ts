@@ -19,12 +19,21 @@ export interface ProgramRun<T> {
 
 export const PASSWORD = "s3cret-Pa55-for-tests";
 
-export async function runUnderMocks<T>(build: () => T, opts: { preview?: boolean; stack?: string } = {}): Promise<ProgramRun<T>> {
+export interface MockOptions {
+    preview?: boolean;
+    stack?: string;
+    /** State the engine holds for a resource (e.g. what a real provider create returned); undefined: the default. */
+    state?: (type: string, name: string, inputs: any) => Record<string, any> | undefined;
+}
+
+export async function runUnderMocks<T>(build: () => T, opts: MockOptions = {}): Promise<ProgramRun<T>> {
     const registered: Registered[] = [];
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
                 registered.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider, custom: args.custom ?? true });
+                const held = opts.state?.(args.type, args.name, args.inputs);
+                if (held) return { id: `${args.name}-id`, state: held };
                 const state: Record<string, any> = { ...args.inputs };
                 if (args.type.endsWith("RaftMember") || (args.inputs && args.inputs.expectedPeers)) {
                     // What RaftMember.create records: the live membership right after the add.
