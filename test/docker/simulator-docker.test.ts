@@ -5,7 +5,7 @@
 import { execFileSync } from "child_process";
 import { DRIVERS, defineSimulatorChecks } from "../simulator/checks";
 import { DockerSimulatorCluster } from "./docker-cluster";
-import { BUILD_IMAGE_SCRIPT, START_ENGINE_SCRIPT, requireDocker } from "./engine";
+import { BUILD_IMAGE_SCRIPT, DEFAULT_DOCKER_HOST, START_ENGINE_SCRIPT, requireDocker } from "./engine";
 
 const SECOND_ENGINE = "tugraph-ha-h2";
 let secondHost: string | undefined;
@@ -14,9 +14,11 @@ async function prepare(ctx: Mocha.Context): Promise<void> {
     ctx.timeout(180_000);
     await requireDocker(ctx);
     if (!secondHost) {
-        // A further engine for node 3; the image is imported into it (skipped when present).
+        // A further engine for node 3. The image is (re)imported into both engines when
+        // its content hash differs from the current simulator sources (else a no-op).
         secondHost = execFileSync(START_ENGINE_SCRIPT, [SECOND_ENGINE], { encoding: "utf8" }).trim().split("\n").pop()!;
-        execFileSync(BUILD_IMAGE_SCRIPT, [secondHost], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+        const primary = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
+        execFileSync(BUILD_IMAGE_SCRIPT, [primary, secondHost], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
     }
 }
 

@@ -198,6 +198,25 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
             }
         });
 
+        it("a password change on the leader replicates to every node (dbms.security.changePassword)", async () => {
+            await cl.run(addr(leader), "CALL dbms.security.changePassword($old, $new)", { old: DEFAULT_PASSWORD, new: "n3w@TuGraph" });
+            const f = others(leader)[0];
+            await eventually("follower accepts the new password", async () => {
+                const d = cl.driver(addr(f), "n3w@TuGraph");
+                try { const s = d.session({ database: "default" }); await s.run("MATCH (n) RETURN count(n)"); await s.close(); return true; } finally { await d.close(); }
+            });
+            const d = cl.driver(addr(leader), "n3w@TuGraph");
+            try {
+                const s = d.session({ database: "default" });
+                await s.run("CALL dbms.security.changePassword($old, $new)", { old: "n3w@TuGraph", new: DEFAULT_PASSWORD });
+                await s.close();
+            } finally { await d.close(); }
+            await eventually("every node back on the default password", async () => {
+                for (const id of [1, 2, 3]) await cl.run(addr(id), "MATCH (n) RETURN count(n)");
+                return true;
+            });
+        });
+
         it("writes and admin calls on a follower fail with BoltRaftError / not leader", async () => {
             const f = others(leader)[0];
             const e1 = await cl.fails(addr(f), "CREATE (n:person {id: 99, count: 0})");

@@ -23,7 +23,7 @@ class BoltError extends Error {
  * @typedef {{fields: string[], records: any[][], type?: string}} QueryResult
  * @typedef {{
  *   authenticate(user: string, password: string): boolean,
- *   run(query: string, params: Record<string, any>, meta: {db?: string}): Promise<QueryResult>,
+ *   run(query: string, params: Record<string, any>, meta: {db?: string}, session: {user: string}): Promise<QueryResult>,
  *   route(): {ttl: number, servers: {addresses: string[], role: string}[]} | null,
  *   log(msg: string): void,
  * }} BoltBackend
@@ -48,6 +48,7 @@ function startBoltServer(backend, port, bindHost) {
     /** @type {MessageWriter} */
     const writer = new MessageWriter(socket);
     let authed = false;
+    const session = { user: '' };
     let failed = false;
     /** @type {{fields: string[], records: any[][], type: string} | null} */
     let result = null;
@@ -95,6 +96,7 @@ function startBoltServer(backend, port, bindHost) {
           return;
         }
         authed = true;
+        session.user = String(extra.principal ?? '');
         success({ server: 'Neo4j/tugraph-db', connection_id: connId });
         return;
       }
@@ -103,7 +105,7 @@ function startBoltServer(backend, port, bindHost) {
         case MSG.RUN: {
           const [query, params, extra] = m.fields;
           try {
-            const r = await backend.run(String(query), params || {}, extra || {});
+            const r = await backend.run(String(query), params || {}, extra || {}, session);
             result = { fields: r.fields, records: r.records, type: r.type || 'r' };
             success({ fields: r.fields, t_first: 0, qid: 0 });
           } catch (e) {

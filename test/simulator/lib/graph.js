@@ -178,6 +178,7 @@ class Graph {
     const q = query.trim();
     if (/^CALL\s+(db\.bolt\.|simulator\.)/i.test(q)) return 'proc';
     if (/^CALL\s+db\.(dropDB|createVertexLabel|deleteLabel)\s*\(/i.test(q)) return 'write';
+    if (/^CALL\s+dbms\.security\.(changePassword|changeUserPassword)\s*\(/i.test(q)) return 'write';
     if (/^\s*CREATE\b/i.test(q) || /\b(CREATE|SET|DELETE|MERGE|REMOVE)\b/i.test(q.replace(/'[^']*'|"[^"]*"/g, ''))) return 'write';
     return 'read';
   }
@@ -186,7 +187,8 @@ class Graph {
    * Executes a statement. Writes mutate state (caller persists).
    * @returns {{fields: string[], records: any[][], type: string}}
    */
-  execute(query, rawParams) {
+  execute(query, rawParams, ctx = {}) {
+    this.ctx = ctx;
     const params = {};
     for (const [k, v] of Object.entries(rawParams || {})) params[k] = plain(v);
     const ps = new Parser(query, params);
@@ -233,6 +235,22 @@ class Graph {
         }
         if (!fields[primary]) throw new CypherError(`primary field ${primary} is not a field of ${label}`);
         this.state.labels[label] = { primary, fields };
+        return { fields: [], records: [], type: 'w' };
+      }
+      case 'dbms.security.changePassword': {
+        // (current_password, new_password) for the session's user
+        const user = (this.ctx && this.ctx.user) || 'admin';
+        const users = this.state.users || { admin: '73@TuGraph' };
+        if (args.length !== 2) throw new CypherError('changePassword(current_password, new_password)');
+        if (users[user] !== args[0]) throw new CypherError('Incorrect password.');
+        this.state.users = { ...users, [user]: String(args[1]) };
+        return { fields: [], records: [], type: 'w' };
+      }
+      case 'dbms.security.changeUserPassword': {
+        const users = this.state.users || { admin: '73@TuGraph' };
+        if (args.length !== 2) throw new CypherError('changeUserPassword(user_name, new_password)');
+        if (!(String(args[0]) in users)) throw new CypherError(`User ${args[0]} does not exist.`);
+        this.state.users = { ...users, [String(args[0])]: String(args[1]) };
         return { fields: [], records: [], type: 'w' };
       }
       default:

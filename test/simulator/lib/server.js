@@ -99,7 +99,10 @@ async function main(argv) {
     const line = `${new Date().toISOString()} [${NAME}] ${s}\n`;
     if (logStream) logStream.write(line); else process.stdout.write(line);
   };
+  let dying = false;
   const die = (s) => {
+    if (dying) return;
+    dying = true;
     log(`FATAL: ${s}`);
     process.stderr.write(`${NAME}: ${s}\n`);
     const exit = () => process.exit(1);
@@ -127,6 +130,7 @@ async function main(argv) {
   for (const k of Object.keys(cfg)) {
     if (k === 'enable_ha' || k.startsWith('ha_')) log(`WARNING: RPC-HA key '${k}' in a Bolt raft config: mixing the two HA modes is unsupported`);
   }
+  if (cfg.ssl_auth) log('WARNING: ssl_auth is true but the simulator does not simulate TLS: Bolt stays plain text');
   if (cfg.bolt_port <= 0) { die('bolt_port is 0: the simulator only simulates the Bolt server'); return; }
   fs.mkdirSync(cfg.directory, { recursive: true });
   const graph = new Graph(cfg.directory);
@@ -141,7 +145,7 @@ async function main(argv) {
       id: cfg.bolt_raft_node_id, dir: cfg.directory, tickMs: cfg.bolt_raft_tick_interval,
       electionTick: cfg.bolt_raft_election_tick, heartbeatTick: cfg.bolt_raft_heartbeat_tick,
       initPeers: cfg.initPeers, graph, log, fatal: die,
-      applyNormal: (e) => graph.execute(e.d.q, e.d.p),
+      applyNormal: (e) => graph.execute(e.d.q, e.d.p, { user: e.d.u }),
     });
     const self = cfg.initPeers.find((p) => p.bolt_raft_node_id === cfg.bolt_raft_node_id);
     raft.selfAddr = { ip: self ? self.ip : (IPV4.test(cfg.host) && cfg.host !== '0.0.0.0' ? cfg.host : '127.0.0.1'), port: cfg.bolt_raft_port };
@@ -204,7 +208,11 @@ async function main(argv) {
 
   const backend = {
     log,
-    authenticate: (user, password) => cfg.disable_auth || (user === DEFAULT_USER && password === DEFAULT_PASSWORD),
+    authenticate: (user, password) => {
+      if (cfg.disable_auth) return true;
+      const users = graph.state.users || { [DEFAULT_USER]: DEFAULT_PASSWORD };
+      return Object.prototype.hasOwnProperty.call(users, user) && users[user] === password;
+    },
     route: () => {
       if (!raft) return null;
       const ms = Object.values(raft.members());
@@ -213,24 +221,25 @@ async function main(argv) {
       const lead = leader ? [addr(leader)] : [];
       return { ttl: 1000, servers: [{ addresses: ms.map(addr), role: 'ROUTE' }, { addresses: lead, role: 'READ' }, { addresses: lead, role: 'WRITE' }] };
     },
-    run: async (query, params) => {
+    run: async (query, params, _extra, session) => {
+      const user = (session && session.user) || DEFAULT_USER;
       const kind = Graph.classify(query);
       if (kind === 'proc') return procedures(query);
       if (kind === 'read') {
         try { return graph.execute(query, params); } catch (e) { throw new BoltError(e.code || 'CypherException', e.message); }
       }
       if (!raft) {
-        try { const r = graph.execute(query, params); graph.save(); return r; } catch (e) { throw new BoltError(e.code || 'CypherException', e.message); }
+        try { const r = graph.execute(query, params, { user }); graph.save(); return r; } catch (e) { throw new BoltError(e.code || 'CypherException', e.message); }
       }
       if (raft.state !== 'StateLeader') throw new BoltError('BoltRaftError', 'not leader');
       // Validate on a scratch copy first so that a bad statement fails here and
       // is never replicated; then replicate the statement text.
       const scratch = Object.create(Graph.prototype);
       scratch.state = JSON.parse(JSON.stringify(graph.state));
-      try { scratch.execute(query, params); } catch (e) { throw new BoltError(e.code || 'CypherException', e.message); }
+      try { scratch.execute(query, params, { user }); } catch (e) { throw new BoltError(e.code || 'CypherException', e.message); }
       const plainParams = JSON.parse(JSON.stringify(params, (k, v) => (v && typeof v === 'object' && typeof v.toNumber === 'function' ? v.toNumber() : v)));
       try {
-        const r = await raft.propose({ k: 'cypher', d: { q: query, p: plainParams } });
+        const r = await raft.propose({ k: 'cypher', d: { q: query, p: plainParams, u: user } });
         return r || { fields: [], records: [], type: 'w' };
       } catch (e) { throw new BoltError(e.code || 'BoltRaftError', e.message); }
     },
