@@ -171,6 +171,17 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
             } finally { await d.close(); }
         });
 
+        it("RUN without a database (graph name) fails; list parameters are refused", async () => {
+            const d = cl.driver(addr(leader));
+            try {
+                const s = d.session();
+                await assert.rejects(s.run("MATCH (n) RETURN count(n)"), (e: any) => /Missing 'db' item/.test(e.message));
+                await s.close();
+            } finally { await d.close(); }
+            const e = await cl.fails(addr(leader), "MATCH (n) RETURN count(n)", { xs: [1, 2] });
+            assert.match(e.message, /Unexpected cypher parameter type, parameter: xs/);
+        });
+
         it("neo4j:// through a custom resolver (the manual's client, ported) writes on the leader", async () => {
             const seeds = [1, 2, 3].map(addr);
             const d = flavour.lib.driver("neo4j://mycluster.com:9999", flavour.lib.auth.basic(DEFAULT_USER, DEFAULT_PASSWORD), {

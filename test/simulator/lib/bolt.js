@@ -104,6 +104,13 @@ function startBoltServer(backend, port, bindHost) {
       switch (sig) {
         case MSG.RUN: {
           const [query, params, extra] = m.fields;
+          if (!extra || !Object.prototype.hasOwnProperty.call(extra, 'db')) {
+            // TuGraph needs the graph name: a driver session without `database` fails here.
+            failed = true;
+            result = null;
+            failure('error', "Missing 'db' item in the 'extra' info of 'Run' msg");
+            return;
+          }
           try {
             const r = await backend.run(String(query), params || {}, extra || {}, session);
             result = { fields: r.fields, records: r.records, type: r.type || 'r' };
@@ -137,10 +144,12 @@ function startBoltServer(backend, port, bindHost) {
         }
         case MSG.BEGIN:
         case MSG.COMMIT:
-        case MSG.ROLLBACK:
+        case MSG.ROLLBACK: {
           failed = true;
-          failure('Neo.ClientError.Transaction.Invalid', 'explicit transactions are not currently supported');
+          const name = sig === MSG.BEGIN ? 'BEGIN' : sig === MSG.COMMIT ? 'COMMIT' : 'ROLLBACK';
+          failure('error', `Receive ${name}, but explicit transactions are not currently supported.`);
           return;
+        }
         case MSG.ROUTE: {
           const rt = backend.route();
           if (!rt) {

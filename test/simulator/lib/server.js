@@ -223,6 +223,12 @@ async function main(argv) {
     },
     run: async (query, params, _extra, session) => {
       const user = (session && session.user) || DEFAULT_USER;
+      for (const [k, v] of Object.entries(params || {})) {
+        // TuGraph converts only string, integer, float, boolean and null parameters.
+        if (v !== null && typeof v === 'object' && typeof v.toNumber !== 'function') {
+          throw new BoltError('error', `Unexpected cypher parameter type, parameter: ${k}`);
+        }
+      }
       const kind = Graph.classify(query);
       if (kind === 'proc') return procedures(query);
       if (kind === 'read') {
