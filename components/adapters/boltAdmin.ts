@@ -27,11 +27,12 @@ export interface AdminOptions {
     readonly callTimeoutMs: number;         // deadline of one call
     readonly totalTimeoutMs: number;        // bound on retries + re-discovery for one operation
     readonly encrypted?: boolean;           // Bolt over TLS (ssl_auth); certificates are not verified
+    readonly database?: string;             // graph named in every RUN (TuGraph refuses a RUN without 'db'); default "default"
     readonly log?: (msg: string) => void;
 }
 
 export type AdminErrorKind =
-    | "auth" | "deadline" | "not-leader" | "connection" | "no-leader" | "not-applied"
+    | "auth" | "deadline" | "not-leader" | "connection" | "no-leader" | "not-applied" | "not-ready"
     | "gate" | "conflict" | "invalid" | "server";
 
 export type AdminError = Error & { kind: AdminErrorKind; address?: string; call?: string };
@@ -48,7 +49,7 @@ export function adminError(kind: AdminErrorKind, message: string, address?: stri
 /** Kinds worth another try after re-discovering the leader. */
 export function isRetryable(e: unknown): boolean {
     const k = (e as AdminError)?.kind;
-    return k === "deadline" || k === "not-leader" || k === "connection" || k === "no-leader" || k === "not-applied";
+    return k === "deadline" || k === "not-leader" || k === "connection" || k === "no-leader" || k === "not-applied" || k === "not-ready";
 }
 
 /** Removes every occurrence of the password from a text. */
@@ -103,7 +104,8 @@ export async function runCall(o: AdminOptions, address: string, call: string, qu
             disableLosslessIntegers: true,
             userAgent: "tugraph-ha/membership",
         });
-        session = driver!.session({ defaultAccessMode: neo4j.session.WRITE });
+        // TuGraph's Bolt handler refuses a RUN without a 'db' entry: always name the graph.
+        session = driver!.session({ defaultAccessMode: neo4j.session.WRITE, database: o.database ?? "default" });
         const running: Promise<{ records: { toObject: () => Record<string, unknown> }[] }> = Promise.resolve(session!.run(query));
         running.catch(() => undefined); // the loser of the race must not become an unhandled rejection
         const deadline = new Promise<never>((_, reject) => {
@@ -222,6 +224,10 @@ export async function discover(o: AdminOptions): Promise<Discovery> {
         }
         const auth = [...errors.values()].find((e) => e.kind === "auth");
         if (auth) throw auth;
+        // Nobody answered and some refused for a reason a retry will not fix (e.g. "bolt raft is not enabled"): fail now.
+        if (answers.size === 0 && [...errors.values()].some((e) => !isRetryable(e))) {
+            throw adminError("server", `no member answered: ${[...errors.values()].map((e) => e.message).join("; ")}`);
+        }
         const known = new Set([...answers.keys(), ...errors.keys()]);
         pending = [...new Set([...answers.values()].flat().map(addr))].filter((a) => !known.has(a));
     }

@@ -18,6 +18,7 @@ export interface AddResult {
     readonly initPeers: InitPeer[];  // the live listing right after the add (or when found already added)
     readonly called: boolean;        // false: already a member at this address, nothing was called
     readonly leaderId: number;
+    readonly listedLearner: boolean; // the node's is_learner in the listing (true may be stale after a promotion)
 }
 
 /**
@@ -49,7 +50,7 @@ export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoter
                 await callAdd(o, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, false);
                 called = true;
             }
-            return { initPeers: toInitPeers(d.members), called, leaderId: d.leaderId };
+            return { initPeers: toInitPeers(d.members), called, leaderId: d.leaderId, listedLearner: m.isLearner };
         }
         const clash = d.members.find((x) => x.ip === spec.ip && (x.boltPort === spec.boltPort || x.raftPort === spec.raftPort || x.raftPort === spec.boltPort || x.boltPort === spec.raftPort));
         if (clash) {
@@ -58,10 +59,11 @@ export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoter
         checkAddSafe(live, id, spec.role);
         await callAdd(o, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, spec.role === "learner");
         const after = await listRaftNodes(o, d.leaderAddress);
-        if (!after.some((x) => x.id === id)) {
+        const added = after.find((x) => x.id === id);
+        if (!added) {
             throw adminError("not-applied", `node ${id} not listed by the leader ${d.leaderAddress} after its add`, d.leaderAddress, "listRaftNodes");
         }
-        return { initPeers: toInitPeers(after), called: true, leaderId: d.leaderId };
+        return { initPeers: toInitPeers(after), called: true, leaderId: d.leaderId, listedLearner: added.isLearner };
     });
 }
 
@@ -78,6 +80,21 @@ export async function promoteMember(o: AdminOptions, spec: MemberSpec, knownVote
         }
         if (!sameAddress(m, spec)) {
             throw adminError("conflict", `node ${id} is a member at ${m.ip}:${m.boltPort}/${m.raftPort}, not ${spec.ip}:${spec.boltPort}/${spec.raftPort}`);
+        }
+        // etcd's rule: promote a learner only once it is in sync. A voter that
+        // cannot vote yet weakens quorum. Retried (it may be catching up)
+        // until totalTimeoutMs.
+        if (d.downIds.includes(id)) {
+            const p = d.status?.progress[id];
+            const answers = d.reachable.includes(`${m.ip}:${m.boltPort}`);
+            throw adminError(
+                "not-ready",
+                `refusing to promote learner ${id}: ` +
+                    (answers && p
+                        ? `it has not caught up with the leader (progress ${p.state}, match ${p.match} < commit ${d.status!.commit})`
+                        : `it does not answer at ${m.ip}:${m.boltPort}`) +
+                    `; start it and let it sync, then run again`,
+            );
         }
         // Count it as a learner for the gate whatever knownVoters says: it is being promoted now.
         checkAddSafe({ ...d, knownVoters: knownVoters.filter((x) => x !== id) }, id, "voter");

@@ -38,6 +38,7 @@ export interface RaftMemberArgs {
     minVoters?: pulumi.Input<number>;              // gates of delete (default 3, or the voter count when smaller)
     allowUnsafeRemoval?: pulumi.Input<boolean>;    // gates of delete
     plannedVoters?: pulumi.Input<number>;          // gates of delete: voters the stack declares
+    encrypted?: pulumi.Input<boolean>;             // Bolt over TLS (the cluster's ssl_auth)
 }
 
 /** Plain-data inputs/outputs as the provider sees them. */
@@ -57,6 +58,7 @@ export interface RaftMemberProps {
     minVoters?: number;
     allowUnsafeRemoval?: boolean;
     plannedVoters?: number;
+    encrypted?: boolean;
     // outputs
     initPeers?: InitPeer[];
     listedRole?: "voter" | "learner"; // what listRaftNodes said at the last create/read (may lag behind role)
@@ -64,7 +66,11 @@ export interface RaftMemberProps {
 }
 
 function adminOptions(p: RaftMemberProps): AdminOptions {
-    return { seeds: p.seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs };
+    // delete and read run with the state of the last create/update: besides
+    // its seeds, try every member recorded at the join (seeds may be stale).
+    const recorded = (p.initPeers ?? []).map((x) => `${x.ip}:${x.bolt_port}`);
+    const seeds = [...new Set([...(p.seeds ?? []), ...recorded])];
+    return { seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs, encrypted: p.encrypted };
 }
 
 const REPLACE_KEYS = ["nodeId", "ip", "boltPort", "raftPort"] as const;
@@ -101,15 +107,13 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
         const spec = { nodeId: inputs.nodeId, ip: inputs.ip, boltPort: inputs.boltPort, raftPort: inputs.raftPort, role: inputs.role };
         const r = await ensureMember(adminOptions(inputs), spec, (inputs.knownVoters ?? []).filter((x) => x !== inputs.nodeId));
         const self = r.initPeers.find((p) => p.bolt_raft_node_id === inputs.nodeId);
-        return {
-            id: String(inputs.nodeId),
-            outs: {
-                ...inputs,
-                initPeers: r.initPeers,
-                listedRole: inputs.role,
-                roleNote: r.called ? `added as ${inputs.role}` : `already a member at ${self?.ip}:${self?.bolt_port}/${self?.bolt_raft_port}: no call made`,
-            },
-        };
+        const listedRole = r.listedLearner ? "learner" : "voter";
+        // Found already a voter while the stack says learner: the truth is voter (demotion is not supported).
+        const role = inputs.role === "voter" || listedRole === "voter" ? "voter" : "learner";
+        let roleNote = r.called ? `added as ${inputs.role}` : `already a member at ${self?.ip}:${self?.bolt_port}/${self?.bolt_raft_port}: no call made`;
+        if (role !== inputs.role) roleNote += `; it is a voter although the stack says learner (demotion is not supported)`;
+        if (role === "voter" && listedRole === "learner") roleNote += "; promoted: listRaftNodes keeps showing is_learner=true after a promotion, role here is the truth";
+        return { id: String(inputs.nodeId), outs: { ...inputs, role, initPeers: r.initPeers, listedRole, roleNote } };
     },
 
     async update(_id: string, olds: RaftMemberProps, news: RaftMemberProps) {

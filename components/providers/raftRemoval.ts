@@ -28,6 +28,7 @@ export interface RaftRemovalArgs {
     // Added fields (optional):
     plannedVoters?: pulumi.Input<number>;          // voters the stack declares (non-removed voters): a replacement (remove 3, add 4) is not a shrink
     knownVoters?: pulumi.Input<number[]>;          // ids the stack says are voters (the listing hides promotions)
+    encrypted?: pulumi.Input<boolean>;             // Bolt over TLS (the cluster's ssl_auth)
 }
 
 export interface RaftRemovalProps {
@@ -41,6 +42,7 @@ export interface RaftRemovalProps {
     allowUnsafeRemoval: boolean;
     plannedVoters?: number;
     knownVoters?: number[];
+    encrypted?: boolean;
     // outputs
     wasMember?: boolean;
     wasLeader?: boolean;
@@ -48,7 +50,7 @@ export interface RaftRemovalProps {
 }
 
 function adminOptions(p: RaftRemovalProps): AdminOptions {
-    return { seeds: p.seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs };
+    return { seeds: p.seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs, encrypted: p.encrypted };
 }
 
 export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {

@@ -70,6 +70,11 @@ describe("membership providers against the simulator", function () {
         assert.strictEqual(r.props.listedRole, "learner");
         assert.match(r.props.roleNote, /does not update is_learner/);
 
+        // A learner that is not running (or not caught up) is not promoted: retried until totalTimeoutMs, then refused.
+        const l5 = await memberInputs(c, 5, "learner", [1, 2, 3], { callTimeoutMs: 500, totalTimeoutMs: 1000 });
+        const s5 = await engineCreate(member, l5);
+        await rejects(engineUp(member, s5, { ...l5, role: "voter" }), /refusing to promote learner 5: it does not answer at 127\.0\.0\.1:\d+; start it and let it sync/);
+
         // Demotion is refused in check, before anything happens.
         const bad = await member.check!(promoted.stored.inputs, { ...learner, role: "learner" });
         assert.deepStrictEqual(bad.failures!.map((f) => f.property), ["role"]);
@@ -131,6 +136,9 @@ describe("membership providers against the simulator", function () {
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
         await rejects(engineCreate(removal, removalInputs(c, 3, [1, 2, 3])), /refusing removing node 3: it would leave 2 voter\(s\), below the minimum of 3.*allowUnsafeRemoval/);
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
+        // A removal has nothing to update: other inputs are no change.
+        const rd = await removal.diff!(r4.id, r4.outs, { ...r4.inputs, seeds: [c.boltAddress(1)], minVoters: 1 });
+        assert.deepStrictEqual([rd.changes, rd.replaces], [false, []]);
         // A tombstone that is already gone is a no-op, and deleting a tombstone does nothing.
         const again = await engineCreate(removal, removalInputs(c, 5, [1, 2, 3]));
         assert.strictEqual(again.outs.wasMember, false);
