@@ -155,6 +155,7 @@ export interface RaftStatus {
     readonly commit: number;
     readonly applied: number;
     readonly raftState: string;     // StateLeader | StateFollower | StateCandidate | StatePreCandidate
+    readonly lastIndex: number;     // raftlog.last
     readonly progress: Readonly<Record<number, { match: number; next: number; state: string }>>; // only on the leader
 }
 
@@ -173,6 +174,7 @@ export function parseRaftStatus(text: string): RaftStatus {
         commit: Number(j.commit ?? 0),
         applied: Number(j.applied ?? 0),
         raftState: String(j.raftState ?? ""),
+        lastIndex: Number(j.raftlog?.last ?? 0),
         progress,
     };
 }
@@ -266,6 +268,24 @@ function largestListing(answers: Map<string, LiveMember[]>): LiveMember[] {
     let best: LiveMember[] = [];
     for (const m of answers.values()) if (m.length > best.length) best = m;
     return best;
+}
+
+/**
+ * Raft drops a conf change proposed while another entry is not yet applied
+ * (a new leader's first entry, or an earlier conf change), and TuGraph's call
+ * then hangs for ever. Before a change: the leader must have applied its
+ * whole log. Retryable (it settles within a few ticks).
+ */
+export function checkLeaderSettled(d: Discovery): void {
+    const st = d.status;
+    if (st && st.applied < st.lastIndex) {
+        throw adminError(
+            "not-ready",
+            `leader ${d.leaderId} at ${d.leaderAddress} has not applied its log yet (applied ${st.applied} < last ${st.lastIndex}); a membership change now could be dropped by raft`,
+            d.leaderAddress,
+            "getRaftStatus",
+        );
+    }
 }
 
 /** Why there is no usable leader, for error messages. */

@@ -4,7 +4,7 @@
 
 import type { InitPeer, Role } from "../core/types";
 import { checkAddSafe, checkRemovalSafe, sameAddress, toInitPeers, type RemovalPolicy } from "../core/membership";
-import { adminError, callAdd, callRemove, listRaftNodes, waitForRemoval, withLeader, type AdminError, type AdminOptions } from "./boltAdmin";
+import { adminError, callAdd, checkLeaderSettled, callRemove, listRaftNodes, waitForRemoval, withLeader, type AdminError, type AdminOptions } from "./boltAdmin";
 
 export interface MemberSpec {
     readonly nodeId: number;
@@ -47,6 +47,7 @@ export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoter
             let called = false;
             if (spec.role === "voter" && m.isLearner && !knownVoters.includes(id)) {
                 checkAddSafe(live, id, "voter");
+                checkLeaderSettled(d);
                 await callAdd(o, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, false);
                 called = true;
             }
@@ -57,6 +58,7 @@ export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoter
             throw adminError("conflict", `node ${id} would use ${want}, but member ${clash.id} already uses ${clash.ip}:${clash.boltPort}/${clash.raftPort}`);
         }
         checkAddSafe(live, id, spec.role);
+        checkLeaderSettled(d);
         await callAdd(o, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, spec.role === "learner");
         const after = await listRaftNodes(o, d.leaderAddress);
         const added = after.find((x) => x.id === id);
@@ -98,6 +100,7 @@ export async function promoteMember(o: AdminOptions, spec: MemberSpec, knownVote
         }
         // Count it as a learner for the gate whatever knownVoters says: it is being promoted now.
         checkAddSafe({ ...d, knownVoters: knownVoters.filter((x) => x !== id) }, id, "voter");
+        checkLeaderSettled(d);
         await callAdd(o, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, false);
     });
 }
@@ -130,6 +133,7 @@ export async function removeMember(
             return { wasMember: called, wasLeader: removedLeader, leaderId: d.leaderId };
         }
         const isLeader = d.leaderId === nodeId;
+        checkLeaderSettled(d);
         try {
             called = true;
             removedLeader = removedLeader || isLeader;

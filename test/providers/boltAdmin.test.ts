@@ -2,7 +2,7 @@
 // against the simulator (follower redirects, unreachable seeds, deadlines).
 import * as assert from "assert";
 import {
-    AdminError, callAdd, classifyError, discover, isRetryable, laggingFromStatus, parseRaftStatus, runCall, scrub, withLeader,
+    AdminError, callAdd, checkLeaderSettled, classifyError, discover, isRetryable, laggingFromStatus, parseRaftStatus, runCall, scrub, withLeader,
 } from "../../components/adapters/boltAdmin";
 import type { SimulatorCluster } from "../simulator/harness";
 import { DEFAULT_PASSWORD, DEFAULT_USER } from "../simulator/harness";
@@ -18,12 +18,25 @@ const STATUS = JSON.stringify({
 describe("bolt admin client: parsing and errors", () => {
     it("parses getRaftStatus with hex ids (node 10 is \"a\")", () => {
         const s = parseRaftStatus(STATUS);
-        assert.deepStrictEqual([s.id, s.lead, s.term, s.commit, s.raftState], [10, 10, 7, 41, "StateLeader"]);
+        assert.deepStrictEqual([s.id, s.lead, s.term, s.commit, s.raftState, s.lastIndex], [10, 10, 7, 41, "StateLeader", 41]);
         assert.deepStrictEqual(Object.keys(s.progress).map(Number).sort((a, b) => a - b), [1, 10, 11, 12]);
     });
     it("sees as down the members the leader cannot replicate to and that are behind", () => {
         assert.deepStrictEqual(laggingFromStatus(parseRaftStatus(STATUS)), [11]);
         assert.deepStrictEqual(laggingFromStatus({ ...parseRaftStatus(STATUS), raftState: "StateFollower" }), []);
+    });
+    it("refuses (retryably) to change membership before the leader has applied its whole log", () => {
+        const st = parseRaftStatus(STATUS);
+        const d = { members: [], downIds: [], reachable: [], errors: [], leaderId: 10, leaderAddress: "10.0.0.10:7687" };
+        checkLeaderSettled({ ...d, status: st });
+        try {
+            checkLeaderSettled({ ...d, status: { ...st, applied: 40 } });
+            assert.fail("expected a refusal");
+        } catch (e) {
+            assert.strictEqual((e as AdminError).kind, "not-ready");
+            assert.ok(isRetryable(e));
+            assert.match((e as Error).message, /leader 10 at 10\.0\.0\.10:7687 has not applied its log yet \(applied 40 < last 41\)/);
+        }
     });
     it("classifies driver errors and never keeps the password", () => {
         const pw = "Pa55-in-a-message";
