@@ -183,6 +183,18 @@ describe("membership providers against the simulator", function () {
         await rejects(member.delete!("3", { ...(await memberInputs(c, 3, "voter", [1, 2, 3])), ip: s3.ip, minVoters: 5 }), /removed: true/);
     });
 
+    it("no leader (a majority down): every change is refused after retrying within totalTimeoutMs, nothing changes", async () => {
+        c = await startCluster();
+        await c.kill(2);
+        await c.kill(3);
+        const started = Date.now();
+        const e = await rejects(engineCreate(member, await memberInputs(c, 4, "learner", [1, 2, 3], { callTimeoutMs: 500, totalTimeoutMs: 4000 })),
+            /adding node 4 .*gave up after \d+ attempt\(s\).*no leader among|refusing adding node 4 as a learner: only 1 of 3 voters are up/);
+        assert.ok(Date.now() - started < 15_000, e.message);
+        await rejects(engineCreate(removal, removalInputs(c, 3, [1, 2, 3], { callTimeoutMs: 500, totalTimeoutMs: 2000, allowUnsafeRemoval: true })), /removing node 3: gave up|refusing removing node 3/);
+        assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
+    });
+
     it("removing the leader: waits for a new leader, so the next change goes through", async () => {
         c = await startCluster([1, 2, 3, 4]);
         const leader = await c.waitForLeader();
