@@ -271,6 +271,15 @@ describe("membership providers against the simulator", function () {
         await engineCreate(removal, removalInputs(c, 4, [1, 2, 3]));
         const r = await member.read!(s.id, s.outs);
         assert.strictEqual(r.id, "");
+        // Re-added behind Pulumi's back at another address: refresh shows the live address, and the next diff replaces.
+        const s6 = await c.allocate(6);
+        await ensureMember({ seeds: s.outs.seeds, user: s.outs.adminUser, password: s.outs.adminPassword, callTimeoutMs: 2000, totalTimeoutMs: 10_000 },
+            { nodeId: 4, ip: s6.ip, boltPort: s6.boltPort, raftPort: s6.raftPort, role: "learner" });
+        const drift = await member.read!(s.id, s.outs);
+        assert.strictEqual(drift.id, "4");
+        assert.deepStrictEqual([drift.props.boltPort, drift.props.raftPort], [s6.boltPort, s6.raftPort]);
+        const d = await member.diff!(s.id, drift.props, s.inputs);
+        assert.deepStrictEqual([d.replaces, d.deleteBeforeReplace], [["boltPort", "raftPort"], true]);
         await c.cleanup();
         await rejects(Promise.resolve(member.read!(s.id, { ...s.outs, ...common(c, [1, 2, 3], { callTimeoutMs: 300 }) })), /no member answered/);
     });
