@@ -92,3 +92,37 @@ describe("bolt admin client against the simulator", function () {
             /adding node 9: gave up after \d+ attempt\(s\).*no member answered: listRaftNodes at 127\.0\.0\.1:1: connection failed.*127\.0\.0\.1:2/);
     });
 });
+
+describe("why the admin client does not use neo4j:// routing", function () {
+    this.timeout(60_000);
+    it("a routing driver keeps sending admin calls to a removed leader (ROUTE cached, `not leader` is no routing error); direct discovery does not", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const neo4j = require("neo4j-driver");
+        const { removeMember, ensureMember } = await import("../../components/adapters/membershipOps");
+        const c = await startCluster([1, 2, 3, 4]);
+        try {
+            const seeds = [1, 2, 3, 4].map((i) => c.boltAddress(i));
+            const d = neo4j.driver(`neo4j://${seeds[0]}`, neo4j.auth.basic(DEFAULT_USER, DEFAULT_PASSWORD), {
+                resolver: () => seeds, logging: { level: "error", logger: () => undefined },
+            });
+            const run = async (q: string) => {
+                const s = d.session({ database: "default", defaultAccessMode: neo4j.session.WRITE });
+                try { await s.run(q); } finally { await s.close(); }
+            };
+            try {
+                await run("CALL db.bolt.listRaftNodes()"); // routing table fetched: WRITE = the leader
+                const o = { seeds, user: DEFAULT_USER, password: DEFAULT_PASSWORD, callTimeoutMs: 2000, totalTimeoutMs: 10_000 };
+                const leader = await c.waitForLeader();
+                await removeMember(o, leader, { minVoters: 3, allowUnsafeRemoval: false }); // the old leader keeps running
+                for (let i = 0; i < 2; i++) await rejects(run("CALL db.bolt.addRaftLearnerNode(9, '127.0.0.1', 1, 2)"), /not leader/);
+                const s9 = await c.allocate(9);
+                const r = await ensureMember(o, { nodeId: 9, ip: s9.ip, boltPort: s9.boltPort, raftPort: s9.raftPort, role: "learner" });
+                assert.ok(r.called);
+            } finally {
+                await d.close();
+            }
+        } finally {
+            await c.cleanup();
+        }
+    });
+});
