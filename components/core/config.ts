@@ -478,14 +478,19 @@ function parseMembership(errors: Errors, value: unknown, nodes: PartialNode[]): 
         fail(errors, `${key}.totalTimeoutSeconds`, `(${total}) must be at least callTimeoutSeconds (${call}): it bounds all retries of one change; raise it`);
     }
     const voters = nodes.filter(n => n.role === "voter" && n.removed === false).length;
-    let minVoters: number | undefined;
-    if (m.minVoters === undefined) minVoters = Math.max(1, Math.min(3, voters));
-    else {
-        minVoters = field(errors, `${key}.minVoters`, intSchema(1, 1000, "must be an integer >= 1"), m.minVoters);
-        if (minVoters !== undefined && unsafe === false && voters > 0 && minVoters > voters) {
-            fail(errors, `${key}.minVoters`, `is ${minVoters} but the stack keeps only ${voters} voter(s): removing more voters would go below the minimum; add a voter, lower minVoters, or set allowUnsafeRemoval: true`);
-            minVoters = undefined;
-        }
+    // "The cluster" of the default is the one that exists before the removals of this
+    // stack: tombstoned voters count, so shrinking 3 voters to 2 is refused by default
+    // while replacing a failed voter (remove 3, add 4) is not.
+    const votersBefore = nodes.filter(n => n.role === "voter").length;
+    const explicit = m.minVoters !== undefined;
+    let minVoters: number | undefined = explicit
+        ? field(errors, `${key}.minVoters`, intSchema(1, 1000, "must be an integer >= 1"), m.minVoters)
+        : Math.max(1, Math.min(3, votersBefore));
+    if (minVoters !== undefined && unsafe === false && voters > 0 && minVoters > voters) {
+        fail(errors, explicit ? `${key}.minVoters` : key,
+            `${explicit ? "is" : "minVoters defaults to"} ${minVoters} but the stack keeps only ${voters} voter(s): ` +
+            `removing more voters would go below the minimum; add a voter, lower minVoters, or set allowUnsafeRemoval: true`);
+        minVoters = undefined;
     }
     if (call === undefined || total === undefined || unsafe === undefined || minVoters === undefined || total < call) return undefined;
     return { callTimeoutMs: call * 1000, totalTimeoutMs: total * 1000, minVoters, allowUnsafeRemoval: unsafe };

@@ -69,6 +69,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             adminPassword: args.adminPassword,
             callTimeoutMs: config.membership.callTimeoutMs,
             totalTimeoutMs: config.membership.totalTimeoutMs,
+            encrypted: config.tls.enabled,
             // Gates: minimum voters, quorum counting voters that are down now, and the
             // voters the stack declares (the listing hides promotions).
             minVoters: config.membership.minVoters,
@@ -89,9 +90,9 @@ export class TuGraphCluster extends pulumi.ComponentResource {
                     nodeId: node.id, ip: node.ip, boltPort: node.boltPort, raftPort: node.raftPort, role: node.role,
                     expectedPeers: joinPeers(config, node),
                 }, { parent: this, dependsOn: previous });
-                // The joiner's container starts only after its add (the data sync plugs in between).
-                addNode(node, member.initPeers, [member]);
-                previous = [member];
+                // The joiner's container starts only after its add (the data sync plugs in between),
+                // and the next change waits for that container: never two new voters down at once.
+                previous = [addNode(node, member.initPeers, [member])];
             }
         }
 

@@ -56,7 +56,9 @@ export class RaftNode extends pulumi.ComponentResource {
                 // Only anonymous volumes would go; the data and log directories are host binds and stay.
                 removeVolumes: false,
             },
-            { parent: this, provider: args.provider, deleteBeforeReplace: true },
+            // A component's dependsOn does not reach its children: pass it on, so the container
+            // really waits (for the bootstrap record's check, or for the node's add).
+            { parent: this, provider: args.provider, deleteBeforeReplace: true, dependsOn: opts?.dependsOn },
         );
 
         this.registerOutputs({

@@ -36,6 +36,9 @@ describe("program under Pulumi mocks", () => {
         assert.strictEqual(registered.filter((x) => x.type === "pulumi:providers:docker").length, 1);
         assert.strictEqual(ofType(registered, "BootstrapRecord").length, 1);
         assert.strictEqual(ofType(registered, "RaftMember").length, 0, "bootstrap members get no add call");
+        // The guard's check runs before any container is touched.
+        const record = ofType(registered, "BootstrapRecord")[0];
+        for (const c of containers(registered)) assert.ok(c.dependencies.includes(record.urn), `${c.name} waits for the bootstrap record`);
         // Parents: container under its node, node under the cluster (the URN carries the parent chain).
         assert.match(await resolve(result.nodes[2].urn), /::tugraph:index:Cluster\$tugraph:index:RaftNode::tugraph-node-2$/);
         assert.match(await resolve(result.nodes[2].container.urn), /::tugraph:index:RaftNode\$docker:index\/container:Container::tugraph-node-2-container$/);

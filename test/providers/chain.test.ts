@@ -10,7 +10,7 @@ import type { ClusterConfig } from "../../components/core/types";
 import { TuGraphCluster } from "../../components/resources/cluster";
 import { RaftMember } from "../../components/providers/raftMember";
 import { RaftRemoval } from "../../components/providers/raftRemoval";
-import { recordRegistrations, Registration } from "./registrations";
+import { recordRegistrations, Registered as Registration } from "../mocks/program";
 
 const PASSWORD = "chain-test-Pa55";
 const node = (id: number, extra: Record<string, unknown> = {}) => ({ id, ip: "127.0.0.1", boltPort: 7686 + id, raftPort: 8999 + id, webPort: 7069 + id, ...extra });
@@ -44,7 +44,14 @@ describe("membership chain under Pulumi mocks", function () {
                     assert.deepStrictEqual(memberDeps, [], "the first change waits for no other change");
                     assert.ok(r.dependencies.length > 0, "the first change waits for the bootstrap members");
                 } else {
-                    assert.deepStrictEqual(memberDeps, [members[i - 1].urn], `${r.name} depends on exactly ${members[i - 1].name}`);
+                    // Directly after a removal; after a joiner's add, through that joiner's container
+                    // (which itself waits for the add): the next change waits for the new node to run.
+                    const prev = members[i - 1];
+                    const prevContainer = regs.find((c) => c.type === "docker:index/container:Container" && c.name === `tugraph-node-${prev.inputs.nodeId}-container`);
+                    const expected = kindOf(prev) === "remove" ? [prev.urn] : [prevContainer!.urn];
+                    assert.deepStrictEqual([...memberDeps, ...r.dependencies.filter((u) => u === prevContainer?.urn)], expected,
+                        `${r.name} waits for exactly ${prev.name}${kindOf(prev) === "member" ? "'s node" : ""}`);
+                    if (prevContainer) assert.ok(prevContainer.dependencies.includes(prev.urn), "the previous joiner's container waits for its add");
                 }
                 assert.ok(r.additionalSecretOutputs.includes("adminPassword"));
                 assert.ok(!String(r.inputs.__provider ?? "").includes(PASSWORD), "the provider text holds no password");

@@ -13,7 +13,7 @@ import { RaftMember } from "../../components/providers/raftMember";
 import { RaftRemoval } from "../../components/providers/raftRemoval";
 import type { SimulatorCluster } from "../simulator/harness";
 import { follower, memberIds, memberInputs, removalInputs, startCluster } from "./engine";
-import { recordRegistrations } from "./registrations";
+import { recordRegistrations } from "../mocks/program";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SECRET = "serialized-Pa55";

@@ -11,7 +11,7 @@ import type { ClusterConfig } from "../../components/core/types";
 import { TuGraphCluster } from "../../components/resources/cluster";
 import { DEFAULT_PASSWORD, SimulatorCluster } from "../simulator/harness";
 import { engineCreate, follower, listing, memberIds, startCluster } from "./engine";
-import { recordRegistrations } from "./registrations";
+import { recordRegistrations } from "../mocks/program";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const requireFromString = require("require-from-string");

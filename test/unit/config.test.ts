@@ -90,10 +90,18 @@ describe("parseClusterConfig: a valid stack", () => {
         ok(base({ image: "tugraph/tugraph-runtime-centos7@sha256:abcdef" }));
         ok(base({ image: "tugraph/tugraph-runtime-centos7:v4.5.3" }));
     });
-    it("defaults minVoters to min(3, live voters)", () => {
+    it("defaults minVoters to min(3, voters before this stack's removals)", () => {
         assert.equal(ok(withNodes([{ id: 1, ip: "10.0.0.1" }])).membership.minVoters, 1);
         const five = [1, 2, 3, 4, 5].map(id => ({ id, ip: `10.0.0.${id}` }));
         assert.equal(ok(withNodes(five)).membership.minVoters, 3);
+        // Replacing a failed voter keeps 3 voters: allowed by default.
+        const replaced = ok(withNodes([...three().map(n => (n.id === 3 ? { ...n, removed: true } : n)), { id: 4, ip: "10.0.0.4" }], { bootstrap: [1, 2, 3] }));
+        assert.equal(replaced.membership.minVoters, 3);
+    });
+    it("refuses by default to shrink a 3-voter cluster to 2 (the issue's default of 3), unless allowUnsafeRemoval", () => {
+        const shrink = (over: Record<string, unknown> = {}) => withNodes(three().map(n => (n.id === 3 ? { ...n, removed: true } : n)), { bootstrap: [1, 2, 3], ...over });
+        rejects(shrink(), "tugraph:membership", "minVoters defaults to 3 but the stack keeps only 2 voter(s)");
+        assert.equal(ok(shrink({ membership: { allowUnsafeRemoval: true } })).membership.minVoters, 3);
     });
     it("defaults bootstrap to the live voters, sorted", () => {
         const cfg = ok(withNodes([{ id: 5, ip: "10.0.0.5" }, { id: 2, ip: "10.0.0.2" }, { id: 4, ip: "10.0.0.4", role: "learner" }]));
