@@ -35,7 +35,7 @@ export const bootstrapRecordProvider: pulumi.dynamic.ResourceProvider = {
         }
         return { inputs: news, failures };
     },
-    async diff(olds: any, news: any) {
+    async diff(_id: string, olds: any, news: any) {
         return { changes: !samePeers(olds.peers ?? [], news.peers ?? []) };
     },
     async create(inputs: any) {

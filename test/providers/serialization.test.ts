@@ -4,51 +4,15 @@
 // engine's dynamic-provider host loads it (require-from-string + handler()),
 // and exercised against the simulator.
 import * as assert from "assert";
-import { execFile } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { RaftMember } from "../../components/providers/raftMember";
 import { RaftRemoval } from "../../components/providers/raftRemoval";
 import type { SimulatorCluster } from "../simulator/harness";
 import { follower, memberIds, memberInputs, removalInputs, startCluster } from "./engine";
 import { recordRegistrations } from "../mocks/program";
+import { runInFreshNode } from "./storedProvider";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 const SECRET = "serialized-Pa55";
-
-// Runs in the child: loads the provider text like @pulumi/pulumi/cmd/dynamic-provider does.
-const HOST = `
-const fs = require("fs");
-const requireFromString = require("require-from-string");
-const [file, calls] = [process.argv[1], JSON.parse(process.argv[2])];
-const provider = requireFromString(fs.readFileSync(file, "utf8")).handler();
-(async () => {
-  const out = [];
-  for (const [method, args] of calls) {
-    try { out.push({ ok: true, value: await provider[method](...args) }); }
-    catch (e) { out.push({ ok: false, message: String(e && e.message) }); }
-  }
-  process.stdout.write(JSON.stringify({ out, tsNode: !!require.extensions[".ts"] }));
-})();
-`;
-
-function runInFreshNode(providerText: string, calls: [string, unknown[]][]): Promise<{ out: { ok: boolean; value?: any; message?: string }[]; tsNode: boolean }> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-provider-"));
-    const file = path.join(dir, "provider.js");
-    fs.writeFileSync(file, providerText);
-    const env = { ...process.env };
-    delete env.TS_NODE_PROJECT;
-    delete env.NODE_OPTIONS;
-    return new Promise((resolve, reject) => {
-        execFile(process.execPath, ["-e", HOST, file, JSON.stringify(calls)], { cwd: ROOT, env, timeout: 60_000 }, (err, stdout, stderr) => {
-            fs.rmSync(dir, { recursive: true, force: true });
-            if (err) return reject(new Error(`${err.message}\n${stderr}`));
-            resolve(JSON.parse(stdout));
-        });
-    });
-}
 
 async function storedProviders(): Promise<{ member: string; removal: string }> {
     const regs = await recordRegistrations(() => {
