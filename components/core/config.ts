@@ -361,24 +361,27 @@ function checkNodes(errors: Errors, nodes: PartialNode[]) {
     }
 
     // Listeners: every process binds 0.0.0.0, so ports clash per docker host
-    // and ip; tombstones are left out because their container goes away.
+    // whatever the ip; tombstones are left out because their container goes away.
     type Listener = { n: PartialNode; field: "boltPort" | "raftPort" | "webPort"; port: number };
-    const seen = new Map<string, Listener>();
+    const onHost = new Map<string, Listener>();
+    const atAddress = new Map<string, Listener>();
     for (const n of nodes) {
         if (n.removed !== false || n.ip === undefined || n.dockerHost === undefined) continue;
         for (const f of ["boltPort", "raftPort", "webPort"] as const) {
             const port = n[f];
             if (port === undefined) continue;
             const addr = `${n.ip}:${port}`;
-            const other = seen.get(addr);
-            if (!other) { seen.set(addr, { n, field: f, port }); continue; }
-            if (other.n === n) {
-                fail(errors, `${n.key}.${f}`, `${port} is also this node's ${other.field}: bolt, raft and web listeners each need their own port; pick another`);
-            } else if (other.n.dockerHost === n.dockerHost) {
-                fail(errors, `${n.key}.${f}`, `${port} is already used by ${label(other.n)}'s ${other.field} on ${n.ip} (docker host ${n.dockerHost}): TuGraph binds every listener on 0.0.0.0, so nodes on one host need distinct ports; pick a free port`);
-            } else {
-                fail(errors, `${n.key}.${f}`, `makes ${addr} the address of both ${label(other.n)} (docker host ${other.n.dockerHost}) and ${label(n)} (docker host ${n.dockerHost}): peers reach nodes by ip:port, so one of the two ips is wrong; use each machine's own IPv4`);
+            const sameHost = onHost.get(`${n.dockerHost}|${port}`);
+            const sameAddr = atAddress.get(addr);
+            if (sameHost?.n === n) {
+                fail(errors, `${n.key}.${f}`, `${port} is also this node's ${sameHost.field}: bolt, raft and web listeners each need their own port; pick another`);
+            } else if (sameHost) {
+                fail(errors, `${n.key}.${f}`, `${port} is already used by ${label(sameHost.n)}'s ${sameHost.field} on docker host ${n.dockerHost}: TuGraph binds every listener on 0.0.0.0, so nodes on one host need distinct ports even with different ips; pick a free port`);
+            } else if (sameAddr) {
+                fail(errors, `${n.key}.${f}`, `makes ${addr} the address of both ${label(sameAddr.n)} (docker host ${sameAddr.n.dockerHost}) and ${label(n)} (docker host ${n.dockerHost}): peers reach nodes by ip:port, so one of the two ips is wrong; use each machine's own IPv4`);
             }
+            if (!sameHost) onHost.set(`${n.dockerHost}|${port}`, { n, field: f, port });
+            if (!sameAddr) atAddress.set(addr, { n, field: f, port });
         }
     }
 
@@ -407,6 +410,15 @@ function checkNodes(errors: Errors, nodes: PartialNode[]) {
             const whose = other.n === n ? `this node's ${other.field}` : `${label(other.n)}'s ${other.field}${other.n.removed ? " (a removed node: its data stays on disk)" : ""}`;
             fail(errors, `${n.key}.${f}`, `${d} is also ${whose} on docker host ${n.dockerHost}: every node needs its own data and log directory; set a different ${f} or leave it to the default under tugraph:dataRoot`);
         }
+    }
+    // One directory inside another: a copy of one node's data (a joiner's seed) would
+    // carry the other's, and the server would see foreign files in its directory.
+    const slots = [...dirs.entries()].map(([slot, v]) => ({ host: slot.slice(0, slot.indexOf("|")), dir: slot.slice(slot.indexOf("|") + 1), ...v }));
+    for (const inner of slots) {
+        const outer = slots.find(o => o !== inner && o.host === inner.host && inner.dir.startsWith(o.dir.endsWith("/") ? o.dir : `${o.dir}/`));
+        if (!outer) continue;
+        const whose = outer.n === inner.n ? `this node's own ${outer.field}` : `${label(outer.n)}'s ${outer.field}`;
+        fail(errors, `${inner.n.key}.${inner.field}`, `${inner.n[inner.field]} lies inside ${whose} (${outer.n[outer.field]}) on docker host ${inner.host}: node directories must not nest; give each node a directory of its own beside the others`);
     }
 }
 

@@ -8,13 +8,19 @@ import {
 import type { ClusterConfig } from "../../components/core/types";
 
 const PASSWORD = "Pw#distinctive-4711";
+// Three machines, as in the manual: one docker engine each (ports may repeat across hosts).
 const three = () => [
-    { id: 1, ip: "172.20.10.52" },
-    { id: 2, ip: "172.20.10.53" },
-    { id: 3, ip: "172.20.10.54" },
+    { id: 1, ip: "172.20.10.52", dockerHost: "ssh://172.20.10.52" },
+    { id: 2, ip: "172.20.10.53", dockerHost: "ssh://172.20.10.53" },
+    { id: 3, ip: "172.20.10.54", dockerHost: "ssh://172.20.10.54" },
 ];
 const base = (over: Record<string, unknown> = {}) => ({ adminPassword: PASSWORD, nodes: three(), ...over });
-const withNodes = (nodes: unknown[], over: Record<string, unknown> = {}) => base({ nodes, ...over });
+// A node with a LAN ip and no dockerHost stands for its own machine (TuGraph binds
+// 0.0.0.0, so nodes sharing one engine need distinct ports); loopback nodes share the local engine.
+const onOwnMachine = (n: any) => (n && typeof n === "object" && n.dockerHost === undefined && typeof n.ip === "string" && /^\d+\.\d+\.\d+\.\d+$/.test(n.ip) && !n.ip.startsWith("127.")
+    ? { ...n, dockerHost: `ssh://${n.ip}` } : n);
+const withNodes = (nodes: unknown[], over: Record<string, unknown> = {}) => base({ nodes: nodes.map(onOwnMachine), ...over });
+const LOCAL = "unix:///var/run/docker.sock";
 
 function ok(raw: Record<string, unknown>): ClusterConfig {
     const r = parseClusterConfig(raw);
@@ -42,6 +48,11 @@ function rejects(raw: Record<string, unknown>, key: string, fragment: string | R
 
 describe("parseClusterConfig: a valid stack", () => {
     it("fills every default", () => {
+        const cfg = ok(base({ nodes: three().map(({ dockerHost: _, ...n }) => ({ ...n, boltPort: 7686 + n.id, raftPort: 7999 + n.id, webPort: 7069 + n.id })).slice(0, 1) }));
+        assert.deepStrictEqual(cfg.nodes[0].dockerHost, LOCAL);
+        assert.deepStrictEqual(ok(base()).nodes.map(n => [n.boltPort, n.raftPort, n.webPort, n.role, n.removed]), [1, 2, 3].map(() => [7687, 8000, 7070, "voter", false]));
+    });
+    it("fills every default of a three-machine stack", () => {
         const cfg = ok(base());
         assert.deepStrictEqual(cfg, {
             image: "tugraph/tugraph-runtime-centos7:4.5.2",
@@ -53,7 +64,7 @@ describe("parseClusterConfig: a valid stack", () => {
             containerPrefix: "tugraph-node-",
             nodes: [1, 2, 3].map(id => ({
                 id, ip: `172.20.10.${51 + id}`, boltPort: 7687, raftPort: 8000, webPort: 7070, role: "voter",
-                dockerHost: "unix:///var/run/docker.sock", dataDir: `/root/tugraph/node-${id}/data`,
+                dockerHost: `ssh://172.20.10.${51 + id}`, dataDir: `/root/tugraph/node-${id}/data`,
                 logDir: `/root/tugraph/node-${id}/log`, removed: false,
             })),
             bootstrap: [1, 2, 3],
@@ -110,8 +121,7 @@ describe("parseClusterConfig: a valid stack", () => {
     it("lets a new node reuse the ports of a removed one on the same host", () => {
         ok(withNodes([...three(), { id: 4, ip: "172.20.10.54" }].map(n => (n.id === 3 ? { ...n, removed: true } : n)), { bootstrap: [1, 2, 3] }));
     });
-    it("allows equal ports on different ips of one docker host, and equal dirs on different docker hosts", () => {
-        ok(withNodes([{ id: 1, ip: "10.0.0.1" }, { id: 2, ip: "10.0.0.2" }]));
+    it("allows equal ports and equal dirs on different docker hosts", () => {
         ok(withNodes([{ id: 1, ip: "10.0.0.1", dockerHost: "ssh://a", dataDir: "/d", logDir: "/l" },
             { id: 2, ip: "10.0.0.2", dockerHost: "ssh://b", dataDir: "/d", logDir: "/l" }]));
     });
@@ -241,7 +251,10 @@ describe("parseClusterConfig: one message per rule", () => {
             "tugraph:nodes[4].id", "also against removed nodes"));
         it("two nodes on one port of one host", () => rejects(
             withNodes([{ id: 1, ip: "127.0.0.1" }, { id: 2, ip: "127.0.0.1", boltPort: 7688, webPort: 7071 }]),
-            "tugraph:nodes[1].raftPort", "8000 is already used by node 1's raftPort on 127.0.0.1"));
+            "tugraph:nodes[1].raftPort", "8000 is already used by node 1's raftPort on docker host unix:///var/run/docker.sock"));
+        it("two nodes on one port of one docker host with different ips (TuGraph binds 0.0.0.0)", () => rejects(
+            withNodes([{ id: 1, ip: "10.0.0.1", dockerHost: LOCAL }, { id: 2, ip: "10.0.0.2", raftPort: 8001, webPort: 7071, dockerHost: LOCAL }, { id: 3, ip: "10.0.0.3" }]),
+            "tugraph:nodes[1].boltPort", "even with different ips"));
         it("a node's raft port on another node's bolt port", () => rejects(
             withNodes([{ id: 1, ip: "127.0.0.1" }, { id: 2, ip: "127.0.0.1", boltPort: 7688, raftPort: 7687, webPort: 7071 }]),
             "tugraph:nodes[1].raftPort", "already used by node 1's boltPort"));
@@ -256,14 +269,20 @@ describe("parseClusterConfig: one message per rule", () => {
             assert.ok(errors[0].message.includes("loopback address 127.0.0.1 but the cluster spans several docker hosts"));
         });
         it("two nodes sharing a data dir on one docker host", () => rejects(
-            withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d/x" }, { id: 2, ip: "10.0.0.2", dataDir: "/d/x/" }]),
+            withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d/x", dockerHost: LOCAL }, { id: 2, ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, dataDir: "/d/x/", dockerHost: LOCAL }]),
             "tugraph:nodes[1].dataDir", "is also node 1's dataDir"));
         it("a log dir on another node's data dir", () => rejects(
-            withNodes([{ id: 1, ip: "10.0.0.1" }, { id: 2, ip: "10.0.0.2", logDir: "/root/tugraph/node-1/data" }]),
+            withNodes([{ id: 1, ip: "10.0.0.1", dockerHost: LOCAL }, { id: 2, ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, logDir: "/root/tugraph/node-1/data", dockerHost: LOCAL }]),
             "tugraph:nodes[1].logDir", "is also node 1's dataDir"));
         it("a data dir still holding a removed node's data", () => rejects(
-            withNodes([...three(), { id: 9, ip: "10.0.0.9", removed: true }, { id: 10, ip: "10.0.0.10", dataDir: "/root/tugraph/node-9/data" }], { bootstrap: [1, 2, 3] }),
+            withNodes([...three(), { id: 9, ip: "10.0.0.9", removed: true, dockerHost: LOCAL }, { id: 10, ip: "10.0.0.10", dataDir: "/root/tugraph/node-9/data", dockerHost: LOCAL }], { bootstrap: [1, 2, 3] }),
             "tugraph:nodes[4].dataDir", "its data stays on disk"));
+        it("a data dir nested in another node's data dir", () => rejects(
+            withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d", dockerHost: LOCAL }, { id: 2, ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, dataDir: "/d/x", dockerHost: LOCAL }]),
+            "tugraph:nodes[1].dataDir", "lies inside node 1's dataDir (/d)"));
+        it("nested directories on different docker hosts are fine", () => {
+            ok(withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d", dockerHost: "ssh://a" }, { id: 2, ip: "10.0.0.2", dataDir: "/d/x", dockerHost: "ssh://b" }, { id: 3, ip: "10.0.0.3", dockerHost: "ssh://c" }]));
+        });
         it("a node's data and log dir the same", () => rejects(
             withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d", logDir: "/d" }]), "tugraph:nodes[0].logDir", "is also this node's dataDir"));
     });
@@ -314,7 +333,7 @@ describe("parseClusterConfig: all errors at once", () => {
                 { id: 1, ip: "10.0.0.1" },
                 { id: 1, ip: "node2.local" },
                 { id: 3, ip: "10.0.0.1", boltPort: 7688, raftPort: 8001 },
-                { id: 4, ip: "10.0.0.4", role: "observer" },
+                { id: 4, ip: "10.0.0.4", role: "observer", dockerHost: "ssh://10.0.0.4" },
             ],
             bootstrap: [1, 8],
         });

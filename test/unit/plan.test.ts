@@ -77,9 +77,9 @@ function memIo(files: Record<string, string>): Io {
 const PROJECT = "name: tugraph-ha\nruntime: nodejs\n";
 const stackYaml = (body: string) => `config:\n  tugraph:adminPassword: ${PASSWORD}\n${body}`;
 const NODES_1_2_3 = `  tugraph:nodes:
-    - {id: 1, ip: 10.0.0.1}
-    - {id: 2, ip: 10.0.0.2}
-    - {id: 3, ip: 10.0.0.3}
+    - {id: 1, ip: 10.0.0.1, dockerHost: ssh://10.0.0.1}
+    - {id: 2, ip: 10.0.0.2, dockerHost: ssh://10.0.0.2}
+    - {id: 3, ip: 10.0.0.3, dockerHost: ssh://10.0.0.3}
 `;
 
 describe("runPlan (in-process)", () => {
@@ -89,11 +89,11 @@ describe("runPlan (in-process)", () => {
             "Pulumi.s.yaml": stackYaml(`  tugraph:bootstrap: [1, 2, 3]
   tugraph:membership: {minVoters: 2}
   tugraph:nodes:
-    - {id: 1, ip: 10.0.0.1}
-    - {id: 2, ip: 10.0.0.2}
-    - {id: 3, ip: 10.0.0.3, removed: true}
-    - {id: 4, ip: 10.0.0.4}
-    - {id: 5, ip: 10.0.0.5, role: learner}
+    - {id: 1, ip: 10.0.0.1, dockerHost: ssh://10.0.0.1}
+    - {id: 2, ip: 10.0.0.2, dockerHost: ssh://10.0.0.2}
+    - {id: 3, ip: 10.0.0.3, dockerHost: ssh://10.0.0.3, removed: true}
+    - {id: 4, ip: 10.0.0.4, dockerHost: ssh://10.0.0.4}
+    - {id: 5, ip: 10.0.0.5, dockerHost: ssh://10.0.0.5, role: learner}
 `),
         });
         const r = runPlan(["--stack", "s"], io);

@@ -71,7 +71,7 @@ describe("render: golden files from the TuGraph manual", () => {
 });
 
 describe("render: details", () => {
-    const three = [1, 2, 3].map(id => ({ id, ip: `10.0.0.${id}` }));
+    const three = [1, 2, 3].map(id => ({ id, ip: `10.0.0.${id}`, dockerHost: `ssh://10.0.0.${id}` }));
     it("renders tunables after the manual's keys, only when set, in TuGraph's order", () => {
         const cfg = cfgOf({ adminPassword: "x", nodes: three, bolt_raft_logstore_threads: 8, bolt_raft_tick_interval: 200 });
         const keys = Object.keys(renderLgraphConfig(cfg, cfg.nodes[0], bootstrapPeers(cfg)));
@@ -91,7 +91,7 @@ describe("render: details", () => {
         assert.deepStrictEqual(bootstrapPeers(cfg).map(p => p.bolt_raft_node_id), [1, 2, 3]);
     });
     it("a joining learner predicts the live voters plus itself", () => {
-        const cfg = cfgOf({ adminPassword: "x", nodes: [...three, { id: 5, ip: "10.0.0.5", role: "learner" }] });
+        const cfg = cfgOf({ adminPassword: "x", nodes: [...three, { id: 5, ip: "10.0.0.5", dockerHost: "ssh://10.0.0.5", role: "learner" }] });
         assert.deepStrictEqual(joinPeers(cfg, node(cfg, 5)).map(p => p.bolt_raft_node_id), [1, 2, 3, 5]);
         assert.deepStrictEqual(cfg.bootstrap, [1, 2, 3]);
     });
@@ -119,7 +119,7 @@ const clusterArb = fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { minLength: 
     )).map(([ids, roles, removed, raft]) => ({
     adminPassword: "x",
     ...(raft ?? {}),
-    nodes: ids.map((id, i) => ({ id, ip: `10.1.${Math.floor(id / 200)}.${id}`, role: i === 0 ? "voter" : roles[i], removed: i === 0 ? false : removed[i] })),
+    nodes: ids.map((id, i) => ({ id, ip: `10.1.${Math.floor(id / 200)}.${id}`, dockerHost: `ssh://node-${id}`, role: i === 0 ? "voter" : roles[i], removed: i === 0 ? false : removed[i] })),
     // explicit, as a stack with tombstones must have it: every voter ever listed
     bootstrap: ids.filter((_, i) => i === 0 || roles[i] === "voter"),
 }));
@@ -136,7 +136,7 @@ describe("render: properties", () => {
             fc.pre(before !== undefined);
             const pinned = { ...raw, bootstrap: before!.bootstrap };
             const b = validCluster(pinned)!;
-            const grown = validCluster({ ...pinned, nodes: [...raw.nodes, { id: 99, ip: "10.9.9.99", role }] });
+            const grown = validCluster({ ...pinned, nodes: [...raw.nodes, { id: 99, ip: "10.9.9.99", dockerHost: "ssh://node-99", role }] });
             fc.pre(grown !== undefined); // e.g. too many learners
             for (const id of b.bootstrap) {
                 const textOf = (c: ClusterConfig) => lgraphJsonText(renderLgraphConfig(c, node(c, id), initPeersFor(c, node(c, id))));
