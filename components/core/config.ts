@@ -397,7 +397,7 @@ function checkNodes(errors: Errors, nodes: PartialNode[]) {
     }
 
     // Host directories: tombstones keep their data on disk, so they count.
-    const dirs = new Map<string, { n: PartialNode; field: string }>();
+    const dirs = new Map<string, { n: PartialNode; field: "dataDir" | "logDir" }>();
     for (const n of nodes) {
         // A duplicate id's default directories clash by construction: one message (the id) is enough.
         if (n.dockerHost === undefined || (duplicates.has(n) && n.defaultDirs)) continue;

@@ -12,7 +12,7 @@ function peersOf(raw: Record<string, unknown>) {
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
     return bootstrapPeers(parsed.config);
 }
-const node = (id: number, ip = `10.0.0.${id}`) => ({ id, ip });
+const node = (id: number, ip = `10.0.0.${id}`) => ({ id, ip, dockerHost: `ssh://host-${id}` });
 
 describe("BootstrapRecord (guard of the bootstrap members)", function () {
     this.timeout(60_000);
