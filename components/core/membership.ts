@@ -118,16 +118,43 @@ export function checkCanChange(live: LiveMembership, what = "membership change")
 }
 
 /**
- * Adding a node (or promoting a learner). A new voter's process is not
- * running yet when it is added, so it counts as down: the voters that are up
- * must still be a majority of the grown voter set, or the cluster stalls.
+ * Adding a node (or promoting a learner).
+ *
+ * A LEARNER does not count in the quorum: it needs a leader and a majority
+ * of the voters up (checkCanChange), nothing more.
+ *
+ * A VOTER counts in the quorum from the moment it is added, but a node that
+ * joins later starts on an empty data directory and can never catch up on its
+ * own (TuGraph has no raft snapshots: it needs a copy of a member's data
+ * directory). So a new voter is added only when every current voter is up
+ * and caught up (none in downIds): a voter that joined earlier and is still
+ * lagging (e.g. left on an empty disk) would otherwise be joined by another
+ * one that cannot vote either, and growing 3 -> 5 in one update would leave
+ * 5 voters with 2 dead. The joiner itself is not running yet, so the voters
+ * that are up must also be a majority of the grown voter set. Promoting a
+ * learner that is up and caught up only needs that majority.
  */
 export function checkAddSafe(live: LiveMembership, nodeId: number, role: Role): void {
     const what = role === "voter" ? `adding/promoting node ${nodeId} as a voter` : `adding node ${nodeId} as a learner`;
     checkCanChange(live, what);
     if (role === "learner") return;
     const voters = quorumVoterIds(live).filter((id) => id !== nodeId);
-    const wasUp = isMember(live, nodeId) && !live.downIds.includes(nodeId); // a running learner being promoted
+    const down = new Set(live.downIds);
+    const wasUp = isMember(live, nodeId) && !down.has(nodeId); // a running, caught-up learner being promoted
+    const lagging = voters.filter((id) => down.has(id));
+    // Promoting a learner that is up and caught up adds a voter that votes at
+    // once (the recommended path: learner first, promote once caught up), so
+    // it only needs the majority rule below, also while a failed voter waits
+    // for its removal. Any other new voter cannot vote yet: all voters up.
+    if (lagging.length > 0 && !wasUp) {
+        throw gateError(
+            `refusing ${what}: voter(s) ${lagging.join(", ")} ${lagging.length === 1 ? "is" : "are"} down or not caught up with the leader ` +
+                `${describeMembership(live)}. Every voter must be up and caught up before another voter joins: a voter counts in the quorum ` +
+                `whether it can vote or not. A node that joined later needs a copy of a member's data directory (TuGraph has no snapshots), ` +
+                `without it it never catches up. Join new nodes as \`role: learner\` first and promote them to voter once they have caught up; ` +
+                `copy a member's data directory to a lagging joiner (or remove a failed voter with removed: true), then run \`pulumi up\` again once the voters are healthy`,
+        );
+    }
     const after = voters.length + 1;
     const upAfter = countUp(voters, live) + (wasUp ? 1 : 0);
     if (upAfter < majority(after)) {
@@ -284,8 +311,11 @@ export function sameAddress(m: Pick<LiveMember, "ip" | "boltPort" | "raftPort">,
  * first refusal). Members that are neither desired nor tombstoned are left
  * alone: only a tombstone removes. A desired id that is a member at another
  * address is a conflict (TuGraph keeps the old address on a duplicate add).
- * An added voter is assumed down until its container starts; it is up for
- * the steps after its own (the program starts it before the next change).
+ * A joiner is assumed down and lagging after its add, for the steps after
+ * its own too: its container starts on an empty data directory and, with no
+ * raft snapshots in TuGraph, it does not catch up until a member's data
+ * directory is copied to it (not automated yet). So a second voter joining in
+ * the same run is refused (checkAddSafe), as the live gate would refuse it.
  */
 export function planMembership(desired: readonly DesiredNode[], live: LiveMembership, opts: PlanOptions): PlanStep[] {
     const steps: PlanStep[] = [];
@@ -356,11 +386,15 @@ export function applyRemove(live: LiveMembership, id: number): LiveMembership {
     };
 }
 
-/** The membership after adding `d` and starting its container (it is up afterwards). */
+/**
+ * The membership after adding `d` and starting its container: it is a member
+ * that is not caught up (empty data directory, no snapshots), i.e. down.
+ */
 export function applyAdd(live: LiveMembership, d: DesiredNode): LiveMembership {
     return {
         ...live,
         members: [...live.members, { id: d.id, ip: d.ip, boltPort: d.boltPort, raftPort: d.raftPort, isLeader: false, isLearner: d.role === "learner" }],
+        downIds: [...live.downIds.filter((x) => x !== d.id), d.id],
     };
 }
 

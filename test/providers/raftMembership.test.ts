@@ -173,7 +173,7 @@ describe("membership providers against the simulator", function () {
         await c.waitForLeader(15_000, [1, 2, 3]);
         const all = [1, 2, 3, 4, 5];
         await rejects(engineCreate(removal, removalInputs(c, 3, all, { minVoters: 1 })), /refusing removing node 3: the 4 voters left would need 3 up for a quorum, but only 2 are up/);
-        await rejects(engineCreate(member, await memberInputs(c, 6, "voter", all)), /refusing adding\/promoting node 6 as a voter: with 6 voters a majority is 4, but only 3 would be up/);
+        await rejects(engineCreate(member, await memberInputs(c, 6, "voter", all)), /refusing adding\/promoting node 6 as a voter: voter\(s\) 4, 5 are down or not caught up/);
         assert.deepStrictEqual(await memberIds(c, 1), all);
         // Removing a down voter keeps quorum: allowed.
         const r = await engineCreate(removal, removalInputs(c, 5, all, { plannedVoters: 3 }));
@@ -181,6 +181,24 @@ describe("membership providers against the simulator", function () {
         // RaftMember.delete tells the user the safe way.
         const s3 = await c.allocate(3);
         await rejects(member.delete!("3", { ...(await memberInputs(c, 3, "voter", [1, 2, 3])), ip: s3.ip, minVoters: 5 }), /removed: true/);
+    });
+
+    it("grow by two voters, the first joiner left on an empty disk: the second add is refused and nothing changes", async () => {
+        c = await startCluster();
+        const s4 = await engineCreate(member, await memberInputs(c, 4, "voter", [1, 2, 3]));
+        assert.deepStrictEqual(s4.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4]);
+        await c.startJoiner(4); // no copy of a member's data directory: it never catches up
+        const before = await listing(c, 1);
+        const e = await rejects(engineCreate(member, await memberInputs(c, 5, "voter", [1, 2, 3, 4])),
+            /refusing adding\/promoting node 5 as a voter: voter\(s\) 4 is down or not caught up with the leader/);
+        assert.match(e.message, /needs a copy of a member's data directory \(TuGraph has no snapshots\)/);
+        assert.match(e.message, /`role: learner` first and promote/);
+        assert.match(e.message, /run `pulumi up` again once the voters are healthy/);
+        assert.deepStrictEqual(await listing(c, 1), before, "nothing changed");
+        assert.deepStrictEqual(before.map((m) => m.id), [1, 2, 3, 4]);
+        // A learner does not count in the quorum: it may still join.
+        await engineCreate(member, await memberInputs(c, 6, "learner", [1, 2, 3]));
+        assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3, 4, 6]);
     });
 
     it("no leader (a majority down): every change is refused after retrying within totalTimeoutMs, nothing changes", async () => {

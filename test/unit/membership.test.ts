@@ -83,13 +83,41 @@ describe("membership: gates", () => {
         checkCanChange(live([1, 2, 3, 4, 5], { leader: 1, down: [4, 5], learners: [4, 5] }));
     });
     it("refuses adding a voter that would leave the up voters short of a majority (joiner not running yet)", () => {
-        assert.throws(() => checkAddSafe(live([1, 2, 3], { leader: 1, down: [3] }), 4, "voter"), /with 4 voters a majority is 3, but only 2/);
+        assert.throws(() => checkAddSafe(live([1], { leader: 1 }), 2, "voter"), /with 2 voters a majority is 2, but only 1/);
         checkAddSafe(live([1, 2, 3], { leader: 1 }), 4, "voter");
-        checkAddSafe(live([1, 2, 3], { leader: 1, down: [3] }), 4, "learner");
         checkAddSafe(live([1, 2], { leader: 1 }), 4, "voter"); // the manual's case after removing 3
     });
-    it("promoting a running learner counts it as up", () => {
+    it("refuses adding a voter unless every voter is up and caught up; the message names them and says what to do", () => {
+        // 5 voters, one lagging: a majority would still be up, yet a second voter that cannot vote is refused.
+        const l = live([1, 2, 3, 4, 5], { leader: 1, down: [4] });
+        const e = assert.throws(() => checkAddSafe(l, 6, "voter"), (err: Error) => {
+            assert.match(err.message, /refusing adding\/promoting node 6 as a voter: voter\(s\) 4 is down or not caught up/);
+            assert.match(err.message, /copy of a member's data directory \(TuGraph has no snapshots\)/);
+            assert.match(err.message, /`role: learner` first and promote/);
+            assert.match(err.message, /run `pulumi up` again once the voters are healthy/);
+            return true;
+        });
+        void e;
+        assert.throws(() => checkAddSafe(live([1, 2, 3, 4, 5], { leader: 1, down: [4, 5] }), 6, "voter"), /voter\(s\) 4, 5 are down or not caught up/);
+        // A promoted voter the listing still shows as learner counts too.
+        assert.throws(() => checkAddSafe(live([1, 2, 3, 4], { leader: 1, learners: [4], down: [4], known: [4] }), 5, "voter"), /voter\(s\) 4 is down/);
+    });
+    it("adding a learner keeps the old rule: a learner does not count in the quorum", () => {
+        checkAddSafe(live([1, 2, 3], { leader: 1, down: [3] }), 4, "learner");
+        checkAddSafe(live([1, 2, 3, 4], { leader: 1, down: [4], learners: [4] }), 5, "learner");
+        // and a lagging learner does not block a voter
+        checkAddSafe(live([1, 2, 3, 4], { leader: 1, down: [4], learners: [4] }), 5, "voter");
+        assert.throws(() => checkAddSafe(live([1, 2, 3], { leader: 1, down: [2, 3] }), 4, "learner"), /only 1 of 3 voters are up/);
+    });
+    it("the manual's failed-node case: voters 1,2,3, 3 killed: remove 3 first, then adding voter 4 is allowed", () => {
+        const l = live([1, 2, 3], { leader: 1, down: [3] });
+        assert.throws(() => checkAddSafe(l, 4, "voter"), /voter\(s\) 3 is down/);
+        assert.strictEqual(checkRemovalSafe(l, 3, { ...policy, plannedVoters: 3 }), "remove");
+        checkAddSafe(applyRemove(l, 3), 4, "voter");
+    });
+    it("promoting a running, caught-up learner counts it as up (allowed while a failed voter waits for its removal)", () => {
         checkAddSafe(live([1, 2, 3, 4], { leader: 1, down: [3], learners: [4] }), 4, "voter");
+        assert.throws(() => checkAddSafe(live([1, 2, 3, 4], { leader: 1, down: [3, 4], learners: [4] }), 4, "voter"), /voter\(s\) 3 is down/);
     });
     it("removal: not a member is a no-op verdict, learners may always go", () => {
         assert.strictEqual(checkRemovalSafe(live([1, 2, 3], { leader: 1 }), 7, policy), "not-a-member");
@@ -131,6 +159,14 @@ describe("membership: planner", () => {
     it("plans the manual's failed-node replacement: remove 3, then add 4", () => {
         const steps = planMembership([desired(1), desired(2), desired(3, { removed: true }), desired(4)], live([1, 2, 3], { leader: 1, down: [3] }), policy);
         assert.deepStrictEqual(steps, [{ kind: "remove", nodeId: 3 }, { kind: "add", nodeId: 4, role: "voter" }]);
+    });
+    it("growing 3 -> 5 voters in one run: the first joiner is left lagging, so the second voter is refused", () => {
+        const steps = planMembership([desired(1), desired(2), desired(3), desired(4), desired(5)], live([1, 2, 3], { leader: 1 }), policy);
+        assert.deepStrictEqual(steps[0], { kind: "add", nodeId: 4, role: "voter" });
+        assert.match(steps[1].refused!, /refusing adding\/promoting node 5 as a voter: voter\(s\) 4 is down or not caught up/);
+        // learners may follow a voter in the same run
+        const mixed = planMembership([desired(1), desired(2), desired(3), desired(4), desired(5, { role: "learner" })], live([1, 2, 3], { leader: 1 }), policy);
+        assert.ok(mixed.every((s) => !s.refused), JSON.stringify(mixed));
     });
     it("refuses a shrink below the minimum and marks the rest not run", () => {
         const steps = planMembership([desired(1), desired(2), desired(3, { removed: true }), desired(4, { role: "learner" })], live([1, 2, 3], { leader: 1 }), policy);
@@ -182,12 +218,15 @@ describe("membership: planner", () => {
                         assert.ok(Math.max(after.length, planned) >= minVoters, `min voters: ${after.length}/${planned} < ${minVoters}`);
                     }
                 } else if (s.kind === "add") {
-                    // the joiner is not running right after its add
+                    // the joiner is not running right after its add, and (empty disk, no snapshots) does not catch up afterwards
                     const d = ds.find((x) => x.id === s.nodeId)!;
+                    if (d.role === "voter") {
+                        assert.deepStrictEqual(quorumVoterIds(state).filter((id) => state.downIds.includes(id)), [], "a voter joins only when every voter is up");
+                    }
                     const next: LiveMembership = { ...state, members: [...state.members, member(d.id, { isLearner: d.role === "learner", ip: d.ip })], downIds: [...state.downIds, d.id] };
                     const q = quorumVoterIds(next);
                     assert.ok(q.filter((id) => !next.downIds.includes(id)).length >= majority(q.length), "quorum right after an add");
-                    state = { ...next, downIds: state.downIds };
+                    state = next;
                     continue;
                 } else if (s.kind === "promote") {
                     state = { ...state, knownVoters: [...(state.knownVoters ?? []), s.nodeId] };
