@@ -169,8 +169,12 @@ export interface RemovalPolicy {
     readonly minVoters: number;            // refuse going below this many voters ...
     readonly allowUnsafeRemoval: boolean;  // ... unless the stack overrides
     // Voters the stack will have once every declared change is made (e.g. a
-    // failed node replaced: remove 3, then add 4). The minimum is checked
-    // against the larger of this and the voters left right after the removal.
+    // failed node replaced: remove 3, then add 4). It counts voters that do
+    // not exist yet, so at most ONE of them is credited: the minimum is
+    // checked against max(left, min(plannedVoters, left + 1)), i.e. at most
+    // one replacement in flight. Two tombstones with two joiners in one run
+    // then stop at the second removal instead of leaving one voter (after
+    // which the adds would be refused).
     readonly plannedVoters?: number;
 }
 
@@ -178,8 +182,8 @@ export type RemovalVerdict = "not-a-member" | "remove";
 
 /**
  * Removing node `nodeId`. Not a member: nothing to do (idempotent). A learner
- * can always go. A voter may go only if (a) the voters left (or the stack's
- * planned voters) stay >= minVoters and (b) the voters left that are up are a
+ * can always go. A voter may go only if (a) the voters left, plus at most one
+ * planned replacement, stay >= minVoters and (b) the voters left that are up are a
  * majority of the voters left (worst case, see quorumVoterIds); both
  * overridable by allowUnsafeRemoval, except removing the last voter which is
  * always refused.
@@ -202,7 +206,8 @@ export function checkRemovalSafe(live: LiveMembership, nodeId: number, policy: R
                 `but only ${upLeft} are up now ${describeMembership(live)}${override}`,
         );
     }
-    const effective = Math.max(left.length, policy.plannedVoters ?? 0);
+    // At most one replacement in flight (see RemovalPolicy.plannedVoters).
+    const effective = Math.max(left.length, Math.min(policy.plannedVoters ?? 0, left.length + 1));
     if (effective < policy.minVoters && !policy.allowUnsafeRemoval) {
         throw gateError(
             `refusing ${what}: it would leave ${left.length} voter(s)` +

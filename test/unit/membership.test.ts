@@ -130,6 +130,20 @@ describe("membership: gates", () => {
         assert.strictEqual(checkRemovalSafe(l, 3, { ...policy, allowUnsafeRemoval: true }), "remove");
         assert.strictEqual(checkRemovalSafe(live([1, 2, 3, 4], { leader: 1 }), 4, policy), "remove");
     });
+    it("removal: planned voters credit at most one replacement in flight", () => {
+        // Tombstone 2 and 3 while adding 4 and 5 (planned voters 1, 4, 5): the first removal is a
+        // replacement in flight, the second would leave one voter and is refused.
+        const l = live([1, 2, 3], { leader: 1 });
+        const p = { ...policy, plannedVoters: 3 };
+        assert.strictEqual(checkRemovalSafe(l, 2, p), "remove");
+        assert.throws(() => checkRemovalSafe(applyRemove(l, 2), 3, p), /refusing removing node 3: it would leave 1 voter\(s\) \(3 planned\), below the minimum of 3/);
+        // The single failed-node replacement stays allowed.
+        assert.strictEqual(checkRemovalSafe(live([1, 2, 3], { leader: 1, down: [3] }), 3, p), "remove");
+        // The planner stops at the second removal.
+        const steps = planMembership([desired(1), desired(2, { removed: true }), desired(3, { removed: true }), desired(4), desired(5)], l, policy);
+        assert.deepStrictEqual(steps.map((s) => [s.kind, s.nodeId, !!s.refused]), [["remove", 2, false], ["remove", 3, true], ["add", 4, true], ["add", 5, true]]);
+        assert.match(steps[1].refused!, /below the minimum of 3/);
+    });
     it("removal: refuses losing quorum counting the voters down now", () => {
         const l = live([1, 2, 3, 4, 5], { leader: 1, down: [4, 5] });
         assert.throws(() => checkRemovalSafe(l, 2, { ...policy, minVoters: 1 }), /4 voters left would need 3 up.*only 2/);
@@ -214,8 +228,11 @@ describe("membership: planner", () => {
                     state = applyRemove(state, s.nodeId);
                     const after = voterIds(state);
                     if (before.includes(s.nodeId)) {
+                        // Outcome: never below minVoters, counting at most one pending replacement
+                        // (a planned voter that does not exist yet), and never zero voters.
                         assert.ok(after.length >= 1);
-                        assert.ok(Math.max(after.length, planned) >= minVoters, `min voters: ${after.length}/${planned} < ${minVoters}`);
+                        const pending = planned > after.length ? 1 : 0;
+                        assert.ok(after.length + pending >= minVoters, `min voters: ${after.length} left (+${pending} pending) < ${minVoters}`);
                     }
                 } else if (s.kind === "add") {
                     // the joiner is not running right after its add, and (empty disk, no snapshots) does not catch up afterwards
