@@ -4,7 +4,8 @@ import { ClusterConfig, InitPeer, NodeSpec } from "../core/types";
 import { bootstrapPeers, isBootstrapNode, joinPeers } from "../core/render";
 import { membershipChain, membershipGateInputs } from "../core/membership";
 import { clusterEndpoints, dockerEngines } from "../core/endpoints";
-import { BootstrapRecord } from "../providers/bootstrapRecord";
+import { ClusterRecord } from "../providers/clusterRecord";
+import { clusterRecordInputs } from "../core/placement";
 import { RaftMember } from "../providers/raftMember";
 import { RaftRemoval } from "../providers/raftRemoval";
 import { RaftNode } from "./raftNode";
@@ -44,7 +45,8 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         }
 
         const peers = bootstrapPeers(config);
-        const record = new BootstrapRecord(`${name}-bootstrap`, { peers }, { parent: this });
+        // Guards what must never change (bootstrap members, each node's placement); every container waits for it.
+        const record = new ClusterRecord(`${name}-record`, clusterRecordInputs(config, peers), { parent: this });
 
         const addNode = (node: NodeSpec, initPeers: pulumi.Input<InitPeer[]>, dependsOn: pulumi.Resource[]) => {
             const raftNode = new RaftNode(`${name}-node-${node.id}`, {

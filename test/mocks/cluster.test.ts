@@ -27,18 +27,18 @@ const containerOf = (r: Registered[], id: number) => containers(r).find((c) => c
 const ofType = (r: Registered[], suffix: string) => r.filter((x) => x.type.endsWith(suffix));
 
 describe("program under Pulumi mocks", () => {
-    it("declares a cluster, three raft nodes with one container each, one engine provider and a bootstrap record", async () => {
+    it("declares a cluster, three raft nodes with one container each, one engine provider and a cluster record", async () => {
         const { registered, result } = await deploy(config({ nodes: [node(1), node(2), node(3)] }));
         assert.deepStrictEqual(ofType(registered, "tugraph:index:Cluster").map((x) => x.name), ["tugraph"]);
         assert.deepStrictEqual(ofType(registered, "tugraph:index:RaftNode").map((x) => x.name).sort(),
             ["tugraph-node-1", "tugraph-node-2", "tugraph-node-3"]);
         assert.deepStrictEqual(containers(registered).map((c) => c.inputs.name).sort(), ["tugraph-node-1", "tugraph-node-2", "tugraph-node-3"]);
         assert.strictEqual(registered.filter((x) => x.type === "pulumi:providers:docker").length, 1);
-        assert.strictEqual(ofType(registered, "BootstrapRecord").length, 1);
+        assert.strictEqual(ofType(registered, ":ClusterRecord").length, 1);
         assert.strictEqual(ofType(registered, "RaftMember").length, 0, "bootstrap members get no add call");
         // The guard's check runs before any container is touched.
-        const record = ofType(registered, "BootstrapRecord")[0];
-        for (const c of containers(registered)) assert.ok(c.dependencies.includes(record.urn), `${c.name} waits for the bootstrap record`);
+        const record = ofType(registered, ":ClusterRecord")[0];
+        for (const c of containers(registered)) assert.ok(c.dependencies.includes(record.urn), `${c.name} waits for the cluster record`);
         // Parents: container under its node, node under the cluster (the URN carries the parent chain).
         assert.match(await resolve(result.nodes[2].urn), /::tugraph:index:Cluster\$tugraph:index:RaftNode::tugraph-node-2$/);
         assert.match(await resolve(result.nodes[2].container.urn), /::tugraph:index:RaftNode\$docker:index\/container:Container::tugraph-node-2-container$/);
