@@ -68,7 +68,13 @@ export function validateMember(p: Record<string, any>): CheckFailure[] {
     }
     if (isPort(p.boltPort) && p.boltPort === p.raftPort) f.push({ property: "raftPort", reason: "must differ from boltPort" });
     if (!unknown(p.role) && p.role !== "voter" && p.role !== "learner") f.push({ property: "role", reason: `must be "voter" or "learner", got ${JSON.stringify(p.role)}` });
-    if (!unknown(p.expectedPeers) && !Array.isArray(p.expectedPeers)) f.push({ property: "expectedPeers", reason: "must be a list of init peers" });
+    if (!unknown(p.initPeers)) {
+        if (!Array.isArray(p.initPeers)) {
+            f.push({ property: "initPeers", reason: "must be a list of init peers" });
+        } else if (isId(p.nodeId) && !p.initPeers.some((x: any) => unknown(x) || x?.bolt_raft_node_id === p.nodeId)) {
+            f.push({ property: "initPeers", reason: `must include node ${p.nodeId} itself (TuGraph refuses to start without its own id in its init peers)` });
+        }
+    }
     validateRemovalPolicy(p, f);
     if (p.knownVoters !== undefined && !unknown(p.knownVoters) && !(Array.isArray(p.knownVoters) && p.knownVoters.every((x: unknown) => unknown(x) || isId(x)))) {
         f.push({ property: "knownVoters", reason: "must be a list of node ids" });

@@ -1,5 +1,6 @@
 // RaftMember: the raft membership of one non-bootstrap node, as a Pulumi
 // dynamic resource.
+//   check  -> validates; pins `initPeers` to the value recorded at creation
 //   create -> addRaftNode / addRaftLearnerNode on the leader (gated, idempotent)
 //   update -> promotion learner -> voter (addRaftNode on the leader)
 //   delete -> gated removeRaftNode. Runs only when a node entry is deleted
@@ -32,7 +33,14 @@ export interface RaftMemberArgs {
     adminPassword: pulumi.Input<string>;           // arrives as a Pulumi secret; stored secret
     callTimeoutMs: pulumi.Input<number>;
     totalTimeoutMs: pulumi.Input<number>;
-    expectedPeers: pulumi.Input<InitPeer[]>;       // predicted membership after the join, incl. itself
+    // The joiner's init peers: the membership predicted right after the join,
+    // incl. itself (from the stack). An INPUT pinned at creation: check() keeps
+    // the recorded value for ever after, so the joiner's lgraph.json (rendered
+    // from it) is the same in every later preview and update. (The dynamic
+    // provider host has no preview of update: outputs in preview are the
+    // checked inputs, so an output-only value would be unknown there and the
+    // container would show as replaced.)
+    initPeers: pulumi.Input<InitPeer[]>;
     // Added fields (optional):
     knownVoters?: pulumi.Input<number[]>;          // ids the stack says are voters (the listing hides promotions); used by the gates
     minVoters?: pulumi.Input<number>;              // gates of delete (default 3, or the voter count when smaller)
@@ -53,14 +61,13 @@ export interface RaftMemberProps {
     adminPassword: string;
     callTimeoutMs: number;
     totalTimeoutMs: number;
-    expectedPeers: InitPeer[];
+    initPeers: InitPeer[];
     knownVoters?: number[];
     minVoters?: number;
     allowUnsafeRemoval?: boolean;
     plannedVoters?: number;
     encrypted?: boolean;
     // outputs
-    initPeers?: InitPeer[];
     listedRole?: "voter" | "learner"; // what listRaftNodes said at the last create/read (may lag behind role)
     roleNote?: string;
 }
@@ -84,7 +91,12 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
                 reason: `node ${news.nodeId} is a voter; demotion to learner is not supported: set removed: true, then add it again under a new id as a learner`,
             });
         }
-        return { inputs: news, failures };
+        // Init peers are fixed when the node joins: the stack's prediction
+        // changes with every grow or shrink, the recorded value never does.
+        // Not across a replacement (another id or address: a new join).
+        const pinned = olds && Array.isArray(olds.initPeers) && REPLACE_KEYS.every((k) => olds[k] === news[k]);
+        const inputs = pinned ? { ...news, initPeers: olds.initPeers } : news;
+        return { inputs, failures };
     },
 
     async diff(_id: string, olds: RaftMemberProps, news: RaftMemberProps) {
@@ -113,7 +125,13 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
         let roleNote = r.called ? `added as ${inputs.role}` : `already a member at ${self?.ip}:${self?.bolt_port}/${self?.bolt_raft_port}: no call made`;
         if (role !== inputs.role) roleNote += `; it is a voter although the stack says learner (demotion is not supported)`;
         if (role === "voter" && listedRole === "learner") roleNote += "; promoted: listRaftNodes keeps showing is_learner=true after a promotion, role here is the truth";
-        return { id: String(inputs.nodeId), outs: { ...inputs, role, initPeers: r.initPeers, listedRole, roleNote } };
+        // The recorded init peers are the pinned input; a different live membership is only noted
+        // (TuGraph reads init peers on a node's first start only, and a joiner starts from a copy of a member's raft log).
+        const ids = (ps: readonly InitPeer[]) => ps.map((p) => `${p.bolt_raft_node_id}@${p.ip}:${p.bolt_port}/${p.bolt_raft_port}`).sort().join(",");
+        if (ids(r.initPeers) !== ids(inputs.initPeers ?? [])) {
+            roleNote += `; the live membership after the add [${ids(r.initPeers)}] differs from the recorded init peers [${ids(inputs.initPeers ?? [])}]`;
+        }
+        return { id: String(inputs.nodeId), outs: { ...inputs, role, listedRole, roleNote } };
     },
 
     async update(_id: string, olds: RaftMemberProps, news: RaftMemberProps) {
@@ -123,13 +141,13 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
             return {
                 outs: {
                     ...news,
-                    initPeers: olds.initPeers,
+                    initPeers: olds.initPeers ?? news.initPeers,
                     listedRole: "learner",
                     roleNote: "promoted with addRaftNode; listRaftNodes keeps showing is_learner=true after a promotion: role here is the truth",
                 },
             };
         }
-        return { outs: { ...news, initPeers: olds.initPeers, listedRole: olds.listedRole, roleNote: olds.roleNote } };
+        return { outs: { ...news, initPeers: olds.initPeers ?? news.initPeers, listedRole: olds.listedRole, roleNote: olds.roleNote } };
     },
 
     async delete(_id: string, props: RaftMemberProps) {
@@ -177,7 +195,7 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 export class RaftMember extends pulumi.dynamic.Resource {
-    /** Membership recorded right after the add (live listing); never changed afterwards: the joiner's lgraph.json is rendered from it. */
+    /** The join membership, pinned at creation (an input, see RaftMemberArgs.initPeers): the joiner's lgraph.json is rendered from it. */
     public readonly initPeers!: pulumi.Output<InitPeer[]>;
     /** The truth (the listing lies after promotion). */
     public readonly role!: pulumi.Output<"voter" | "learner">;
@@ -189,7 +207,7 @@ export class RaftMember extends pulumi.dynamic.Resource {
         super(
             raftMemberProvider,
             name,
-            { ...args, initPeers: undefined, listedRole: undefined, roleNote: undefined },
+            { ...args, listedRole: undefined, roleNote: undefined },
             { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "adminPassword"] },
             "tugraph",
             "RaftMember",

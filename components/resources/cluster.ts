@@ -90,7 +90,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
                 const member = new RaftMember(`${name}-member-${node.id}`, {
                     ...common,
                     nodeId: node.id, ip: node.ip, boltPort: node.boltPort, raftPort: node.raftPort, role: node.role,
-                    expectedPeers: joinPeers(config, node),
+                    initPeers: joinPeers(config, node),
                 }, { parent: this, dependsOn: previous });
                 // The joiner's container starts only after its add (the data sync plugs in between),
                 // and the next change waits for that container: never two new voters down at once.

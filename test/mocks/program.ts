@@ -3,8 +3,8 @@
 // without the CLI. Besides what the mocks' newResource sees, each record keeps
 // the options the engine gets (dependencies from dependsOn and from inputs,
 // additionalSecretOutputs), read by wrapping the MockMonitor for the run.
-// Dynamic resources get the state their provider's create would record (the
-// membership at join time), as the engine would keep it in the stack state.
+// Resources get their inputs as state (RaftMember's init peers are an input
+// pinned at creation, so that is what its create records too).
 import * as pulumi from "@pulumi/pulumi";
 
 export interface Registered {
@@ -59,12 +59,8 @@ export async function runUnderMocks<T>(build: () => T, opts: MockOptions = {}): 
                     if (r) { r.inputs = args.inputs; r.provider = args.provider; }
                     const held = opts.state?.(args.type, args.name, args.inputs);
                     if (held) return { id: `${args.name}-id`, state: held };
+                    // Dynamic resources (RaftMember: initPeers and role are inputs) record their inputs.
                     const state: Record<string, any> = { ...args.inputs };
-                    if (args.type.endsWith(":RaftMember")) {
-                        // What RaftMember.create records: the live membership right after the add.
-                        state.initPeers = args.inputs.expectedPeers;
-                        state.role = args.inputs.role;
-                    }
                     if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.inputs.name}`;
                     return { id: `${args.name}-id`, state };
                 },

@@ -74,7 +74,7 @@ describe("membership chain under Pulumi mocks", function () {
             new RaftMember("m-4", {
                 nodeId: 4, ip: "127.0.0.1", boltPort: 7690, raftPort: 9003, role: "voter", seeds: ["127.0.0.1:7687"],
                 adminUser: "admin", adminPassword: pulumi.secret(PASSWORD), callTimeoutMs: 3000, totalTimeoutMs: 30000,
-                expectedPeers: [],
+                initPeers: [],
             }, { dependsOn: [r] });
         });
         const [rm, m] = regs;

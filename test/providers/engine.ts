@@ -71,11 +71,21 @@ export function common(c: SimulatorCluster, ids: number[], extra: Record<string,
     };
 }
 
+/** The stack's prediction of a joiner's init peers, as the program makes it: the running nodes plus the joiner, by id. */
+export function predictedPeers(c: SimulatorCluster, id: number) {
+    return [...new Set([...c.ids().filter((i) => c.isRunning(i)), id])]
+        .sort((a, b) => a - b)
+        .map((i) => {
+            const s = c.nodeSpec(i);
+            return { bolt_raft_node_id: i, ip: s.ip, bolt_port: s.boltPort, bolt_raft_port: s.raftPort };
+        });
+}
+
 export async function memberInputs(c: SimulatorCluster, id: number, role: "voter" | "learner", seedIds: number[], extra: Record<string, any> = {}) {
     const s = await c.allocate(id);
     return {
         nodeId: id, ip: s.ip, boltPort: s.boltPort, raftPort: s.raftPort, role,
-        expectedPeers: [], ...common(c, seedIds), ...extra,
+        initPeers: predictedPeers(c, id), ...common(c, seedIds), ...extra,
     };
 }
 

@@ -98,6 +98,28 @@ describe("membership providers against the simulator", function () {
         assert.strictEqual(four.bolt, s5.boltPort);
     });
 
+    it("init peers are an input pinned at creation: check keeps the recorded ones, preview of a promotion sees them", async () => {
+        c = await startCluster();
+        const inputs = await memberInputs(c, 4, "learner", [1, 2, 3]);
+        const s = await engineCreate(member, inputs);
+        assert.deepStrictEqual(s.outs.initPeers, inputs.initPeers, "create records the input");
+        assert.match(s.outs.roleNote, /^added as learner$/, "prediction and live membership agree: no note");
+        // A later run predicts another membership (the cluster grew): check returns the old ones.
+        const other = [...inputs.initPeers, { bolt_raft_node_id: 9, ip: "127.0.0.1", bolt_port: 1, bolt_raft_port: 2 }];
+        const checked = await member.check!(s.inputs, { ...inputs, role: "voter", initPeers: other });
+        assert.deepStrictEqual(checked.failures, []);
+        assert.deepStrictEqual(checked.inputs.initPeers, inputs.initPeers);
+        // Preview of the promotion: the engine shows the checked inputs as outputs, initPeers included (not unknown).
+        const pre = await enginePreview(member, s, { ...inputs, role: "voter", initPeers: other });
+        assert.deepStrictEqual([pre.diff!.changes, pre.diff!.replaces], [true, []]);
+        // A replacement (another address) is a new join: not pinned.
+        const moved = await member.check!(s.inputs, { ...inputs, boltPort: inputs.boltPort + 1, initPeers: other });
+        assert.deepStrictEqual(moved.inputs.initPeers, other);
+        // A first check (no olds) takes the prediction; init peers without the node itself are refused.
+        const bad = await member.check!({}, { ...inputs, initPeers: inputs.initPeers.filter((p: any) => p.bolt_raft_node_id !== 4) });
+        assert.deepStrictEqual(bad.failures!.map((f) => f.property), ["initPeers"]);
+    });
+
     it("preview: the unknown sentinel passes check and makes diff say what may change", async () => {
         c = await startCluster();
         const inputs = await memberInputs(c, 4, "learner", [1]);
@@ -117,7 +139,7 @@ describe("membership providers against the simulator", function () {
     it("check: clear failures for bad inputs, the password is never echoed", async () => {
         const bad = await member.check!({}, {
             nodeId: 0, ip: "tugraph-4.local", boltPort: 70000, raftPort: 8000, role: "boss", seeds: ["nohost"], adminUser: "",
-            adminPassword: 12345, callTimeoutMs: 5000, totalTimeoutMs: 100, expectedPeers: [],
+            adminPassword: 12345, callTimeoutMs: 5000, totalTimeoutMs: 100, initPeers: [],
         });
         assert.deepStrictEqual(bad.failures!.map((f) => f.property).sort(), ["adminPassword", "adminUser", "boltPort", "ip", "nodeId", "role", "seeds[0]", "totalTimeoutMs"]);
         assert.ok(!JSON.stringify(bad.failures).includes("12345"));
@@ -230,8 +252,11 @@ describe("membership providers against the simulator", function () {
         await engineCreate(member, await memberInputs(c, 6, "learner", all));
         const leader = await c.waitForLeader();
         await c.kill(leader);
-        const s = await engineCreate(member, await memberInputs(c, 7, "learner", all));
-        assert.deepStrictEqual(s.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [...all, 6, 7]);
+        const i7 = await memberInputs(c, 7, "learner", all);
+        const s = await engineCreate(member, i7);
+        // The recorded init peers are the pinned input; the live membership differs (6 was added, the leader is down) and is noted.
+        assert.deepStrictEqual(s.outs.initPeers, i7.initPeers);
+        assert.match(s.outs.roleNote, /the live membership after the add \[.*6@.*7@.*\] differs from the recorded init peers/);
         const alive = all.filter((i) => i !== leader);
         assert.deepStrictEqual(await memberIds(c, alive[0]), [...all, 6, 7]);
     });
@@ -264,7 +289,8 @@ describe("membership providers against the simulator", function () {
         const s4 = await engineCreate(member, i4);
         assert.match(s4.outs.roleNote, /no call made/);
         const s5 = await engineCreate(member, i5);
-        assert.deepStrictEqual(s5.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4, 5]);
+        assert.deepStrictEqual(s5.outs.initPeers, i5.initPeers, "the recorded init peers are the pinned input");
+        assert.match(s5.outs.roleNote, /differs from the recorded init peers/, "4 is a member the prediction did not know");
         const rows = await listing(c, 1);
         assert.deepStrictEqual(rows.map((r) => r.id), [1, 2, 3, 4, 5]);
         // The same id at another address is a clear error, not a silent no-op.

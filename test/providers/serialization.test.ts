@@ -22,7 +22,7 @@ async function storedProviders(): Promise<{ member: string; removal: string }> {
         });
         new RaftMember("m", {
             nodeId: 4, ip: "127.0.0.1", boltPort: 1, raftPort: 2, role: "learner", seeds: ["127.0.0.1:1"],
-            adminUser: "admin", adminPassword: pulumi.secret(SECRET), callTimeoutMs: 1000, totalTimeoutMs: 2000, expectedPeers: [],
+            adminUser: "admin", adminPassword: pulumi.secret(SECRET), callTimeoutMs: 1000, totalTimeoutMs: 2000, initPeers: [],
         }, { dependsOn: [rm] });
     });
     const member = regs.find((r) => r.type.endsWith(":RaftMember"))!.inputs.__provider;
