@@ -2,7 +2,8 @@
 // dynamic resource.
 //   check  -> validates; pins `initPeers` to the value recorded at creation
 //   create -> addRaftNode / addRaftLearnerNode on the leader (gated, idempotent)
-//   update -> promotion learner -> voter (addRaftNode on the leader)
+//   update -> promotion learner -> voter (addRaftNode on the leader); a change
+//             of credentials or policy only is recorded, with no cluster call
 //   delete -> gated removeRaftNode. Runs only when a node entry is deleted
 //             outright or the stack is destroyed: `removed: true` (a
 //             RaftRemoval, run BEFORE additions) is the safe way to remove.
@@ -81,6 +82,15 @@ function adminOptions(p: RaftMemberProps): AdminOptions {
 }
 
 const REPLACE_KEYS = ["nodeId", "ip", "boltPort", "raftPort"] as const;
+// Credentials and policy: a change is an UPDATE that makes no cluster call
+// (update copies the new inputs), so that refresh and delete run with the
+// current password and limits instead of the ones from creation. seeds,
+// knownVoters and plannedVoters are deliberately left out: they change on
+// every grow or shrink of the stack, and an update of every membership
+// resource each time would only be preview noise (they are refreshed
+// whenever an update runs anyway, and delete/read also try every recorded
+// init peer).
+const UPDATE_KEYS = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "minVoters", "allowUnsafeRemoval", "encrypted"] as const;
 
 export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
     async check(olds: RaftMemberProps, news: RaftMemberProps) {
@@ -106,6 +116,9 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
             if (news[k] === (UNKNOWN as unknown) || news[k] !== olds[k]) replaces.push(k);
         }
         if (news.role === (UNKNOWN as unknown) || (olds.role === "learner" && news.role === "voter")) changes.push("role");
+        for (const k of UPDATE_KEYS) {
+            if (news[k] === (UNKNOWN as unknown) || news[k] !== olds[k]) changes.push(k);
+        }
         return {
             changes: replaces.length > 0 || changes.length > 0,
             replaces,
@@ -147,7 +160,10 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
                 },
             };
         }
-        return { outs: { ...news, initPeers: olds.initPeers ?? news.initPeers, listedRole: olds.listedRole, roleNote: olds.roleNote } };
+        // No cluster call: new credentials/policy (and seeds), the recorded facts kept.
+        return {
+            outs: { ...news, initPeers: olds.initPeers ?? news.initPeers, role: olds.role ?? news.role, listedRole: olds.listedRole, roleNote: olds.roleNote },
+        };
     },
 
     async delete(_id: string, props: RaftMemberProps) {

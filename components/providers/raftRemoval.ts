@@ -2,8 +2,10 @@
 //   create -> gated removeRaftNode on the leader; nothing to do when the node
 //             is already gone; waits for a leader other than the removed node
 //             (removing the leader is allowed: TuGraph steps down)
-//   diff   -> nothing to do (a changed nodeId is a different removal: replace)
-//   update -> nothing to do
+//   diff   -> a changed nodeId is a different removal (replace); changed
+//             credentials or policy are an update
+//   update -> no cluster call: records the new inputs (so that refresh uses
+//             the current password), keeps what create found
 //   delete -> nothing: forgetting a tombstone never re-adds the node
 //   read   -> reports whether the node is (again) a member
 // The container of a tombstoned node is no longer declared, so Pulumi deletes
@@ -14,7 +16,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { removeMember } from "../adapters/membershipOps";
 import { discover, type AdminOptions } from "../adapters/boltAdmin";
-import { validateCommon, validateRemovalPolicy } from "../adapters/validate";
+import { validateCommon, validateRemovalPolicy, UNKNOWN } from "../adapters/validate";
 
 export interface RaftRemovalArgs {
     nodeId: pulumi.Input<number>;
@@ -64,7 +66,11 @@ export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {
 
     async diff(_id: string, olds: RaftRemovalProps, news: RaftRemovalProps) {
         const replaces = news.nodeId !== olds.nodeId ? ["nodeId"] : [];
-        return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
+        // Credentials and policy are an update (no cluster call); seeds, knownVoters and
+        // plannedVoters are not: they change on every grow or shrink (preview noise only).
+        const keys = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "minVoters", "allowUnsafeRemoval", "encrypted"] as const;
+        const changes = keys.filter((k) => news[k] === (UNKNOWN as unknown) || news[k] !== olds[k]);
+        return { changes: replaces.length > 0 || changes.length > 0, replaces, deleteBeforeReplace: false };
     },
 
     async create(inputs: RaftRemovalProps) {

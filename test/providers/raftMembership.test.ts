@@ -6,10 +6,33 @@ import { raftRemovalProvider as removal } from "../../components/providers/raftR
 import { ensureMember } from "../../components/adapters/membershipOps";
 import { membershipChain } from "../../components/core/membership";
 import type { SimulatorCluster } from "../simulator/harness";
-import { DEFAULT_PASSWORD } from "../simulator/harness";
+import { DEFAULT_PASSWORD, runOn, simulatorDriver } from "../simulator/harness";
 import {
     common, engineCreate, enginePreview, engineUp, follower, listing, memberIds, memberInputs, rejects, removalInputs, startCluster, UNKNOWN,
 } from "./engine";
+
+/** Waits until every given node accepts `password` (a password change replicates through raft). */
+async function eventuallyAccepts(c: SimulatorCluster, ids: number[], password: string): Promise<void> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+        try {
+            for (const id of ids) {
+                const d = simulatorDriver(c.boltAddress(id), { password });
+                try {
+                    const s = d.session({ database: "default" });
+                    await s.run("CALL db.bolt.listRaftNodes()");
+                    await s.close();
+                } finally {
+                    await d.close();
+                }
+            }
+            return;
+        } catch (e) {
+            if (Date.now() > deadline) throw e;
+            await new Promise((r) => setTimeout(r, 100));
+        }
+    }
+}
 
 describe("membership providers against the simulator", function () {
     this.timeout(120_000);
@@ -80,7 +103,7 @@ describe("membership providers against the simulator", function () {
         assert.deepStrictEqual(bad.failures!.map((f) => f.property), ["role"]);
     });
 
-    it("diff: a changed ip or port is a replace (delete first), other inputs are no change", async () => {
+    it("diff: a changed ip or port is a replace (delete first); credentials and policy are an update; seeds and gate counts are no change", async () => {
         c = await startCluster();
         const inputs = await memberInputs(c, 4, "learner", [1]);
         const s = await engineCreate(member, inputs);
@@ -88,8 +111,16 @@ describe("membership providers against the simulator", function () {
         assert.deepStrictEqual([d1.changes, d1.replaces, d1.deleteBeforeReplace], [true, ["boltPort"], true]);
         const d2 = await member.diff!(s.id, s.outs, { ...inputs, ip: "127.0.0.2", raftPort: 1 });
         assert.deepStrictEqual(d2.replaces, ["ip", "raftPort"]);
-        const d3 = await member.diff!(s.id, s.outs, { ...inputs, seeds: [c.boltAddress(3)], callTimeoutMs: 999, expectedPeers: [{ x: 1 }] });
+        const d3 = await member.diff!(s.id, s.outs, { ...inputs, seeds: [c.boltAddress(3)], knownVoters: [1, 2, 3, 9], plannedVoters: 7 });
         assert.deepStrictEqual([d3.changes, d3.replaces], [false, []]);
+        for (const [k, v] of Object.entries({ adminUser: "root", adminPassword: "new-Pa55", callTimeoutMs: 999, totalTimeoutMs: 99_999, minVoters: 1, allowUnsafeRemoval: true, encrypted: true })) {
+            const d = await member.diff!(s.id, s.outs, { ...inputs, [k]: v });
+            assert.deepStrictEqual([d.changes, d.replaces], [true, []], `${k} is an update`);
+            const r = await removal.diff!("removed-3", removalInputs(c, 3, [1]), { ...removalInputs(c, 3, [1]), [k]: v });
+            assert.deepStrictEqual([r.changes, r.replaces], [true, []], `${k} is an update of a removal`);
+        }
+        const r3 = await removal.diff!("removed-3", removalInputs(c, 3, [1]), { ...removalInputs(c, 3, [2]), knownVoters: [1], plannedVoters: 2 });
+        assert.deepStrictEqual([r3.changes, r3.replaces], [false, []]);
         // A replace runs as the engine would: gated remove of the old address, then add at the new one.
         const s5 = await c.allocate(5);
         const moved = await engineUp(member, s, { ...inputs, boltPort: s5.boltPort, raftPort: s5.raftPort });
@@ -158,8 +189,8 @@ describe("membership providers against the simulator", function () {
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
         await rejects(engineCreate(removal, removalInputs(c, 3, [1, 2, 3])), /refusing removing node 3: it would leave 2 voter\(s\), below the minimum of 3.*allowUnsafeRemoval/);
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
-        // A removal has nothing to update: other inputs are no change.
-        const rd = await removal.diff!(r4.id, r4.outs, { ...r4.inputs, seeds: [c.boltAddress(1)], minVoters: 1 });
+        // Seeds and gate counts of a removal are no change.
+        const rd = await removal.diff!(r4.id, r4.outs, { ...r4.inputs, seeds: [c.boltAddress(1)], plannedVoters: 2 });
         assert.deepStrictEqual([rd.changes, rd.replaces], [false, []]);
         // A tombstone that is already gone is a no-op, and deleting a tombstone does nothing.
         const again = await engineCreate(removal, removalInputs(c, 5, [1, 2, 3]));
@@ -307,6 +338,38 @@ describe("membership providers against the simulator", function () {
         assert.ok(!String(e.stack).includes(secret));
         await rejects(engineCreate(removal, removalInputs(c, 3, [1], { adminPassword: secret })), /authentication failed for user 'admin'/);
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
+    });
+
+    it("password rotation: the new password is an update with no cluster call; refresh and delete then use it", async () => {
+        c = await startCluster([1, 2, 3, 4]);
+        const m5 = await memberInputs(c, 5, "learner", [1, 2, 3, 4]);
+        const s5 = await engineCreate(member, m5);
+        const rm = await engineCreate(removal, removalInputs(c, 4, [1, 2, 3, 4], { minVoters: 1 }));
+        await c.kill(4); // its container goes at the end of the update
+        const before = await listing(c, 1);
+        // The admin password is rotated on the cluster (replicated to every node).
+        const rotated = "r0tated@TuGraph";
+        const leader = await c.waitForLeader();
+        await runOn(c.boltAddress(leader), "CALL dbms.security.changePassword($old, $new)", { old: DEFAULT_PASSWORD, new: rotated });
+        await eventuallyAccepts(c, [1, 2, 3], rotated);
+        const up = await engineUp(member, s5, { ...m5, adminPassword: rotated });
+        assert.strictEqual(up.op, "update");
+        assert.strictEqual(up.stored.outs.adminPassword, rotated);
+        assert.deepStrictEqual(up.stored.outs.initPeers, s5.outs.initPeers);
+        assert.deepStrictEqual([up.stored.outs.role, up.stored.outs.listedRole, up.stored.outs.roleNote], [s5.outs.role, s5.outs.listedRole, s5.outs.roleNote]);
+        const upR = await engineUp(removal, rm, { ...rm.inputs, adminPassword: rotated });
+        assert.strictEqual(upR.op, "update");
+        assert.deepStrictEqual([upR.stored.outs.adminPassword, upR.stored.outs.wasMember], [rotated, true]);
+        assert.deepStrictEqual((await listing(c, 1).catch(() => [])).length, 0, "the old password no longer works");
+        // refresh and delete with the updated state
+        const r = await member.read!(up.stored.id, up.stored.outs);
+        assert.strictEqual(r.id, "5");
+        const rr = await removal.read!(upR.stored.id, upR.stored.outs);
+        assert.strictEqual(rr.props.stillMember, false);
+        assert.deepStrictEqual(before.map((m) => m.id), [1, 2, 3, 5]);
+        await member.delete!(up.stored.id, up.stored.outs);
+        assert.strictEqual((await member.read!(up.stored.id, up.stored.outs)).id, "", "deleted with the new password");
+        await rejects(member.read!(s5.id, s5.outs) as Promise<unknown>, /authentication failed/);
     });
 
     it("refresh: a member removed behind Pulumi's back reads as gone; an unreachable cluster is an error", async () => {
