@@ -7,7 +7,8 @@
 //   delete -> gated removeRaftNode. Runs only when a node entry is deleted
 //             outright or the stack is destroyed: `removed: true` (a
 //             RaftRemoval, run BEFORE additions) is the safe way to remove.
-//   read   -> live membership (pulumi refresh shows drift)
+//   read   -> live membership (pulumi refresh shows drift); an unreachable
+//             cluster keeps the state (refreshNote says so), bad credentials fail
 // TuGraph's listing does not update is_learner after a promotion, so `role`
 // in this resource's state is the truth.
 //
@@ -71,6 +72,7 @@ export interface RaftMemberProps {
     // outputs
     listedRole?: "voter" | "learner"; // what listRaftNodes said at the last create/read (may lag behind role)
     roleNote?: string;
+    refreshNote?: string;             // set by a refresh that reached no member (the state was kept)
 }
 
 function adminOptions(p: RaftMemberProps): AdminOptions {
@@ -184,10 +186,20 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async read(id: string, props: RaftMemberProps) {
-        const d = await discover({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
-        if (d.reachable.length === 0) {
-            throw new Error(`refresh of node ${props.nodeId}: no member answered: ${d.errors.join("; ")}`);
+        // An unreachable cluster (an outage: exactly when `pulumi refresh` is run) keeps the
+        // state as it is, with a note; bad credentials still fail.
+        const unreachable = (why: string) => ({
+            id,
+            props: { ...props, refreshNote: `not refreshed at ${new Date().toISOString()}: no member answered (${why}); state kept as it was` },
+        });
+        let d;
+        try {
+            d = await discover({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
+        } catch (e) {
+            if ((e as { kind?: string }).kind === "auth") throw e;
+            return unreachable((e as Error).message);
         }
+        if (d.reachable.length === 0) return unreachable(d.errors.join("; "));
         const m = d.members.find((x) => x.id === props.nodeId);
         if (!m) return { id: "", props: {} }; // gone from the cluster: refresh drops it, the next `up` adds it again
         const listedRole = m.isLearner ? "learner" : "voter";
@@ -201,6 +213,7 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
                 raftPort: m.raftPort,
                 role,
                 listedRole,
+                refreshNote: undefined,
                 roleNote:
                     role !== listedRole
                         ? "listRaftNodes says learner, but this node was promoted: TuGraph does not update is_learner after a promotion"
@@ -218,12 +231,14 @@ export class RaftMember extends pulumi.dynamic.Resource {
     public readonly nodeId!: pulumi.Output<number>;
     public readonly listedRole!: pulumi.Output<"voter" | "learner">;
     public readonly roleNote!: pulumi.Output<string>;
+    /** Set when the last refresh reached no member (the state was kept as it was). */
+    public readonly refreshNote!: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: RaftMemberArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             raftMemberProvider,
             name,
-            { ...args, listedRole: undefined, roleNote: undefined },
+            { ...args, listedRole: undefined, roleNote: undefined, refreshNote: undefined },
             { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "adminPassword"] },
             "tugraph",
             "RaftMember",

@@ -7,7 +7,8 @@
 //   update -> no cluster call: records the new inputs (so that refresh uses
 //             the current password), keeps what create found
 //   delete -> nothing: forgetting a tombstone never re-adds the node
-//   read   -> reports whether the node is (again) a member
+//   read   -> reports whether the node is (again) a member; an unreachable
+//             cluster keeps the state (refreshNote says so)
 // The container of a tombstoned node is no longer declared, so Pulumi deletes
 // it at the END of the update, after this removal; its data dir stays.
 //
@@ -49,6 +50,7 @@ export interface RaftRemovalProps {
     wasMember?: boolean;
     wasLeader?: boolean;
     stillMember?: boolean;
+    refreshNote?: string;   // set by a refresh that reached no member (the state was kept)
 }
 
 function adminOptions(p: RaftRemovalProps): AdminOptions {
@@ -92,9 +94,20 @@ export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async read(id: string, props: RaftRemovalProps) {
-        const d = await discover({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
-        if (d.reachable.length === 0) throw new Error(`refresh of the removal of node ${props.nodeId}: no member answered: ${d.errors.join("; ")}`);
-        return { id, props: { ...props, stillMember: d.members.some((m) => m.id === props.nodeId) } };
+        // An unreachable cluster keeps the state as it is, with a note; bad credentials still fail.
+        const unreachable = (why: string) => ({
+            id,
+            props: { ...props, refreshNote: `not refreshed at ${new Date().toISOString()}: no member answered (${why}); state kept as it was` },
+        });
+        let d;
+        try {
+            d = await discover({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
+        } catch (e) {
+            if ((e as { kind?: string }).kind === "auth") throw e;
+            return unreachable((e as Error).message);
+        }
+        if (d.reachable.length === 0) return unreachable(d.errors.join("; "));
+        return { id, props: { ...props, stillMember: d.members.some((m) => m.id === props.nodeId), refreshNote: undefined } };
     },
 };
 
@@ -103,12 +116,14 @@ export class RaftRemoval extends pulumi.dynamic.Resource {
     public readonly wasMember!: pulumi.Output<boolean>;
     public readonly wasLeader!: pulumi.Output<boolean>;
     public readonly stillMember!: pulumi.Output<boolean>;
+    /** Set when the last refresh reached no member (the state was kept as it was). */
+    public readonly refreshNote!: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: RaftRemovalArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             raftRemovalProvider,
             name,
-            { ...args, wasMember: undefined, wasLeader: undefined, stillMember: undefined },
+            { ...args, wasMember: undefined, wasLeader: undefined, stillMember: undefined, refreshNote: undefined },
             { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "adminPassword"] },
             "tugraph",
             "RaftRemoval",

@@ -372,7 +372,7 @@ describe("membership providers against the simulator", function () {
         await rejects(member.read!(s5.id, s5.outs) as Promise<unknown>, /authentication failed/);
     });
 
-    it("refresh: a member removed behind Pulumi's back reads as gone; an unreachable cluster is an error", async () => {
+    it("refresh: a member removed behind Pulumi's back reads as gone; an unreachable cluster keeps the state", async () => {
         c = await startCluster();
         const s = await engineCreate(member, await memberInputs(c, 4, "learner", [1, 2, 3]));
         await engineCreate(removal, removalInputs(c, 4, [1, 2, 3]));
@@ -387,7 +387,17 @@ describe("membership providers against the simulator", function () {
         assert.deepStrictEqual([drift.props.boltPort, drift.props.raftPort], [s6.boltPort, s6.raftPort]);
         const d = await member.diff!(s.id, drift.props, s.inputs);
         assert.deepStrictEqual([d.replaces, d.deleteBeforeReplace], [["boltPort", "raftPort"], true]);
-        await c.cleanup();
-        await rejects(Promise.resolve(member.read!(s.id, { ...s.outs, ...common(c, [1, 2, 3], { callTimeoutMs: 300 }) })), /no member answered/);
+        const rm3 = await engineCreate(removal, removalInputs(c, 3, [1, 2, 3], { minVoters: 1 }));
+        // The whole cluster stopped (an outage): refresh returns the old state, with a note.
+        for (const id of c.ids()) await c.kill(id);
+        const old = { ...drift.props, ...common(c, [1, 2, 3], { callTimeoutMs: 300 }) };
+        const r2 = await member.read!(s.id, old);
+        assert.strictEqual(r2.id, s.id);
+        assert.deepStrictEqual({ ...r2.props, refreshNote: undefined }, { ...old, refreshNote: undefined }, "the state is kept as it was");
+        assert.match(r2.props.refreshNote, /not refreshed at .*: no member answered \(.*connection failed.*\); state kept as it was/);
+        const rr = await removal.read!(rm3.id, { ...rm3.outs, callTimeoutMs: 300 });
+        assert.strictEqual(rr.id, rm3.id);
+        assert.deepStrictEqual([rr.props.stillMember, rr.props.wasMember], [false, true]);
+        assert.match(rr.props.refreshNote, /no member answered.*state kept as it was/);
     });
 });
