@@ -19,6 +19,7 @@
 // state, `require("neo4j-driver")` inside the functions.
 
 import type { LiveMember, LiveMembership } from "../core/membership";
+import { isIpv4 } from "./validate";
 
 export interface AdminOptions {
     readonly seeds: readonly string[];      // "ip:boltPort" of known members
@@ -29,6 +30,29 @@ export interface AdminOptions {
     readonly encrypted?: boolean;           // Bolt over TLS (ssl_auth); certificates are not verified
     readonly database?: string;             // graph named in every RUN (TuGraph refuses a RUN without 'db'); default "default"
     readonly log?: (msg: string) => void;
+}
+
+/** What the membership providers keep in their state that the admin client needs. */
+export interface AdminStateProps {
+    readonly seeds?: readonly string[];
+    readonly adminUser: string;
+    readonly adminPassword: string;
+    readonly callTimeoutMs: number;
+    readonly totalTimeoutMs: number;
+    readonly encrypted?: boolean;
+    readonly initPeers?: readonly { readonly ip: string; readonly bolt_port: number }[];
+}
+
+/**
+ * Admin options from a membership resource's inputs or state (both providers).
+ * Delete and read run with the state of the last create/update: besides its
+ * seeds, every member recorded at the join (init peers) is tried, as seeds
+ * may be stale.
+ */
+export function adminOptions(p: AdminStateProps): AdminOptions {
+    const recorded = (p.initPeers ?? []).map((x) => `${x.ip}:${x.bolt_port}`);
+    const seeds = [...new Set([...(p.seeds ?? []), ...recorded])];
+    return { seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs, encrypted: p.encrypted };
 }
 
 export type AdminErrorKind =
@@ -323,15 +347,10 @@ export async function withLeader<T>(o: AdminOptions, what: string, step: (d: Dis
     }
 }
 
-export function checkIpv4(ip: string): boolean {
-    const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-    return !!m && m.slice(1).every((x) => Number(x) <= 255);
-}
-
 function checkIdAndAddress(id: number, ip: string, boltPort: number, raftPort: number): void {
     const port = (p: number) => Number.isInteger(p) && p > 0 && p < 65536;
     if (!Number.isInteger(id) || id <= 0) throw adminError("invalid", `node id must be an integer > 0, got ${id}`);
-    if (!checkIpv4(ip)) throw adminError("invalid", `ip must be an IPv4 literal (TuGraph does not resolve names), got ${JSON.stringify(ip)}`);
+    if (!isIpv4(ip)) throw adminError("invalid", `ip must be an IPv4 literal (TuGraph does not resolve names), got ${JSON.stringify(ip)}`);
     if (!port(boltPort) || !port(raftPort)) throw adminError("invalid", `ports must be integers in 1..65535, got ${boltPort}/${raftPort}`);
 }
 

@@ -4,7 +4,7 @@
 
 import type { InitPeer, Role } from "../core/types";
 import { checkAddSafe, checkRemovalSafe, sameAddress, toInitPeers, type RemovalPolicy } from "../core/membership";
-import { adminError, callAdd, checkLeaderSettled, callRemove, listRaftNodes, waitForRemoval, withLeader, type AdminError, type AdminOptions } from "./boltAdmin";
+import { adminError, callAdd, checkLeaderSettled, callRemove, discover, listRaftNodes, waitForRemoval, withLeader, type AdminError, type AdminOptions, type Discovery } from "./boltAdmin";
 
 export interface MemberSpec {
     readonly nodeId: number;
@@ -145,4 +145,20 @@ export async function removeMember(
         const after = await waitForRemoval(o, nodeId, deadlineAt);
         return { wasMember: true, wasLeader: isLeader, leaderId: after.leaderId };
     });
+}
+
+/**
+ * One discovery for a refresh (the providers' read). An unreachable cluster is
+ * an outage, exactly when `pulumi refresh` is run: no throw, but a note for the
+ * state (which the caller keeps as it was). Bad credentials still throw.
+ */
+export async function discoverForRefresh(o: AdminOptions): Promise<{ discovery: Discovery; note?: undefined } | { discovery?: undefined; note: string }> {
+    const note = (why: string) => ({ note: `not refreshed at ${new Date().toISOString()}: no member answered (${why}); state kept as it was` });
+    try {
+        const d = await discover(o);
+        return d.reachable.length === 0 ? note(d.errors.join("; ")) : { discovery: d };
+    } catch (e) {
+        if ((e as AdminError).kind === "auth") throw e;
+        return note((e as Error).message);
+    }
 }

@@ -17,7 +17,8 @@ function isPort(v: unknown): boolean {
     return typeof v === "number" && Number.isInteger(v) && v > 0 && v < 65536;
 }
 
-function isIpv4(v: unknown): boolean {
+/** An IPv4 literal (TuGraph does not resolve host names). The adapters' one IPv4 check. */
+export function isIpv4(v: unknown): boolean {
     const m = typeof v === "string" ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v) : null;
     return !!m && m.slice(1).every((x) => Number(x) <= 255);
 }

@@ -218,11 +218,6 @@ export function checkRemovalSafe(live: LiveMembership, nodeId: number, policy: R
     return "remove";
 }
 
-/** Default minimum voters: 3 when the cluster has 3 or more voters, else its voter count. */
-export function defaultMinVoters(voterCount: number): number {
-    return voterCount >= 3 ? 3 : Math.max(1, voterCount);
-}
-
 // ---------------------------------------------------------------------------
 // The chain of membership resources in a stack (one change at a time)
 
@@ -246,22 +241,6 @@ export function membershipChain(cfg: Pick<ClusterConfig, "nodes" | "bootstrap">)
         ...removals.map((nodeId) => ({ kind: "remove" as const, nodeId })),
         ...members.map((nodeId) => ({ kind: "member" as const, nodeId })),
     ];
-}
-
-/**
- * Wires a chain: `make(step, previous)` builds the resource for `step`, given
- * the resource built for the step before it (undefined for the first); the
- * caller passes `dependsOn: previous ? [previous] : []`. Returns the resources
- * in chain order.
- */
-export function chainMembership<T>(steps: readonly ChainStep[], make: (step: ChainStep, previous: T | undefined) => T): T[] {
-    const out: T[] = [];
-    let previous: T | undefined;
-    for (const step of steps) {
-        previous = make(step, previous);
-        out.push(previous);
-    }
-    return out;
 }
 
 /**

@@ -20,8 +20,8 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import type { InitPeer } from "../core/types";
-import { ensureMember, promoteMember, removeMember } from "../adapters/membershipOps";
-import { discover, type AdminOptions } from "../adapters/boltAdmin";
+import { discoverForRefresh, ensureMember, promoteMember, removeMember } from "../adapters/membershipOps";
+import { adminOptions } from "../adapters/boltAdmin";
 import { validateCommon, validateMember, UNKNOWN } from "../adapters/validate";
 
 export interface RaftMemberArgs {
@@ -75,13 +75,6 @@ export interface RaftMemberProps {
     refreshNote?: string;             // set by a refresh that reached no member (the state was kept)
 }
 
-function adminOptions(p: RaftMemberProps): AdminOptions {
-    // delete and read run with the state of the last create/update: besides
-    // its seeds, try every member recorded at the join (seeds may be stale).
-    const recorded = (p.initPeers ?? []).map((x) => `${x.ip}:${x.bolt_port}`);
-    const seeds = [...new Set([...(p.seeds ?? []), ...recorded])];
-    return { seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs, encrypted: p.encrypted };
-}
 
 const REPLACE_KEYS = ["nodeId", "ip", "boltPort", "raftPort"] as const;
 // Credentials and policy: a change is an UPDATE that makes no cluster call
@@ -188,18 +181,9 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
     async read(id: string, props: RaftMemberProps) {
         // An unreachable cluster (an outage: exactly when `pulumi refresh` is run) keeps the
         // state as it is, with a note; bad credentials still fail.
-        const unreachable = (why: string) => ({
-            id,
-            props: { ...props, refreshNote: `not refreshed at ${new Date().toISOString()}: no member answered (${why}); state kept as it was` },
-        });
-        let d;
-        try {
-            d = await discover({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
-        } catch (e) {
-            if ((e as { kind?: string }).kind === "auth") throw e;
-            return unreachable((e as Error).message);
-        }
-        if (d.reachable.length === 0) return unreachable(d.errors.join("; "));
+        const r = await discoverForRefresh({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
+        if (!r.discovery) return { id, props: { ...props, refreshNote: r.note } };
+        const d = r.discovery;
         const m = d.members.find((x) => x.id === props.nodeId);
         if (!m) return { id: "", props: {} }; // gone from the cluster: refresh drops it, the next `up` adds it again
         const listedRole = m.isLearner ? "learner" : "voter";

@@ -15,8 +15,8 @@
 // Serialization: see raftMember.ts.
 
 import * as pulumi from "@pulumi/pulumi";
-import { removeMember } from "../adapters/membershipOps";
-import { discover, type AdminOptions } from "../adapters/boltAdmin";
+import { discoverForRefresh, removeMember } from "../adapters/membershipOps";
+import { adminOptions } from "../adapters/boltAdmin";
 import { validateCommon, validateRemovalPolicy, UNKNOWN } from "../adapters/validate";
 
 export interface RaftRemovalArgs {
@@ -53,9 +53,6 @@ export interface RaftRemovalProps {
     refreshNote?: string;   // set by a refresh that reached no member (the state was kept)
 }
 
-function adminOptions(p: RaftRemovalProps): AdminOptions {
-    return { seeds: p.seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs, encrypted: p.encrypted };
-}
 
 export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: RaftRemovalProps, news: RaftRemovalProps) {
@@ -95,19 +92,9 @@ export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {
 
     async read(id: string, props: RaftRemovalProps) {
         // An unreachable cluster keeps the state as it is, with a note; bad credentials still fail.
-        const unreachable = (why: string) => ({
-            id,
-            props: { ...props, refreshNote: `not refreshed at ${new Date().toISOString()}: no member answered (${why}); state kept as it was` },
-        });
-        let d;
-        try {
-            d = await discover({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
-        } catch (e) {
-            if ((e as { kind?: string }).kind === "auth") throw e;
-            return unreachable((e as Error).message);
-        }
-        if (d.reachable.length === 0) return unreachable(d.errors.join("; "));
-        return { id, props: { ...props, stillMember: d.members.some((m) => m.id === props.nodeId), refreshNote: undefined } };
+        const r = await discoverForRefresh({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
+        if (!r.discovery) return { id, props: { ...props, refreshNote: r.note } };
+        return { id, props: { ...props, stillMember: r.discovery.members.some((m) => m.id === props.nodeId), refreshNote: undefined } };
     },
 };
 

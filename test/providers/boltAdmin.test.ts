@@ -2,11 +2,12 @@
 // against the simulator (follower redirects, unreachable seeds, deadlines).
 import * as assert from "assert";
 import {
-    AdminError, callAdd, checkLeaderSettled, classifyError, discover, isRetryable, laggingFromStatus, parseRaftStatus, runCall, scrub, withLeader,
+    AdminError, adminOptions, callAdd, checkLeaderSettled, classifyError, discover, isRetryable, laggingFromStatus, parseRaftStatus, runCall, scrub, withLeader,
 } from "../../components/adapters/boltAdmin";
 import type { SimulatorCluster } from "../simulator/harness";
 import { DEFAULT_PASSWORD, DEFAULT_USER } from "../simulator/harness";
 import { rejects, startCluster } from "./engine";
+import { isIpv4 } from "../../components/adapters/validate";
 
 const STATUS = JSON.stringify({
     applied: 41, commit: 41, id: "a", lead: "a", leadtransferee: "0", raftState: "StateLeader", term: 7, vote: "a",
@@ -16,6 +17,19 @@ const STATUS = JSON.stringify({
 }, null, 4);
 
 describe("bolt admin client: parsing and errors", () => {
+    it("adminOptions (both providers): seeds plus every recorded init peer, once each; works without init peers", () => {
+        const base = { adminUser: "admin", adminPassword: "pw", callTimeoutMs: 1, totalTimeoutMs: 2, encrypted: true };
+        const withPeers = adminOptions({ ...base, seeds: ["10.0.0.1:7687", "10.0.0.2:7687"], initPeers: [{ ip: "10.0.0.2", bolt_port: 7687 }, { ip: "10.0.0.4", bolt_port: 7690 }] });
+        assert.deepStrictEqual(withPeers, { seeds: ["10.0.0.1:7687", "10.0.0.2:7687", "10.0.0.4:7690"], user: "admin", password: "pw", callTimeoutMs: 1, totalTimeoutMs: 2, encrypted: true });
+        assert.deepStrictEqual(adminOptions({ ...base, seeds: ["10.0.0.1:7687"] }).seeds, ["10.0.0.1:7687"]);
+    });
+    it("one IPv4 check for the adapters: callAdd refuses what check() refuses", async () => {
+        for (const ip of ["10.0.0.256", "host.local", "1.2.3", ""]) {
+            assert.strictEqual(isIpv4(ip), false, ip);
+            await rejects(callAdd({ seeds: [], user: "u", password: "p", callTimeoutMs: 1, totalTimeoutMs: 1 }, "127.0.0.1:1", 4, ip, 1, 2, false), /IPv4 literal/);
+        }
+        assert.strictEqual(isIpv4("10.0.0.255"), true);
+    });
     it("parses getRaftStatus with hex ids (node 10 is \"a\")", () => {
         const s = parseRaftStatus(STATUS);
         assert.deepStrictEqual([s.id, s.lead, s.term, s.commit, s.raftState, s.lastIndex], [10, 10, 7, 41, "StateLeader", 41]);
