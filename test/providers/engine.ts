@@ -53,11 +53,25 @@ export interface Sim {
     seeds(ids?: number[]): string[];
 }
 
-export async function startCluster(ids: number[] = [1, 2, 3]): Promise<SimulatorCluster> {
+/**
+ * Starts simulator nodes `ids` and waits for a leader. On failure nothing is
+ * left behind: the processes are killed and the temp dir removed before the
+ * error is thrown (the caller never got the cluster to clean up).
+ */
+export async function startCluster(
+    ids: number[] = [1, 2, 3],
+    opts: { leaderTimeoutMs?: number; created?: (c: SimulatorCluster) => void } = {},
+): Promise<SimulatorCluster> {
     const c = new SimulatorCluster();
-    await c.start(ids.map((id) => ({ id })));
-    await c.waitForLeader(15_000);
-    return c;
+    opts.created?.(c);
+    try {
+        await c.start(ids.map((id) => ({ id })));
+        await c.waitForLeader(opts.leaderTimeoutMs ?? 15_000);
+        return c;
+    } catch (e) {
+        await c.cleanup().catch(() => undefined);
+        throw e;
+    }
 }
 
 export function common(c: SimulatorCluster, ids: number[], extra: Record<string, any> = {}) {
