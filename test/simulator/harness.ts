@@ -145,7 +145,10 @@ export class SimulatorCluster {
     async allocate(id: number): Promise<SimNodeSpec> {
         const existing = this.nodes.get(id);
         if (existing) return existing.spec;
-        const [boltPort, raftPort] = await freePorts(2);
+        // Ports are released before the node binds them: never hand out one this cluster already uses.
+        const used = new Set([...this.nodes.values()].flatMap((n) => [n.spec.boltPort, n.spec.raftPort]));
+        let [boltPort, raftPort] = await freePorts(2);
+        while (used.has(boltPort) || used.has(raftPort)) [boltPort, raftPort] = await freePorts(2);
         const spec = { id, ip: "127.0.0.1", boltPort, raftPort };
         this.nodes.set(id, { spec, dir: this.nodeDir(id), env: {} });
         return spec;
