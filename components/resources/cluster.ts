@@ -78,7 +78,8 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             allowUnsafeRemoval: config.membership.allowUnsafeRemoval,
             ...membershipGateInputs(config),
         };
-        let previous: pulumi.Resource[] = bootstrapNodes;
+        // The record too: once every bootstrap member is tombstoned, it is the only guard left.
+        let previous: pulumi.Resource[] = [record, ...bootstrapNodes];
         for (const step of membershipChain(config)) {
             const node = config.nodes.find((n) => n.id === step.nodeId)!;
             if (step.kind === "remove") {
@@ -92,8 +93,8 @@ export class TuGraphCluster extends pulumi.ComponentResource {
                     nodeId: node.id, ip: node.ip, boltPort: node.boltPort, raftPort: node.raftPort, role: node.role,
                     initPeers: joinPeers(config, node),
                 }, { parent: this, dependsOn: previous });
-                // The joiner's container starts only after its add (the data sync plugs in between),
-                // and the next change waits for that container: never two new voters down at once.
+                // The joiner's container starts only after its add (the offline data copy, not
+                // automated yet, belongs in between), and the next change waits for that container.
                 previous = [addNode(node, member.initPeers, [member])];
             }
         }

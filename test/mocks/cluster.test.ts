@@ -128,3 +128,17 @@ describe("program under Pulumi mocks", () => {
         assert.strictEqual(typeof member.inputs.adminUser, "string");
     });
 });
+
+describe("program under Pulumi mocks: guards", () => {
+    it("chains membership changes after the cluster record even when every bootstrap member is gone", async () => {
+        const cfg = config({
+            nodes: [node(1, { removed: true }), node(2, { removed: true }), node(3, { removed: true }), node(4), node(5), node(6), node(7)],
+            bootstrap: [1, 2, 3],
+            membership: { allowUnsafeRemoval: true },
+        });
+        const { registered } = await deploy(cfg);
+        const record = ofType(registered, ":ClusterRecord")[0];
+        const first = ofType(registered, ":RaftRemoval").find((r) => r.inputs.nodeId === 1)!;
+        assert.ok(first.dependencies.includes(record.urn), "the first change waits for the record's check");
+    });
+});
