@@ -2,10 +2,11 @@
 //
 // The flow, top to bottom:
 //   1. components/core/config.ts   validates every `tugraph:*` key at once into a typed ClusterConfig
-//   2. components/resources/cluster.ts wires it: one Docker provider per host, bootstrap nodes
-//      (components/resources/raftNode.ts: rendered lgraph.json + container), then membership
-//      changes one at a time (components/providers/raftRemoval.ts, raftMember.ts), each
-//      joining node's container after its add.
+//   2. components/resources/cluster.ts wires it: one Docker provider per host; a cluster record
+//      that refuses changes to what is fixed once a node exists (components/providers/clusterRecord.ts);
+//      bootstrap nodes (components/resources/raftNode.ts: rendered lgraph.json + container); then
+//      membership changes one at a time on the leader (components/providers/raftRemoval.ts,
+//      raftMember.ts), each joining node's container after its add.
 //   3. the outputs below tell clients where the cluster is.
 // Pure planning lives in components/core; components/resources only wires resources.
 import * as pulumi from "@pulumi/pulumi";
