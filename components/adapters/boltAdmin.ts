@@ -52,7 +52,18 @@ export interface AdminStateProps {
 export function adminOptions(p: AdminStateProps): AdminOptions {
     const recorded = (p.initPeers ?? []).map((x) => `${x.ip}:${x.bolt_port}`);
     const seeds = [...new Set([...(p.seeds ?? []), ...recorded])];
-    return { seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs, encrypted: p.encrypted };
+    return { seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs, encrypted: p.encrypted, log: progressLog };
+}
+
+/**
+ * Progress of a membership change (which leader, each retry and why) on the dynamic
+ * provider's stderr, which `pulumi up` shows, so a change that waits for a leader is
+ * visibly waiting. Messages are built from scrubbed errors: they never hold the password.
+ * TUGRAPH_HA_PROGRESS=0 silences it (the test suite does).
+ */
+export function progressLog(message: string): void {
+    if (process.env.TUGRAPH_HA_PROGRESS === "0") return;
+    process.stderr.write(`tugraph-ha: ${message}\n`);
 }
 
 export type AdminErrorKind =
@@ -332,6 +343,7 @@ export async function withLeader<T>(o: AdminOptions, what: string, step: (d: Dis
         try {
             const d = await discover(o);
             if (d.leaderId === undefined || !d.leaderAddress) throw adminError("no-leader", noLeaderMessage(d));
+            o.log?.(`${what}: on leader ${d.leaderId} at ${d.leaderAddress} (attempt ${attempt})`);
             return await step(d as Discovery & { leaderAddress: string; leaderId: number });
         } catch (e) {
             const err = (e as AdminError).kind ? (e as AdminError) : adminError("server", scrub(String((e as Error)?.message ?? e), o.password));
@@ -341,7 +353,7 @@ export async function withLeader<T>(o: AdminOptions, what: string, step: (d: Dis
             if (elapsed + pause >= o.totalTimeoutMs) {
                 throw adminError(err.kind, `${what}: gave up after ${attempt} attempt(s) in ${elapsed} ms (totalTimeoutMs ${o.totalTimeoutMs}): ${err.message}`, err.address, err.call);
             }
-            o.log?.(`${what}: retrying after ${err.message}`);
+            o.log?.(`${what}: retrying in ${pause} ms (${elapsed} of ${o.totalTimeoutMs} ms used): ${err.message}`);
             await sleep(pause);
         }
     }

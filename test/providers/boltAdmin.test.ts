@@ -20,7 +20,9 @@ describe("bolt admin client: parsing and errors", () => {
     it("adminOptions (both providers): seeds plus every recorded init peer, once each; works without init peers", () => {
         const base = { adminUser: "admin", adminPassword: "pw", callTimeoutMs: 1, totalTimeoutMs: 2, encrypted: true };
         const withPeers = adminOptions({ ...base, seeds: ["10.0.0.1:7687", "10.0.0.2:7687"], initPeers: [{ ip: "10.0.0.2", bolt_port: 7687 }, { ip: "10.0.0.4", bolt_port: 7690 }] });
-        assert.deepStrictEqual(withPeers, { seeds: ["10.0.0.1:7687", "10.0.0.2:7687", "10.0.0.4:7690"], user: "admin", password: "pw", callTimeoutMs: 1, totalTimeoutMs: 2, encrypted: true });
+        const { log, ...plain } = withPeers;
+        assert.deepStrictEqual(plain, { seeds: ["10.0.0.1:7687", "10.0.0.2:7687", "10.0.0.4:7690"], user: "admin", password: "pw", callTimeoutMs: 1, totalTimeoutMs: 2, encrypted: true });
+        assert.strictEqual(typeof log, "function");
         assert.deepStrictEqual(adminOptions({ ...base, seeds: ["10.0.0.1:7687"] }).seeds, ["10.0.0.1:7687"]);
     });
     it("one IPv4 check for the adapters: callAdd refuses what check() refuses", async () => {
@@ -104,6 +106,20 @@ describe("bolt admin client against the simulator", function () {
         assert.strictEqual(rows.length, 3);
         await rejects(withLeader(opts(["127.0.0.1:1", "127.0.0.1:2"], { totalTimeoutMs: 600 }), "adding node 9", async () => 1),
             /adding node 9: gave up after \d+ attempt\(s\).*no member answered: listRaftNodes at 127\.0\.0\.1:1: connection failed.*127\.0\.0\.1:2/);
+    });
+
+    it("reports progress: the leader it works on, and each retry with the time used; never the password", async () => {
+        const lines: string[] = [];
+        const log = (m: string) => lines.push(m);
+        const leader = await c.waitForLeader();
+        await withLeader(opts([c.boltAddress(1)], { log }), "adding node 9", async () => 1);
+        assert.deepStrictEqual(lines, [`adding node 9: on leader ${leader} at ${c.boltAddress(leader)} (attempt 1)`]);
+        lines.length = 0;
+        await rejects(withLeader(opts(["127.0.0.1:1"], { log, totalTimeoutMs: 700 }), "removing node 3", async () => 1), /gave up/);
+        assert.ok(lines.length >= 1 && lines.every((l) => /^removing node 3: retrying in \d+ ms \(\d+ of 700 ms used\): no member answered/.test(l)), lines.join("\n"));
+        assert.ok(!lines.join("").includes(DEFAULT_PASSWORD));
+        // The providers' options report on stderr (what `pulumi up` shows).
+        assert.strictEqual(adminOptions({ seeds: [], adminUser: "u", adminPassword: "p", callTimeoutMs: 1, totalTimeoutMs: 2 } as any).log?.name, "progressLog");
     });
 });
 
