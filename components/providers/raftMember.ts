@@ -19,6 +19,7 @@
 // checks this by running the serialized text in a fresh process.
 
 import * as pulumi from "@pulumi/pulumi";
+import { withSecretPassword } from "./secretOptions";
 import type { InitPeer } from "../core/types";
 import { discoverForRefresh, ensureMember, promoteMember, removeMember } from "../adapters/membershipOps";
 import { adminOptions } from "../adapters/boltAdmin";
@@ -223,7 +224,7 @@ export class RaftMember extends pulumi.dynamic.Resource {
             raftMemberProvider,
             name,
             { ...args, listedRole: undefined, roleNote: undefined, refreshNote: undefined },
-            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "adminPassword"] },
+            withSecretPassword(opts),
             "tugraph",
             "RaftMember",
         );

@@ -15,6 +15,7 @@
 // Serialization: see raftMember.ts.
 
 import * as pulumi from "@pulumi/pulumi";
+import { withSecretPassword } from "./secretOptions";
 import { discoverForRefresh, removeMember } from "../adapters/membershipOps";
 import { adminOptions } from "../adapters/boltAdmin";
 import { validateCommon, validateRemovalPolicy, UNKNOWN } from "../adapters/validate";
@@ -111,7 +112,7 @@ export class RaftRemoval extends pulumi.dynamic.Resource {
             raftRemovalProvider,
             name,
             { ...args, wasMember: undefined, wasLeader: undefined, stillMember: undefined, refreshNote: undefined },
-            { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "adminPassword"] },
+            withSecretPassword(opts),
             "tugraph",
             "RaftRemoval",
         );
