@@ -42,14 +42,39 @@ function peerList(peers: readonly InitPeer[]): string {
     return peers.map((p) => `${p.bolt_raft_node_id}@${p.ip}:${p.bolt_port}/${p.bolt_raft_port}`).join(", ");
 }
 
+/** What the cluster says right now, when a change can only be judged by it. */
+export type LiveView =
+    | { readonly members: readonly { readonly id: number; readonly ip: string; readonly boltPort: number; readonly raftPort: number }[] }
+    | { readonly unreachable: string };
+
+export interface RecordCheck {
+    readonly inputs: ClusterRecordInputs;
+    readonly failures: RecordFailure[];
+    /** A change that only the live membership can judge (call again with `live`). */
+    readonly needsLive: boolean;
+}
+
+const nested = (a: string, b: string) => a === b || a.startsWith(b.endsWith("/") ? b : `${b}/`) || b.startsWith(a.endsWith("/") ? a : `${a}/`);
+
 /**
  * Compares what was recorded with what the stack declares now. Returns the inputs to
  * record (every id ever seen: one dropped from the stack stays remembered) and one
  * failure per forbidden change, each naming the key and the fix.
+ *
+ * The record is written at the start of an update, before any membership change runs,
+ * so "recorded as removed" means "declared removed", and "recorded placement" may
+ * belong to a node whose add was refused. Bringing such a node back, or correcting its
+ * placement, is judged by the live membership: a revival is fine while the node is still
+ * a member at its address (the removal never happened); a move is fine while the node
+ * never joined (not a member, not a bootstrap node).
  */
-export function checkClusterRecord(olds: ClusterRecordInputs | undefined, news: ClusterRecordInputs): { inputs: ClusterRecordInputs; failures: RecordFailure[] } {
+export function checkClusterRecord(olds: ClusterRecordInputs | undefined, news: ClusterRecordInputs, live?: LiveView): RecordCheck {
     const failures: RecordFailure[] = [];
-    if (!olds || !Array.isArray(olds.nodes)) return { inputs: news, failures };
+    if (!olds || !Array.isArray(olds.nodes)) return { inputs: news, failures, needsLive: false };
+    let needsLive = false;
+    const unreachable = live && "unreachable" in live ? live.unreachable : undefined;
+    const member = (id: number) => (live && "members" in live ? live.members.find((m) => m.id === id) : undefined);
+    const unverified = (id: number) => ` (Whether node ${id} is a raft member could not be checked: ${unreachable}. Run again when the cluster answers.)`;
 
     if (JSON.stringify(olds.bootstrap) !== JSON.stringify(news.bootstrap)) {
         const ids = olds.bootstrap.map((p) => p.bolt_raft_node_id).join(", ");
@@ -63,33 +88,53 @@ export function checkClusterRecord(olds: ClusterRecordInputs | undefined, news: 
         });
     }
 
+    const bootstrapIds = new Set(olds.bootstrap.map((p) => p.bolt_raft_node_id));
     const before = new Map(olds.nodes.map((p) => [p.id, p]));
     for (const now of news.nodes) {
         const was = before.get(now.id);
-        if (!was) continue;
+        if (!was) {
+            // A new node must not start on a directory a recorded node left on disk.
+            const owner = olds.nodes.find((p) => p.dockerHost === now.dockerHost && nested(p.dataDir, now.dataDir));
+            if (owner && !now.removed) {
+                failures.push({
+                    property: "nodes",
+                    reason: `tugraph:nodes: node ${now.id}'s dataDir ${now.dataDir} overlaps ${owner.dataDir}, the data directory node ${owner.id} left on ${now.dockerHost}: a new node must start on a directory of its own. Fix: give node ${now.id} another dataDir.`,
+                });
+            }
+            continue;
+        }
         if (was.removed && !now.removed) {
+            if (!live) { needsLive = true; continue; }
+            const m = member(now.id);
+            if (m && m.ip === now.ip && m.boltPort === now.boltPort && m.raftPort === now.raftPort) continue; // never actually removed
             failures.push({
                 property: "nodes",
-                reason: `tugraph:nodes: node ${now.id} was removed from the cluster; raft must never see a removed id again. Fix: keep \`removed: true\` on it and give the new node a new id.`,
+                reason: `tugraph:nodes: node ${now.id} was marked removed${unreachable ? "" : " and is no longer a raft member"}; raft must never see a removed id again. ` +
+                    `Fix: keep \`removed: true\` on it and give the new node a new id.${unreachable ? unverified(now.id) : ""}`,
             });
             continue;
         }
         if (now.removed) continue;
-        for (const field of FIXED) {
-            if (was[field] !== now[field]) {
-                failures.push({
-                    property: "nodes",
-                    reason:
-                        `tugraph:nodes: node ${now.id}'s ${field} changed from ${JSON.stringify(was[field])} to ${JSON.stringify(now[field])}: ` +
-                        `a node's address, Docker host and data directory are fixed once it exists (its raft membership and its log live there). ` +
-                        `Fix: put ${JSON.stringify(was[field])} back; to move a node, set \`removed: true\` on it and add a new node with a new id.`,
-                });
-            }
+        const changed = FIXED.filter((field) => was[field] !== now[field]);
+        if (changed.length === 0) continue;
+        if (!bootstrapIds.has(now.id)) {
+            if (!live) { needsLive = true; continue; }
+            if (!unreachable && !member(now.id)) continue; // its add never happened: nothing lives at the old place
+        }
+        for (const field of changed) {
+            failures.push({
+                property: "nodes",
+                reason:
+                    `tugraph:nodes: node ${now.id}'s ${field} changed from ${JSON.stringify(was[field])} to ${JSON.stringify(now[field])}: ` +
+                    `a node's address, Docker host and data directory are fixed once it exists (its raft membership and its log live there). ` +
+                    `Fix: put ${JSON.stringify(was[field])} back; to move a node, set \`removed: true\` on it and add a new node with a new id.` +
+                    (unreachable && !bootstrapIds.has(now.id) ? unverified(now.id) : ""),
+            });
         }
     }
     // Remember ids the stack no longer lists, so they stay retired.
     const listed = new Set(news.nodes.map((p) => p.id));
     const forgotten = olds.nodes.filter((p) => !listed.has(p.id)).map((p) => ({ ...p, removed: true }));
     const nodes = [...news.nodes, ...forgotten].sort((a, b) => a.id - b.id);
-    return { inputs: { bootstrap: news.bootstrap, nodes }, failures };
+    return { inputs: { bootstrap: news.bootstrap, nodes }, failures, needsLive };
 }

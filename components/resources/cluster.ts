@@ -44,9 +44,26 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             engines.set(engine.host, { provider, image });
         }
 
+        // How the membership resources (and the record's read-only question) reach the cluster.
+        const access = {
+            seeds: live.map((n) => `${n.ip}:${n.boltPort}`),
+            adminUser: config.adminUser,
+            adminPassword: args.adminPassword,
+            callTimeoutMs: config.membership.callTimeoutMs,
+            totalTimeoutMs: config.membership.totalTimeoutMs,
+            encrypted: config.tls.enabled,
+        };
+        const common = {
+            ...access,
+            // Gates: minimum voters, quorum counting voters that are down now, and the
+            // voters the stack declares (the listing hides promotions).
+            minVoters: config.membership.minVoters,
+            allowUnsafeRemoval: config.membership.allowUnsafeRemoval,
+            ...membershipGateInputs(config),
+        };
         const peers = bootstrapPeers(config);
         // Guards what must never change (bootstrap members, each node's placement); every container waits for it.
-        const record = new ClusterRecord(`${name}-record`, clusterRecordInputs(config, peers), { parent: this });
+        const record = new ClusterRecord(`${name}-record`, { ...clusterRecordInputs(config, peers), ...access }, { parent: this });
 
         const addNode = (node: NodeSpec, initPeers: pulumi.Input<InitPeer[]>, dependsOn: pulumi.Resource[]) => {
             const raftNode = new RaftNode(`${name}-node-${node.id}`, {
@@ -63,22 +80,8 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         // so their rendered config is known in preview and never depends on later nodes.
         const bootstrapNodes = live.filter((n) => isBootstrapNode(config, n)).map((n) => addNode(n, peers, [record]));
 
-        // Membership changes, one at a time, after the bootstrap members exist.
-        const seeds = live.map((n) => `${n.ip}:${n.boltPort}`);
-        const common = {
-            seeds,
-            adminUser: config.adminUser,
-            adminPassword: args.adminPassword,
-            callTimeoutMs: config.membership.callTimeoutMs,
-            totalTimeoutMs: config.membership.totalTimeoutMs,
-            encrypted: config.tls.enabled,
-            // Gates: minimum voters, quorum counting voters that are down now, and the
-            // voters the stack declares (the listing hides promotions).
-            minVoters: config.membership.minVoters,
-            allowUnsafeRemoval: config.membership.allowUnsafeRemoval,
-            ...membershipGateInputs(config),
-        };
-        // The record too: once every bootstrap member is tombstoned, it is the only guard left.
+        // Membership changes, one at a time, after the bootstrap members exist; after the
+        // record too: once every bootstrap member is tombstoned, it is the only guard left.
         let previous: pulumi.Resource[] = [record, ...bootstrapNodes];
         for (const step of membershipChain(config)) {
             const node = config.nodes.find((n) => n.id === step.nodeId)!;
