@@ -19,7 +19,7 @@
 // state, `require("neo4j-driver")` inside the functions.
 
 import type { LiveMember, LiveMembership } from "../core/membership";
-import { isIpv4 } from "./validate";
+import { isIpv4 } from "../core/ipv4";
 
 export interface AdminOptions {
     readonly seeds: readonly string[];      // "ip:boltPort" of known members

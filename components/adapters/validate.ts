@@ -1,6 +1,7 @@
 // Input validation of the membership providers' check(): plain functions
 // (closure-serialized with the providers). Values that are unknown during
 // preview (the engine's sentinel) are not judged.
+import { isIpv4 } from "../core/ipv4";
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
@@ -17,11 +18,7 @@ function isPort(v: unknown): boolean {
     return typeof v === "number" && Number.isInteger(v) && v > 0 && v < 65536;
 }
 
-/** An IPv4 literal (TuGraph does not resolve host names). The adapters' one IPv4 check. */
-export function isIpv4(v: unknown): boolean {
-    const m = typeof v === "string" ? /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(v) : null;
-    return !!m && m.slice(1).every((x) => Number(x) <= 255);
-}
+
 
 function isId(v: unknown): boolean {
     return typeof v === "number" && Number.isInteger(v) && v > 0;

@@ -9,6 +9,8 @@
 
 import { posix as path } from "node:path";
 import { z } from "zod";
+import { isIpv4 } from "./ipv4";
+import { isWithinDir } from "./placement";
 import type {
     ClusterConfig, MembershipSettings, NodeSpec, RaftTunables, Role, TlsSettings,
 } from "./types";
@@ -295,9 +297,8 @@ interface PartialNode {
     complete: boolean;
 }
 
-const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const ipSchema = z.string({ error: (i) => `must be an IPv4 address string such as 172.20.10.52, got ${show(i.input)}` })
-    .refine(s => IPV4.test(s), {
+    .refine(s => isIpv4(s), {
         error: (i) => `must be an IPv4 literal such as 172.20.10.52, got ${show(i.input)}: TuGraph does not resolve host names (a name in the init peers crashes the raft thread); use the node's IPv4 address`,
     })
     .refine(s => s !== "0.0.0.0", { error: "is 0.0.0.0, which peers cannot connect to: use the node's reachable IPv4 address" });
@@ -415,7 +416,7 @@ function checkNodes(errors: Errors, nodes: PartialNode[]) {
     // carry the other's, and the server would see foreign files in its directory.
     const slots = [...dirs.entries()].map(([slot, v]) => ({ host: slot.slice(0, slot.indexOf("|")), dir: slot.slice(slot.indexOf("|") + 1), ...v }));
     for (const inner of slots) {
-        const outer = slots.find(o => o !== inner && o.host === inner.host && inner.dir.startsWith(o.dir.endsWith("/") ? o.dir : `${o.dir}/`));
+        const outer = slots.find(o => o !== inner && o.host === inner.host && isWithinDir(inner.dir, o.dir));
         if (!outer) continue;
         const whose = outer.n === inner.n ? `this node's own ${outer.field}` : `${label(outer.n)}'s ${outer.field}`;
         fail(errors, `${inner.n.key}.${inner.field}`, `${inner.n[inner.field]} lies inside ${whose} (${outer.n[outer.field]}) on docker host ${inner.host}: node directories must not nest; give each node a directory of its own beside the others`);

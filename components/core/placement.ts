@@ -54,7 +54,9 @@ export interface RecordCheck {
     readonly needsLive: boolean;
 }
 
-const nested = (a: string, b: string) => a === b || a.startsWith(b.endsWith("/") ? b : `${b}/`) || b.startsWith(a.endsWith("/") ? a : `${a}/`);
+/** `inner` lies strictly below `outer` (both absolute paths). */
+export const isWithinDir = (inner: string, outer: string) => inner.startsWith(outer.endsWith("/") ? outer : `${outer}/`);
+const nested = (a: string, b: string) => a === b || isWithinDir(a, b) || isWithinDir(b, a);
 
 /**
  * Compares what was recorded with what the stack declares now. Returns the inputs to

@@ -7,7 +7,7 @@ import {
 import type { SimulatorCluster } from "../simulator/harness";
 import { DEFAULT_PASSWORD, DEFAULT_USER } from "../simulator/harness";
 import { rejects, startCluster } from "./engine";
-import { isIpv4 } from "../../components/adapters/validate";
+import { isIpv4 } from "../../components/core/ipv4";
 
 const STATUS = JSON.stringify({
     applied: 41, commit: 41, id: "a", lead: "a", leadtransferee: "0", raftState: "StateLeader", term: 7, vote: "a",
