@@ -19,7 +19,7 @@
 // state, `require("neo4j-driver")` inside the functions.
 
 import type { LiveMember, LiveMembership } from "../core/membership";
-import { isIpv4 } from "../core/ipv4";
+import { NODE_ID_MAX, isNodeId, isPeerIp, isPort } from "../core/nodeRules";
 
 export interface AdminOptions {
     readonly seeds: readonly string[];      // "ip:boltPort" of known members
@@ -30,6 +30,7 @@ export interface AdminOptions {
     readonly encrypted?: boolean;           // Bolt over TLS (ssl_auth); certificates are not verified
     readonly database?: string;             // graph named in every RUN (TuGraph refuses a RUN without 'db'); default "default"
     readonly log?: (msg: string) => void;
+    readonly deadlineAt?: number;           // epoch ms no call may run past (the operation's total deadline)
 }
 
 /** What the membership providers keep in their state that the admin client needs. */
@@ -93,22 +94,41 @@ export function scrub(text: string, password: string): string {
     return text.split(password).join("***");
 }
 
-/** Maps a driver/server error to an AdminError naming the node and the call, never the password. */
+/**
+ * Maps a driver/server error to an AdminError naming the node and the call.
+ * The kind is judged on the RAW text (a password such as "leader" must not
+ * turn `not leader` into something else); only then is the text scrubbed,
+ * and a user name equal to the password is not printed either.
+ */
 export function classifyError(err: unknown, address: string, call: string, user: string, password: string): AdminError {
     if ((err as AdminError)?.kind) return err as AdminError;
     const code = String((err as { code?: unknown })?.code ?? "");
-    const raw = scrub(String((err as Error)?.message ?? err), password);
+    const raw = String((err as Error)?.message ?? err);
+    const text = scrub(shortCause(raw), password);
     const at = `${call} at ${address}`;
+    const who = user === password ? "the configured admin user" : `user '${user}'`;
     if (/Security|Unauthori[sz]ed|AuthenticationRateLimit/i.test(code) || /authenticat|unauthori[sz]ed|credential|password|login/i.test(raw)) {
-        return adminError("auth", `authentication failed for user '${user}' at ${address} (${call}): ${raw}`, address, call);
+        return adminError("auth", `authentication failed for ${who} at ${address} (${call}): ${text}`, address, call);
     }
     if (/not leader/i.test(raw) || (/BoltRaftError/i.test(code) && /leader/i.test(raw))) {
         return adminError("not-leader", `${at}: not leader (${code || "BoltRaftError"})`, address, call);
     }
     if (/ServiceUnavailable|SessionExpired/i.test(code) || /ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ETIMEDOUT|connection.*(closed|lost|refused|timed out)|Failed to connect|socket hang up|Pool is closed|No matching bolt/i.test(raw)) {
-        return adminError("connection", `${at}: connection failed: ${raw}`, address, call);
+        return adminError("connection", `${at}: connection failed: ${text}`, address, call);
     }
-    return adminError("server", `${at} failed${code ? ` (${code})` : ""}: ${raw}`, address, call);
+    return adminError("server", `${at} failed${code ? ` (${code})` : ""}: ${text}`, address, call);
+}
+
+/**
+ * The cause of a driver error without its boilerplate: the driver repeats
+ * several hundred characters of advice ("Please ensure that your database is
+ * listening...") in every connection error, once per retry line.
+ */
+export function shortCause(message: string): string {
+    const sys = /\b(ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ENETUNREACH|ETIMEDOUT)\b/.exec(message);
+    if (sys) return sys[1];
+    const first = message.split(/\n|(?<=\.) (?=Please |Make sure |Caused by)/)[0].trim();
+    return first.length > 160 ? `${first.slice(0, 157)}...` : first;
 }
 
 /** A pause. The timer is NOT unref'd: the caller awaits it, and the process must live until then. */
@@ -116,18 +136,58 @@ function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Node fires a timer longer than 2^31-1 ms at once: never ask for one. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The deadline of the next call: its own timeout, cut to what is left of the operation's total. */
+export function callBudgetMs(o: Pick<AdminOptions, "callTimeoutMs" | "deadlineAt">, now = Date.now()): number {
+    const left = o.deadlineAt === undefined ? Infinity : o.deadlineAt - now;
+    return Math.max(0, Math.min(o.callTimeoutMs, left, MAX_TIMER_MS));
+}
+
+/**
+ * A call past its deadline may still hold its socket (a hung server never
+ * answers the driver's goodbye, so close() waits): destroy every socket the
+ * driver holds. The driver keeps them in private fields that differ between
+ * versions, so they are found by a bounded walk rather than by name.
+ */
+export function destroySockets(root: unknown): number {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const net = require("net");
+    const seen = new Set<unknown>();
+    const queue: unknown[] = [root];
+    let destroyed = 0;
+    while (queue.length > 0 && seen.size < 20_000) {
+        const v = queue.shift();
+        if (!v || typeof v !== "object" || seen.has(v)) continue;
+        seen.add(v);
+        if (v instanceof net.Socket) {
+            if (!(v as { destroyed: boolean }).destroyed) destroyed++;
+            (v as { destroy: () => void }).destroy();
+            continue;
+        }
+        if (v instanceof Map) for (const [k, x] of v) queue.push(k, x);
+        else if (v instanceof Set || Array.isArray(v)) for (const x of v) queue.push(x);
+        else for (const k of Object.keys(v)) queue.push((v as Record<string, unknown>)[k]);
+    }
+    return destroyed;
+}
+
 /**
  * Runs one auto-commit query on one address over a direct bolt:// connection,
- * with a deadline. The driver and session are closed whatever happens (and
- * the close itself is not awaited past a short grace period).
+ * with a deadline (the call's own, cut to the operation's total). The driver
+ * and session are closed whatever happens; after a missed deadline their
+ * sockets are destroyed, so nothing stays open in the provider's process.
  */
 export async function runCall(o: AdminOptions, address: string, call: string, query: string): Promise<Record<string, unknown>[]> {
+    const ms = callBudgetMs(o);
+    if (ms <= 0) throw adminError("deadline", `${call} at ${address} not started: the operation's deadline has passed`, address, call);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const neo4j = require("neo4j-driver");
-    const ms = o.callTimeoutMs;
     let driver: { session: (c: unknown) => any; close: () => Promise<void> } | undefined;
     let session: { run: (q: string) => any; close: () => Promise<void> } | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let missed = false;
     try {
         driver = neo4j.driver(`bolt://${address}`, neo4j.auth.basic(o.user, o.password), {
             encrypted: o.encrypted ? "ENCRYPTION_ON" : "ENCRYPTION_OFF",
@@ -144,10 +204,10 @@ export async function runCall(o: AdminOptions, address: string, call: string, qu
         const running: Promise<{ records: { toObject: () => Record<string, unknown> }[] }> = Promise.resolve(session!.run(query));
         running.catch(() => undefined); // the loser of the race must not become an unhandled rejection
         const deadline = new Promise<never>((_, reject) => {
-            timer = setTimeout(
-                () => reject(adminError("deadline", `${call} at ${address} did not answer within ${ms} ms (TuGraph admin calls have no timeout of their own)`, address, call)),
-                ms,
-            );
+            timer = setTimeout(() => {
+                missed = true;
+                reject(adminError("deadline", `${call} at ${address} did not answer within ${ms} ms (TuGraph admin calls have no timeout of their own)`, address, call));
+            }, ms);
         });
         const result = await Promise.race([running, deadline]);
         return result.records.map((r) => r.toObject());
@@ -155,11 +215,13 @@ export async function runCall(o: AdminOptions, address: string, call: string, qu
         throw classifyError(e, address, call, o.user, o.password);
     } finally {
         if (timer) clearTimeout(timer);
+        if (missed) destroySockets(driver);
         const closing = Promise.allSettled([session?.close(), driver?.close()]);
         // A close can wait on the hung call: bounded grace (a timer that is cleared, so nothing lingers).
         let grace: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([closing, new Promise((r) => (grace = setTimeout(r, Math.min(1000, ms))))]);
+        await Promise.race([closing, new Promise((r) => (grace = setTimeout(r, Math.min(200, ms))))]);
         if (grace) clearTimeout(grace);
+        if (missed) destroySockets(driver);
     }
 }
 
@@ -335,22 +397,29 @@ function noLeaderMessage(d: Discovery): string {
  * (auth, gates, conflicts, server errors) are thrown at once. The last error
  * is kept in the final message, so a hang names its node and call.
  */
-export async function withLeader<T>(o: AdminOptions, what: string, step: (d: Discovery & { leaderAddress: string; leaderId: number }) => Promise<T>): Promise<T> {
+export async function withLeader<T>(
+    o: AdminOptions,
+    what: string,
+    step: (d: Discovery & { leaderAddress: string; leaderId: number }, bounded: AdminOptions) => Promise<T>,
+): Promise<T> {
     const started = Date.now();
+    // A hard deadline: every call of every attempt (discovery and the change) is cut to what is left.
+    const deadlineAt = Math.min(o.deadlineAt ?? Infinity, started + o.totalTimeoutMs);
+    const bounded: AdminOptions = { ...o, deadlineAt };
     let attempt = 0;
     for (;;) {
         attempt++;
         try {
-            const d = await discover(o);
+            const d = await discover(bounded);
             if (d.leaderId === undefined || !d.leaderAddress) throw adminError("no-leader", noLeaderMessage(d));
             o.log?.(`${what}: on leader ${d.leaderId} at ${d.leaderAddress} (attempt ${attempt})`);
-            return await step(d as Discovery & { leaderAddress: string; leaderId: number });
+            return await step(d as Discovery & { leaderAddress: string; leaderId: number }, bounded);
         } catch (e) {
             const err = (e as AdminError).kind ? (e as AdminError) : adminError("server", scrub(String((e as Error)?.message ?? e), o.password));
             if (!isRetryable(err)) throw err;
             const elapsed = Date.now() - started;
             const pause = Math.min(1000, 100 * 2 ** Math.min(attempt, 4));
-            if (elapsed + pause >= o.totalTimeoutMs) {
+            if (Date.now() + pause >= deadlineAt) {
                 throw adminError(err.kind, `${what}: gave up after ${attempt} attempt(s) in ${elapsed} ms (totalTimeoutMs ${o.totalTimeoutMs}): ${err.message}`, err.address, err.call);
             }
             o.log?.(`${what}: retrying in ${pause} ms (${elapsed} of ${o.totalTimeoutMs} ms used): ${err.message}`);
@@ -359,11 +428,15 @@ export async function withLeader<T>(o: AdminOptions, what: string, step: (d: Dis
     }
 }
 
+/** The last guard before a literal goes into a CALL: the same rules as the config (core/nodeRules.ts). */
+function checkId(id: number): void {
+    if (!isNodeId(id)) throw adminError("invalid", `node id must be an integer from 1 to ${NODE_ID_MAX}, got ${id}`);
+}
+
 function checkIdAndAddress(id: number, ip: string, boltPort: number, raftPort: number): void {
-    const port = (p: number) => Number.isInteger(p) && p > 0 && p < 65536;
-    if (!Number.isInteger(id) || id <= 0) throw adminError("invalid", `node id must be an integer > 0, got ${id}`);
-    if (!isIpv4(ip)) throw adminError("invalid", `ip must be an IPv4 literal (TuGraph does not resolve names), got ${JSON.stringify(ip)}`);
-    if (!port(boltPort) || !port(raftPort)) throw adminError("invalid", `ports must be integers in 1..65535, got ${boltPort}/${raftPort}`);
+    checkId(id);
+    if (!isPeerIp(ip)) throw adminError("invalid", `ip must be a dialable IPv4 literal (TuGraph does not resolve names), got ${JSON.stringify(ip)}`);
+    if (!isPort(boltPort) || !isPort(raftPort)) throw adminError("invalid", `ports must be integers from 1 to 65535, got ${boltPort}/${raftPort}`);
 }
 
 /** addRaftNode / addRaftLearnerNode on the leader (literals only: validated above). */
@@ -374,7 +447,7 @@ export async function callAdd(o: AdminOptions, leaderAddress: string, id: number
 }
 
 export async function callRemove(o: AdminOptions, leaderAddress: string, id: number): Promise<void> {
-    if (!Number.isInteger(id) || id <= 0) throw adminError("invalid", `node id must be an integer > 0, got ${id}`);
+    checkId(id);
     await runCall(o, leaderAddress, `removeRaftNode(${id})`, `CALL db.bolt.removeRaftNode(${id})`);
 }
 
@@ -385,10 +458,10 @@ export async function callRemove(o: AdminOptions, leaderAddress: string, id: num
  */
 export async function waitForRemoval(o: AdminOptions, removedId: number, deadlineAt: number): Promise<Discovery> {
     let lastMsg = "";
-    const seeds = o.seeds;
+    const bounded = { ...o, deadlineAt: Math.min(o.deadlineAt ?? Infinity, deadlineAt) };
     for (;;) {
         try {
-            const d = await discover({ ...o, seeds });
+            const d = await discover(bounded);
             if (d.leaderId !== undefined && d.leaderId !== removedId && !d.members.some((m) => m.id === removedId)) return d;
             lastMsg = d.leaderId === undefined ? noLeaderMessage(d) : d.leaderId === removedId ? `node ${removedId} still leads` : `node ${removedId} still listed by leader ${d.leaderId}`;
         } catch (e) {

@@ -33,7 +33,7 @@ export interface AddResult {
 export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoters: readonly number[] = []): Promise<AddResult> {
     const id = spec.nodeId;
     const want = `${spec.ip}:${spec.boltPort}/${spec.raftPort}`;
-    return withLeader(o, `adding node ${id} (${want}) as a ${spec.role}`, async (d) => {
+    return withLeader(o, `adding node ${id} (${want}) as a ${spec.role}`, async (d, ob) => {
         const live = { ...d, knownVoters };
         const m = d.members.find((x) => x.id === id);
         if (m) {
@@ -48,7 +48,7 @@ export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoter
             if (spec.role === "voter" && m.isLearner && !knownVoters.includes(id)) {
                 checkAddSafe(live, id, "voter");
                 checkLeaderSettled(d);
-                await callAdd(o, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, false);
+                await callAdd(ob, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, false);
                 called = true;
             }
             return { initPeers: toInitPeers(d.members), called, leaderId: d.leaderId, listedLearner: m.isLearner };
@@ -59,8 +59,8 @@ export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoter
         }
         checkAddSafe(live, id, spec.role);
         checkLeaderSettled(d);
-        await callAdd(o, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, spec.role === "learner");
-        const after = await listRaftNodes(o, d.leaderAddress);
+        await callAdd(ob, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, spec.role === "learner");
+        const after = await listRaftNodes(ob, d.leaderAddress);
         const added = after.find((x) => x.id === id);
         if (!added) {
             throw adminError("not-applied", `node ${id} not listed by the leader ${d.leaderAddress} after its add`, d.leaderAddress, "listRaftNodes");
@@ -75,7 +75,7 @@ export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoter
  */
 export async function promoteMember(o: AdminOptions, spec: MemberSpec, knownVoters: readonly number[] = []): Promise<void> {
     const id = spec.nodeId;
-    await withLeader(o, `promoting node ${id} to voter`, async (d) => {
+    await withLeader(o, `promoting node ${id} to voter`, async (d, ob) => {
         const m = d.members.find((x) => x.id === id);
         if (!m) {
             throw adminError("conflict", `node ${id} is not a member, so it cannot be promoted (removed outside Pulumi? run \`pulumi refresh\`)`);
@@ -101,7 +101,7 @@ export async function promoteMember(o: AdminOptions, spec: MemberSpec, knownVote
         // Count it as a learner for the gate whatever knownVoters says: it is being promoted now.
         checkAddSafe({ ...d, knownVoters: knownVoters.filter((x) => x !== id) }, id, "voter");
         checkLeaderSettled(d);
-        await callAdd(o, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, false);
+        await callAdd(ob, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, false);
     });
 }
 
@@ -127,7 +127,7 @@ export async function removeMember(
     const deadlineAt = Date.now() + o.totalTimeoutMs;
     let removedLeader = false;
     let called = false;
-    return withLeader(o, `removing node ${nodeId}`, async (d) => {
+    return withLeader(o, `removing node ${nodeId}`, async (d, ob) => {
         const verdict = checkRemovalSafe({ ...d, knownVoters }, nodeId, policy);
         if (verdict === "not-a-member") {
             return { wasMember: called, wasLeader: removedLeader, leaderId: d.leaderId };
@@ -137,28 +137,44 @@ export async function removeMember(
         try {
             called = true;
             removedLeader = removedLeader || isLeader;
-            await callRemove(o, d.leaderAddress, nodeId);
+            await callRemove(ob, d.leaderAddress, nodeId);
         } catch (e) {
             // A leader that removes itself steps down and may drop our connection: check the outcome instead.
             if (!(isLeader && ((e as AdminError).kind === "connection" || (e as AdminError).kind === "not-leader"))) throw e;
         }
-        const after = await waitForRemoval(o, nodeId, deadlineAt);
+        const after = await waitForRemoval(ob, nodeId, deadlineAt);
         return { wasMember: true, wasLeader: isLeader, leaderId: after.leaderId };
     });
 }
 
+/** What a refresh (or a read-only question) may trust. */
+export type ConfirmedView = { confirmed: Discovery & { leaderId: number }; note?: undefined } | { confirmed?: undefined; note: string };
+
 /**
- * One discovery for a refresh (the providers' read). An unreachable cluster is
- * an outage, exactly when `pulumi refresh` is run: no throw, but a note for the
- * state (which the caller keeps as it was). Bad credentials still throw.
+ * One discovery whose listing may change state: only from a leader confirmed
+ * by its own status, while a majority of the voters answers. A lone or stale
+ * node (an old member up alone, a removed node that still thinks it belongs)
+ * has no leader, or no majority: its listing is not trusted, and the caller
+ * keeps its state with the note. An unreachable cluster is an outage, exactly
+ * when `pulumi refresh` is run: no throw. Bad credentials still throw.
+ * `knownVoters`: voters the stack knows of (the listing hides promotions).
  */
-export async function discoverForRefresh(o: AdminOptions): Promise<{ discovery: Discovery; note?: undefined } | { discovery?: undefined; note: string }> {
-    const note = (why: string) => ({ note: `not refreshed at ${new Date().toISOString()}: no member answered (${why}); state kept as it was` });
+export async function confirmedView(o: AdminOptions, knownVoters: readonly number[] = []): Promise<ConfirmedView> {
+    const keep = (why: string): ConfirmedView => ({ note: `not refreshed at ${new Date().toISOString()}: ${why}; state kept as it was` });
+    let d: Discovery;
     try {
-        const d = await discover(o);
-        return d.reachable.length === 0 ? note(d.errors.join("; ")) : { discovery: d };
+        d = await discover(o);
     } catch (e) {
         if ((e as AdminError).kind === "auth") throw e;
-        return note((e as Error).message);
+        return keep((e as Error).message);
     }
+    if (d.reachable.length === 0) return keep(`no member answered (${d.errors.join("; ")})`);
+    if (d.leaderId === undefined) {
+        return keep(`no confirmed leader among the members that answered (${d.reachable.join(", ")}): a listing without a leader may be stale`);
+    }
+    const voters = d.members.filter((m) => !m.isLearner || knownVoters.includes(m.id));
+    const up = voters.filter((m) => d.reachable.includes(`${m.ip}:${m.boltPort}`)).length;
+    const need = Math.floor(voters.length / 2) + 1;
+    if (up < need) return keep(`only ${up} of ${voters.length} voters answered (a majority is ${need}): the leader's listing is not confirmed`);
+    return { confirmed: d as Discovery & { leaderId: number } };
 }

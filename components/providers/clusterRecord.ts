@@ -1,6 +1,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checkClusterRecord, ClusterRecordInputs, LiveView } from "../core/placement";
-import { adminOptions, discover } from "../adapters/boltAdmin";
+import { adminOptions } from "../adapters/boltAdmin";
+import { confirmedView } from "../adapters/membershipOps";
+import { asProps, validateAccess, validateVersion } from "../adapters/validate";
+import { definedOnly, without } from "./props";
 import { withSecretPassword } from "./secretOptions";
 
 // Records, once, what must never change in a running cluster: the bootstrap members
@@ -19,42 +22,92 @@ export interface ClusterRecordArgs extends ClusterRecordInputs {
     readonly callTimeoutMs: number;
     readonly totalTimeoutMs: number;
     readonly encrypted: boolean;
+    readonly providerVersion?: number;
+}
+
+// Outputs a refresh sets; never part of the inputs compared by diff.
+const OUTPUT_KEYS = ["refreshNote", "drift", "unknownMembers"];
+const isRecord = (v: any) => Array.isArray(v?.nodes) && Array.isArray(v?.bootstrap);
+
+/** Structural checks of the recorded shape (the rules of each field live in the config and placement checks). */
+function validateShape(news: any): { property: string; reason: string }[] {
+    const f = validateAccess(news);
+    validateVersion(news, f);
+    if (!Array.isArray(news.bootstrap) || news.bootstrap.length === 0) f.push({ property: "bootstrap", reason: "must be a non-empty list of init peers" });
+    if (!Array.isArray(news.nodes) || news.nodes.length === 0) f.push({ property: "nodes", reason: "must be a non-empty list of node placements" });
+    return f;
 }
 
 export const clusterRecordProvider: pulumi.dynamic.ResourceProvider = {
-    async check(olds: any, news: any) {
-        const prior = olds && Array.isArray(olds.nodes) ? olds : undefined;
+    async check(oldInputs: any, newInputs: any) {
+        const news = without(asProps(newInputs), OUTPUT_KEYS) as any;
+        const shape = validateShape(news);
+        if (shape.length > 0) return { inputs: definedOnly(news), failures: shape };
+        const olds = asProps(oldInputs);
+        const prior = isRecord(olds) ? (olds as ClusterRecordInputs) : undefined;
         let r = checkClusterRecord(prior, news);
         if (r.needsLive) {
+            // Read-only, and only a confirmed leader's listing counts (a lone stale node's does not).
             let live: LiveView;
             try {
-                const d = await discover({ ...adminOptions(news), totalTimeoutMs: news.callTimeoutMs });
-                live = d.reachable.length > 0 ? { members: d.members } : { unreachable: `no member answered: ${d.errors.join("; ")}` };
+                const v = await confirmedView({ ...adminOptions(news), totalTimeoutMs: news.callTimeoutMs });
+                live = v.confirmed ? { members: v.confirmed.members } : { unreachable: v.note };
             } catch (e) {
                 live = { unreachable: String((e as Error)?.message ?? e) }; // scrubbed by the admin client
             }
             r = checkClusterRecord(prior, news, live);
         }
-        return { inputs: { ...news, ...r.inputs }, failures: r.failures };
+        return { inputs: definedOnly({ ...news, ...r.inputs }), failures: r.failures };
     },
     async diff(_id: string, olds: any, news: any) {
-        return { changes: JSON.stringify(olds) !== JSON.stringify(news) };
+        const inputsOf = (p: any) => JSON.stringify(without(asProps(p), OUTPUT_KEYS));
+        return { changes: inputsOf(olds) !== inputsOf(news) };
     },
     async create(inputs: any) {
-        return { id: "cluster", outs: inputs };
+        return { id: "cluster", outs: definedOnly(without(inputs, OUTPUT_KEYS)) };
     },
     async update(_id: string, _olds: any, news: any) {
-        return { outs: news };
+        return { outs: definedOnly(without(news, OUTPUT_KEYS)) };
     },
     async delete() {
         // Forgetting the record changes nothing in the cluster.
+    },
+    async read(id: string, props: any) {
+        // Reports members the stack does not know, and recorded nodes at another live address;
+        // changes nothing (what to do with them is the stack's decision).
+        const v = await confirmedView({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
+        const kept = without(props, OUTPUT_KEYS);
+        if (!v.confirmed) return { id, props: definedOnly({ ...kept, refreshNote: v.note }) };
+        const recorded = new Map<number, any>((props.nodes ?? []).map((n: any) => [n.id, n]));
+        const unknown = v.confirmed.members.filter((m) => !recorded.has(m.id));
+        const notes = unknown.map((m) =>
+            `node ${m.id} at ${m.ip}:${m.boltPort}/${m.raftPort} is a member the stack does not know: add it to tugraph:nodes with that address, ` +
+            `or add an entry for it with \`removed: true\` to remove it`);
+        for (const m of v.confirmed.members) {
+            const n = recorded.get(m.id);
+            if (n && !n.removed && (n.ip !== m.ip || n.boltPort !== m.boltPort || n.raftPort !== m.raftPort)) {
+                notes.push(`node ${m.id} is a member at ${m.ip}:${m.boltPort}/${m.raftPort}, but the stack says ${n.ip}:${n.boltPort}/${n.raftPort}: ` +
+                    `set \`removed: true\` on it and add the node again under a new id`);
+            }
+        }
+        return {
+            id,
+            props: definedOnly({
+                ...kept,
+                unknownMembers: unknown.map((m) => m.id),
+                drift: notes.length > 0 ? notes.join("; ") : undefined,
+            }),
+        };
     },
 };
 
 export class ClusterRecord extends pulumi.dynamic.Resource {
     public readonly bootstrap!: pulumi.Output<ClusterRecordInputs["bootstrap"]>;
     public readonly nodes!: pulumi.Output<ClusterRecordInputs["nodes"]>;
+    /** Set by a refresh: members the stack does not know, or at another address, with the fix. */
+    public readonly drift!: pulumi.Output<string | undefined>;
+    public readonly unknownMembers!: pulumi.Output<number[] | undefined>;
     constructor(name: string, args: ClusterRecordArgs, opts?: pulumi.CustomResourceOptions) {
-        super(clusterRecordProvider, name, { ...args }, withSecretPassword(opts), "tugraph", "ClusterRecord");
+        super(clusterRecordProvider, name, { ...args, drift: undefined, unknownMembers: undefined, refreshNote: undefined }, withSecretPassword(opts), "tugraph", "ClusterRecord");
     }
 }

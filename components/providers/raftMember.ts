@@ -7,8 +7,10 @@
 //   delete -> gated removeRaftNode. Runs only when a node entry is deleted
 //             outright or the stack is destroyed: `removed: true` (a
 //             RaftRemoval, run BEFORE additions) is the safe way to remove.
-//   read   -> live membership (pulumi refresh shows drift); an unreachable
-//             cluster keeps the state (refreshNote says so), bad credentials fail
+//   read   -> live membership, trusted only from a confirmed leader with a
+//             majority; otherwise the state is kept (refreshNote says why).
+//             Drift (another address, removed outside the stack) is recorded
+//             in `drift`, never repaired: the next diff refuses, naming the fix.
 // TuGraph's listing does not update is_learner after a promotion, so `role`
 // in this resource's state is the truth.
 //
@@ -21,9 +23,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { withSecretPassword } from "./secretOptions";
 import type { InitPeer } from "../core/types";
-import { discoverForRefresh, ensureMember, promoteMember, removeMember } from "../adapters/membershipOps";
+import { confirmedView, ensureMember, promoteMember, removeMember } from "../adapters/membershipOps";
 import { adminOptions } from "../adapters/boltAdmin";
-import { validateCommon, validateMember, UNKNOWN } from "../adapters/validate";
+import { asProps, validateCommon, validateMember, validateVersion, UNKNOWN } from "../adapters/validate";
+import { definedOnly, without } from "./props";
 
 export interface RaftMemberArgs {
     nodeId: pulumi.Input<number>;
@@ -50,6 +53,7 @@ export interface RaftMemberArgs {
     allowUnsafeRemoval?: pulumi.Input<boolean>;    // gates of delete
     plannedVoters?: pulumi.Input<number>;          // gates of delete: voters the stack declares
     encrypted?: pulumi.Input<boolean>;             // Bolt over TLS (the cluster's ssl_auth)
+    providerVersion?: pulumi.Input<number>;        // components/providers/version.ts: a change stores the new provider text
 }
 
 /** Plain-data inputs/outputs as the provider sees them. */
@@ -70,10 +74,13 @@ export interface RaftMemberProps {
     allowUnsafeRemoval?: boolean;
     plannedVoters?: number;
     encrypted?: boolean;
+    providerVersion?: number;
     // outputs
     listedRole?: "voter" | "learner"; // what listRaftNodes said at the last create/read (may lag behind role)
     roleNote?: string;
-    refreshNote?: string;             // set by a refresh that reached no member (the state was kept)
+    refreshNote?: string;             // set by a refresh that could not trust any listing (the state was kept)
+    drift?: string;                   // set by a refresh that found the member changed outside the stack
+    driftKind?: "address" | "removed";
 }
 
 
@@ -86,12 +93,25 @@ const REPLACE_KEYS = ["nodeId", "ip", "boltPort", "raftPort"] as const;
 // resource each time would only be preview noise (they are refreshed
 // whenever an update runs anyway, and delete/read also try every recorded
 // init peer).
-const UPDATE_KEYS = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "minVoters", "allowUnsafeRemoval", "encrypted"] as const;
+const UPDATE_KEYS = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "minVoters", "allowUnsafeRemoval", "encrypted", "providerVersion"] as const;
+// Outputs only: never carried from one result into the next by a spread of inputs.
+const OUTPUT_KEYS = ["listedRole", "roleNote", "refreshNote", "drift", "driftKind"];
+
+/** The refusal for a member that changed outside the stack, with the fix that is true for it. */
+function driftRefusal(p: RaftMemberProps): Error {
+    const fix =
+        p.driftKind === "removed"
+            ? `raft must never see a removed id again, so tugraph-ha will not add it back. Fix: set \`removed: true\` on node ${p.nodeId} (the entry stays as a tombstone) and add the node again under a new id`
+            : `TuGraph cannot move a member, and tugraph-ha never removes a live member implicitly. Fix: set \`removed: true\` on node ${p.nodeId} (removes the member at its live address) and add the node again under a new id at the address you want`;
+    return new Error(`node ${p.nodeId} changed outside the stack: ${p.drift}. ${fix}; then run \`pulumi up\`.`);
+}
 
 export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
-    async check(olds: RaftMemberProps, news: RaftMemberProps) {
-        const failures = [...validateCommon(news), ...validateMember(news)];
-        if (olds && olds.role === "voter" && news.role === "learner") {
+    async check(oldInputs: RaftMemberProps, newInputs: RaftMemberProps) {
+        const olds = asProps(oldInputs) as RaftMemberProps;
+        const news = asProps(newInputs) as RaftMemberProps;
+        const failures = [...validateCommon(news), ...validateMember(news), ...validateVersion(news)];
+        if (olds.role === "voter" && news.role === "learner") {
             failures.push({
                 property: "role",
                 reason: `node ${news.nodeId} is a voter; demotion to learner is not supported: set removed: true, then add it again under a new id as a learner`,
@@ -100,12 +120,15 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
         // Init peers are fixed when the node joins: the stack's prediction
         // changes with every grow or shrink, the recorded value never does.
         // Not across a replacement (another id or address: a new join).
-        const pinned = olds && Array.isArray(olds.initPeers) && REPLACE_KEYS.every((k) => olds[k] === news[k]);
+        const pinned = Array.isArray(olds.initPeers) && REPLACE_KEYS.every((k) => olds[k] === news[k]);
         const inputs = pinned ? { ...news, initPeers: olds.initPeers } : news;
-        return { inputs, failures };
+        return { inputs: definedOnly(without(inputs, OUTPUT_KEYS)), failures };
     },
 
     async diff(_id: string, olds: RaftMemberProps, news: RaftMemberProps) {
+        // A member changed outside the stack is never repaired implicitly (a replace would
+        // remove a live voter, or re-add a removed id): refuse until the stack says what to do.
+        if (olds.drift && news.nodeId === olds.nodeId) throw driftRefusal(olds);
         const replaces: string[] = [];
         const changes: string[] = [];
         for (const k of REPLACE_KEYS) {
@@ -140,7 +163,7 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
         if (ids(r.initPeers) !== ids(inputs.initPeers ?? [])) {
             roleNote += `; the live membership after the add [${ids(r.initPeers)}] differs from the recorded init peers [${ids(inputs.initPeers ?? [])}]`;
         }
-        return { id: String(inputs.nodeId), outs: { ...inputs, role, listedRole, roleNote } };
+        return { id: String(inputs.nodeId), outs: definedOnly({ ...without(inputs, OUTPUT_KEYS), role, listedRole, roleNote }) };
     },
 
     async update(_id: string, olds: RaftMemberProps, news: RaftMemberProps) {
@@ -148,17 +171,23 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
             const spec = { nodeId: news.nodeId, ip: news.ip, boltPort: news.boltPort, raftPort: news.raftPort, role: news.role };
             await promoteMember(adminOptions(news), spec, news.knownVoters ?? []);
             return {
-                outs: {
-                    ...news,
+                outs: definedOnly({
+                    ...without(news, OUTPUT_KEYS),
                     initPeers: olds.initPeers ?? news.initPeers,
-                    listedRole: "learner",
+                    listedRole: "learner" as const,
                     roleNote: "promoted with addRaftNode; listRaftNodes keeps showing is_learner=true after a promotion: role here is the truth",
-                },
+                }),
             };
         }
-        // No cluster call: new credentials/policy (and seeds), the recorded facts kept.
+        // No cluster call: new credentials/policy (and seeds, and the provider text), the recorded facts kept.
         return {
-            outs: { ...news, initPeers: olds.initPeers ?? news.initPeers, role: olds.role ?? news.role, listedRole: olds.listedRole, roleNote: olds.roleNote },
+            outs: definedOnly({
+                ...without(news, OUTPUT_KEYS),
+                initPeers: olds.initPeers ?? news.initPeers,
+                role: olds.role ?? news.role,
+                listedRole: olds.listedRole,
+                roleNote: olds.roleNote,
+            }),
         };
     },
 
@@ -180,30 +209,37 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async read(id: string, props: RaftMemberProps) {
-        // An unreachable cluster (an outage: exactly when `pulumi refresh` is run) keeps the
-        // state as it is, with a note; bad credentials still fail.
-        const r = await discoverForRefresh({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
-        if (!r.discovery) return { id, props: { ...props, refreshNote: r.note } };
-        const d = r.discovery;
+        // Only a confirmed leader's listing may change state (an outage or a lone stale node keeps
+        // it, with a note); bad credentials still fail. Drift is recorded, never repaired here.
+        const known = [...(props.knownVoters ?? []), ...(props.role === "voter" ? [props.nodeId] : [])];
+        const v = await confirmedView({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs }, known);
+        if (!v.confirmed) return { id, props: definedOnly({ ...props, refreshNote: v.note }) };
+        const d = v.confirmed;
+        const kept = without(props, ["refreshNote", "drift", "driftKind"]);
         const m = d.members.find((x) => x.id === props.nodeId);
-        if (!m) return { id: "", props: {} }; // gone from the cluster: refresh drops it, the next `up` adds it again
+        const stackAddress = `${props.ip}:${props.boltPort}/${props.raftPort}`;
+        if (!m) {
+            // Kept, not dropped: dropping it would make the next `up` add the removed id again.
+            const drift = `leader ${d.leaderId} no longer lists node ${props.nodeId} (${stackAddress}): it was removed outside the stack (seen ${new Date().toISOString()})`;
+            return { id, props: definedOnly({ ...kept, drift, driftKind: "removed" as const }) };
+        }
+        if (m.ip !== props.ip || m.boltPort !== props.boltPort || m.raftPort !== props.raftPort) {
+            const drift = `leader ${d.leaderId} lists node ${props.nodeId} at ${m.ip}:${m.boltPort}/${m.raftPort}, but the stack says ${stackAddress}`;
+            return { id, props: definedOnly({ ...kept, drift, driftKind: "address" as const }) };
+        }
         const listedRole = m.isLearner ? "learner" : "voter";
         const role = props.role === "voter" ? "voter" : listedRole;
         return {
             id,
-            props: {
-                ...props,
-                ip: m.ip,
-                boltPort: m.boltPort,
-                raftPort: m.raftPort,
+            props: definedOnly({
+                ...kept,
                 role,
                 listedRole,
-                refreshNote: undefined,
                 roleNote:
                     role !== listedRole
                         ? "listRaftNodes says learner, but this node was promoted: TuGraph does not update is_learner after a promotion"
                         : props.roleNote,
-            },
+            }),
         };
     },
 };
@@ -216,14 +252,16 @@ export class RaftMember extends pulumi.dynamic.Resource {
     public readonly nodeId!: pulumi.Output<number>;
     public readonly listedRole!: pulumi.Output<"voter" | "learner">;
     public readonly roleNote!: pulumi.Output<string>;
-    /** Set when the last refresh reached no member (the state was kept as it was). */
+    /** Set when the last refresh could not trust any listing (the state was kept as it was). */
     public readonly refreshNote!: pulumi.Output<string | undefined>;
+    /** Set when the last refresh found the member changed outside the stack (the next `up` refuses, naming the fix). */
+    public readonly drift!: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: RaftMemberArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             raftMemberProvider,
             name,
-            { ...args, listedRole: undefined, roleNote: undefined, refreshNote: undefined },
+            { ...args, listedRole: undefined, roleNote: undefined, refreshNote: undefined, drift: undefined, driftKind: undefined },
             withSecretPassword(opts),
             "tugraph",
             "RaftMember",

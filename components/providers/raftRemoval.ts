@@ -16,9 +16,10 @@
 
 import * as pulumi from "@pulumi/pulumi";
 import { withSecretPassword } from "./secretOptions";
-import { discoverForRefresh, removeMember } from "../adapters/membershipOps";
+import { confirmedView, removeMember } from "../adapters/membershipOps";
 import { adminOptions } from "../adapters/boltAdmin";
-import { validateCommon, validateRemovalPolicy, UNKNOWN } from "../adapters/validate";
+import { asProps, validateCommon, validateRemovalPolicy, validateVersion, UNKNOWN } from "../adapters/validate";
+import { definedOnly, without } from "./props";
 
 export interface RaftRemovalArgs {
     nodeId: pulumi.Input<number>;
@@ -33,6 +34,7 @@ export interface RaftRemovalArgs {
     plannedVoters?: pulumi.Input<number>;          // voters the stack declares (non-removed voters): a replacement (remove 3, add 4) is not a shrink
     knownVoters?: pulumi.Input<number[]>;          // ids the stack says are voters (the listing hides promotions)
     encrypted?: pulumi.Input<boolean>;             // Bolt over TLS (the cluster's ssl_auth)
+    providerVersion?: pulumi.Input<number>;        // components/providers/version.ts: a change stores the new provider text
 }
 
 export interface RaftRemovalProps {
@@ -47,28 +49,33 @@ export interface RaftRemovalProps {
     plannedVoters?: number;
     knownVoters?: number[];
     encrypted?: boolean;
+    providerVersion?: number;
     // outputs
     wasMember?: boolean;
     wasLeader?: boolean;
     stillMember?: boolean;
-    refreshNote?: string;   // set by a refresh that reached no member (the state was kept)
+    refreshNote?: string;   // set by a refresh that could not trust any listing (the state was kept)
 }
 
 
+const OUTPUT_KEYS = ["wasMember", "wasLeader", "stillMember", "refreshNote"];
+
 export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds: RaftRemovalProps, news: RaftRemovalProps) {
+    async check(_olds: RaftRemovalProps, newInputs: RaftRemovalProps) {
+        const news = without(asProps(newInputs), OUTPUT_KEYS) as RaftRemovalProps;
         const failures = validateCommon(news);
         validateRemovalPolicy(news, failures);
+        validateVersion(news, failures);
         if (news.minVoters === undefined) failures.push({ property: "minVoters", reason: "is required" });
         if (news.allowUnsafeRemoval === undefined) failures.push({ property: "allowUnsafeRemoval", reason: "is required" });
-        return { inputs: news, failures };
+        return { inputs: definedOnly(news), failures };
     },
 
     async diff(_id: string, olds: RaftRemovalProps, news: RaftRemovalProps) {
         const replaces = news.nodeId !== olds.nodeId ? ["nodeId"] : [];
         // Credentials and policy are an update (no cluster call); seeds, knownVoters and
         // plannedVoters are not: they change on every grow or shrink (preview noise only).
-        const keys = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "minVoters", "allowUnsafeRemoval", "encrypted"] as const;
+        const keys = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "minVoters", "allowUnsafeRemoval", "encrypted", "providerVersion"] as const;
         const changes = keys.filter((k) => news[k] === (UNKNOWN as unknown) || news[k] !== olds[k]);
         return { changes: replaces.length > 0 || changes.length > 0, replaces, deleteBeforeReplace: false };
     },
@@ -80,11 +87,11 @@ export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {
             { minVoters: inputs.minVoters, allowUnsafeRemoval: inputs.allowUnsafeRemoval, plannedVoters: inputs.plannedVoters },
             inputs.knownVoters ?? [],
         );
-        return { id: `removed-${inputs.nodeId}`, outs: { ...inputs, wasMember: r.wasMember, wasLeader: r.wasLeader, stillMember: false } };
+        return { id: `removed-${inputs.nodeId}`, outs: definedOnly({ ...without(inputs, OUTPUT_KEYS), wasMember: r.wasMember, wasLeader: r.wasLeader, stillMember: false }) };
     },
 
     async update(_id: string, olds: RaftRemovalProps, news: RaftRemovalProps) {
-        return { outs: { ...news, wasMember: olds.wasMember, wasLeader: olds.wasLeader, stillMember: olds.stillMember } };
+        return { outs: definedOnly({ ...without(news, OUTPUT_KEYS), wasMember: olds.wasMember, wasLeader: olds.wasLeader, stillMember: olds.stillMember }) };
     },
 
     async delete() {
@@ -92,10 +99,11 @@ export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async read(id: string, props: RaftRemovalProps) {
-        // An unreachable cluster keeps the state as it is, with a note; bad credentials still fail.
-        const r = await discoverForRefresh({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
-        if (!r.discovery) return { id, props: { ...props, refreshNote: r.note } };
-        return { id, props: { ...props, stillMember: r.discovery.members.some((m) => m.id === props.nodeId), refreshNote: undefined } };
+        // Only a confirmed leader's listing may change state; bad credentials still fail.
+        const v = await confirmedView({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs }, props.knownVoters ?? []);
+        if (!v.confirmed) return { id, props: definedOnly({ ...props, refreshNote: v.note }) };
+        const stillMember = v.confirmed.members.some((m) => m.id === props.nodeId);
+        return { id, props: definedOnly({ ...without(props, ["refreshNote"]), stillMember }) };
     },
 };
 

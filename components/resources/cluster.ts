@@ -8,6 +8,7 @@ import { ClusterRecord } from "../providers/clusterRecord";
 import { clusterRecordInputs } from "../core/placement";
 import { RaftMember } from "../providers/raftMember";
 import { RaftRemoval } from "../providers/raftRemoval";
+import { PROVIDER_VERSION } from "../providers/version";
 import { RaftNode } from "./raftNode";
 
 export interface TuGraphClusterArgs {
@@ -52,6 +53,8 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             callTimeoutMs: config.membership.callTimeoutMs,
             totalTimeoutMs: config.membership.totalTimeoutMs,
             encrypted: config.tls.enabled,
+            // Raising it stores the current provider text in every membership resource (see version.ts).
+            providerVersion: PROVIDER_VERSION,
         };
         const common = {
             ...access,
