@@ -219,7 +219,8 @@ export async function runCall(o: AdminOptions, address: string, call: string, qu
         const closing = Promise.allSettled([session?.close(), driver?.close()]);
         // A close can wait on the hung call: bounded grace (a timer that is cleared, so nothing lingers).
         let grace: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([closing, new Promise((r) => (grace = setTimeout(r, Math.min(200, ms))))]);
+        // After a missed deadline the sockets are gone and the close has nothing left to wait for.
+        await Promise.race([closing, new Promise((r) => (grace = setTimeout(r, missed ? 50 : Math.min(200, ms))))]);
         if (grace) clearTimeout(grace);
         if (missed) destroySockets(driver);
     }

@@ -10,6 +10,7 @@
 import { posix as path } from "node:path";
 import { z } from "zod";
 import { isIpv4 } from "./ipv4";
+import { CALL_TIMEOUT_MS, MIN_VOTERS_MAX, NODE_ID_MAX, TOTAL_TIMEOUT_MS } from "./nodeRules";
 import { isWithinDir } from "./placement";
 import type {
     ClusterConfig, MembershipSettings, NodeSpec, RaftTunables, Role, TlsSettings,
@@ -328,7 +329,7 @@ function parseNode(errors: Errors, entry: unknown, index: number, dataRoot: stri
     const before = errors.length;
     checkKeys(errors, key, entry, NODE_KEYS, DERIVED_NODE_KEYS);
     if (entry.id === undefined) fail(errors, `${key}.id`, "is required: give every node a unique integer id > 0 (its bolt_raft_node_id)");
-    else node.id = field(errors, `${key}.id`, intSchema(1, Number.MAX_SAFE_INTEGER, "must be an integer > 0 (the node's bolt_raft_node_id)"), entry.id);
+    else node.id = field(errors, `${key}.id`, intSchema(1, NODE_ID_MAX, `must be an integer from 1 to ${NODE_ID_MAX} (the node's bolt_raft_node_id)`), entry.id);
     if (entry.ip === undefined) fail(errors, `${key}.ip`, "is required: the node's IPv4 address, reachable from the other nodes");
     else node.ip = field(errors, `${key}.ip`, ipSchema, entry.ip);
     node.boltPort = field(errors, `${key}.boltPort`, portSchema, entry.boltPort ?? DEFAULTS.boltPort);
@@ -484,8 +485,8 @@ function parseMembership(errors: Errors, value: unknown, nodes: PartialNode[]): 
     const m = value ?? {};
     if (!isPlainObject(m)) { fail(errors, key, `must be an object {callTimeoutSeconds, totalTimeoutSeconds, minVoters, allowUnsafeRemoval}, got ${show(m)}`); return undefined; }
     checkKeys(errors, key, m, MEMBERSHIP_KEYS, {});
-    const call = field(errors, `${key}.callTimeoutSeconds`, intSchema(1, 3600, "must be an integer number of seconds from 1 to 3600 (TuGraph's admin calls have no deadline of their own)"), m.callTimeoutSeconds ?? DEFAULTS.callTimeoutSeconds);
-    const total = field(errors, `${key}.totalTimeoutSeconds`, intSchema(1, 86400, "must be an integer number of seconds from 1 to 86400"), m.totalTimeoutSeconds ?? DEFAULTS.totalTimeoutSeconds);
+    const call = field(errors, `${key}.callTimeoutSeconds`, intSchema(1, CALL_TIMEOUT_MS.max / 1000, `must be an integer number of seconds from 1 to ${CALL_TIMEOUT_MS.max / 1000} (TuGraph's admin calls have no deadline of their own)`), m.callTimeoutSeconds ?? DEFAULTS.callTimeoutSeconds);
+    const total = field(errors, `${key}.totalTimeoutSeconds`, intSchema(1, TOTAL_TIMEOUT_MS.max / 1000, `must be an integer number of seconds from 1 to ${TOTAL_TIMEOUT_MS.max / 1000}`), m.totalTimeoutSeconds ?? DEFAULTS.totalTimeoutSeconds);
     const unsafe = field(errors, `${key}.allowUnsafeRemoval`, boolSchema(""), m.allowUnsafeRemoval ?? false);
     if (call !== undefined && total !== undefined && total < call) {
         fail(errors, `${key}.totalTimeoutSeconds`, `(${total}) must be at least callTimeoutSeconds (${call}): it bounds all retries of one change; raise it`);
@@ -497,7 +498,7 @@ function parseMembership(errors: Errors, value: unknown, nodes: PartialNode[]): 
     const votersBefore = nodes.filter(n => n.role === "voter").length;
     const explicit = m.minVoters !== undefined;
     let minVoters: number | undefined = explicit
-        ? field(errors, `${key}.minVoters`, intSchema(1, 1000, "must be an integer >= 1"), m.minVoters)
+        ? field(errors, `${key}.minVoters`, intSchema(1, MIN_VOTERS_MAX, "must be an integer >= 1"), m.minVoters)
         : Math.max(1, Math.min(3, votersBefore));
     if (minVoters !== undefined && unsafe === false && voters > 0 && minVoters > voters) {
         fail(errors, explicit ? `${key}.minVoters` : key,

@@ -2,7 +2,7 @@
 // against the simulator (follower redirects, unreachable seeds, deadlines).
 import * as assert from "assert";
 import {
-    AdminError, adminOptions, callAdd, checkLeaderSettled, classifyError, discover, isRetryable, laggingFromStatus, parseRaftStatus, runCall, scrub, withLeader,
+    AdminError, adminOptions, callAdd, callBudgetMs, checkLeaderSettled, classifyError, shortCause, discover, isRetryable, laggingFromStatus, parseRaftStatus, runCall, scrub, withLeader,
 } from "../../components/adapters/boltAdmin";
 import type { SimulatorCluster } from "../simulator/harness";
 import { DEFAULT_PASSWORD, DEFAULT_USER } from "../simulator/harness";
@@ -68,6 +68,37 @@ describe("bolt admin client: parsing and errors", () => {
         assert.ok(isRetryable(classifyError({ message: "connect ECONNREFUSED 127.0.0.1:1" }, "a:1", "x", "u", "p")));
         assert.strictEqual(scrub("a-secret-b-secret", "secret"), "a-***-b-***");
     });
+
+    it("judges an error on its raw text, then scrubs it: a password that is a word of the message changes nothing", () => {
+        for (const pw of ["leader", "not", "connect", "ECONNREFUSED", "Failed"]) {
+            const nl = classifyError({ code: "BoltRaftError", message: "not leader" }, "a:1", "addRaftNode(4)", "admin", pw);
+            assert.strictEqual(nl.kind, "not-leader", pw);
+            const cx = classifyError({ message: "Failed to connect to server: connect ECONNREFUSED 127.0.0.1:1" }, "a:1", "x", "admin", pw);
+            assert.strictEqual(cx.kind, "connection", pw);
+        }
+        const leak = classifyError({ message: "syntax error near 'Pa55-x'" }, "a:1", "x", "admin", "Pa55-x");
+        assert.strictEqual(leak.message, "x at a:1 failed: syntax error near '***'");
+        // A user name equal to the password is not printed either.
+        const same = classifyError({ code: "Neo.ClientError.Security.Unauthorized", message: "Authentication failed" }, "a:1", "listRaftNodes", "root-pw", "root-pw");
+        assert.strictEqual(same.kind, "auth");
+        assert.ok(!same.message.includes("root-pw"), same.message);
+        assert.match(same.message, /authentication failed for the configured admin user at a:1/);
+    });
+
+    it("keeps the cause of a driver error, not its boilerplate", () => {
+        const raw = "Could not perform discovery. No routing servers available. Known routing table: RoutingTable[database=default]. Please ensure that your database is listening on the correct host and port and that you have compatible encryption settings both on Neo4j server and driver. Note that the default encryption setting has changed in Neo4j 4.0. Caused by: connect ECONNREFUSED 127.0.0.1:7";
+        const e = classifyError({ code: "ServiceUnavailable", message: raw }, "127.0.0.1:7", "listRaftNodes", "admin", "pw");
+        assert.strictEqual(e.message, "listRaftNodes at 127.0.0.1:7: connection failed: ECONNREFUSED");
+        assert.strictEqual(shortCause("bolt raft is not enabled"), "bolt raft is not enabled");
+        assert.ok(shortCause("x".repeat(500)).length <= 160);
+    });
+
+    it("a call's deadline is its own timeout cut to what is left of the operation, and never beyond Node's timer range", () => {
+        assert.strictEqual(callBudgetMs({ callTimeoutMs: 5000 }, 0), 5000);
+        assert.strictEqual(callBudgetMs({ callTimeoutMs: 5000, deadlineAt: 1200 }, 1000), 200);
+        assert.strictEqual(callBudgetMs({ callTimeoutMs: 5000, deadlineAt: 900 }, 1000), 0);
+        assert.strictEqual(callBudgetMs({ callTimeoutMs: 3e9 }, 0), 2 ** 31 - 1);
+    });
 });
 
 describe("bolt admin client against the simulator", function () {
@@ -120,6 +151,51 @@ describe("bolt admin client against the simulator", function () {
         assert.ok(!lines.join("").includes(DEFAULT_PASSWORD));
         // The providers' options report on stderr (what `pulumi up` shows).
         assert.strictEqual(adminOptions({ seeds: [], adminUser: "u", adminPassword: "p", callTimeoutMs: 1, totalTimeoutMs: 2 } as any).log?.name, "progressLog");
+    });
+});
+
+describe("bolt admin client: hard deadlines against a hanging node", function () {
+    this.timeout(60_000);
+    let c: SimulatorCluster;
+    before(async () => {
+        c = await startCluster();
+    });
+    after(async () => {
+        await c?.cleanup();
+    });
+    const net = require("net");
+    const openSocketsTo = (port: number) =>
+        (process as any)._getActiveHandles().filter((h: any) => h instanceof net.Socket && !h.destroyed && h.remotePort === port).length;
+
+    it("a call past its deadline leaves no socket open in the process", async () => {
+        const leader = await c.waitForLeader();
+        await c.setFault(leader, "hang_admin_calls", true);
+        try {
+            const o = { seeds: [], user: DEFAULT_USER, password: DEFAULT_PASSWORD, callTimeoutMs: 300, totalTimeoutMs: 300 };
+            await rejects(callAdd(o, c.boltAddress(leader), 9, "127.0.0.1", 1, 2, true), /did not answer within 300 ms/);
+            assert.strictEqual(openSocketsTo(c.nodeSpec(leader).boltPort), 0);
+        } finally {
+            await c.setFault(leader, "hang_admin_calls", false);
+        }
+    });
+
+    it("an operation never runs past its total by more than the stated bound (250 ms), however long one call may take", async () => {
+        const leader = await c.waitForLeader();
+        await c.setFault(leader, "hang_admin_calls", true);
+        try {
+            const seeds = [1, 2, 3].map((i) => c.boltAddress(i));
+            const overruns: number[] = [];
+            for (const [call, total] of [[1500, 2000], [3000, 1000], [800, 1700]]) {
+                const o = { seeds, user: DEFAULT_USER, password: DEFAULT_PASSWORD, callTimeoutMs: call, totalTimeoutMs: total };
+                const t0 = Date.now();
+                await rejects(withLeader(o, "adding node 9", (d, ob) => callAdd(ob, d.leaderAddress, 9, "127.0.0.1", 1, 2, true)), /gave up|did not answer|not started/);
+                overruns.push(Date.now() - t0 - total);
+            }
+            console.log(`      deadline overruns (ms): ${overruns.join(", ")}`);
+            for (const x of overruns) assert.ok(x <= 250, `overran by ${x} ms`);
+        } finally {
+            await c.setFault(leader, "hang_admin_calls", false);
+        }
     });
 });
 

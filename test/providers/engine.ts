@@ -1,51 +1,114 @@
-// Calls a dynamic provider's methods the way the Pulumi engine does, and
-// small helpers for the membership provider tests against the simulator.
+// Calls a dynamic provider's methods the way the Pulumi engine does: through the
+// SDK's REAL provider host (test/engine/providerHost.ts), from the provider's
+// serialized text, values as protobuf Structs. And small helpers for the
+// membership provider tests against the simulator.
 import * as assert from "assert";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { SimulatorCluster, runOn, DEFAULT_PASSWORD, DEFAULT_USER } from "../simulator/harness";
+import { ProviderHost, UNKNOWN, type DiffResult } from "../engine/providerHost";
 
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export { UNKNOWN };
 export type Provider = pulumi.dynamic.ResourceProvider;
 
 export interface Stored {
     id: string;
-    inputs: Record<string, any>;   // checked inputs, as the engine keeps them
+    inputs: Record<string, any>;   // checked inputs, as the engine keeps them (with __provider)
     outs: Record<string, any>;     // the state (what diff/delete/read get as olds/props)
 }
 
-/** `pulumi up` for a new resource: check(undefined olds) -> create. */
-export async function engineCreate(p: Provider, news: Record<string, any>): Promise<Stored> {
-    const c = await p.check!({}, news);
-    assert.deepStrictEqual(c.failures ?? [], [], "check failures");
-    const r = await p.create(c.inputs);
-    return { id: r.id, inputs: c.inputs, outs: r.outs ?? {} };
+let current: ProviderHost | undefined;
+/** Starts one provider host for the enclosing describe (one per deployment, as the engine does). */
+export function useProviderHost(): () => ProviderHost {
+    before(async function () {
+        this.timeout(60_000);
+        current = await new ProviderHost().start();
+    });
+    after(async () => {
+        await current?.stop();
+        current = undefined;
+    });
+    return () => current!;
+}
+function host(): ProviderHost {
+    if (!current) throw new Error("no provider host: call useProviderHost() in the describe");
+    return current;
 }
 
-export type UpOutcome = { op: "same" | "update" | "replace"; stored: Stored; diff: pulumi.dynamic.DiffResult };
+const texts = new WeakMap<Provider, Promise<string>>();
+/** The provider's text as a dynamic Resource serializes it (`__provider`). */
+export function providerText(p: Provider): Promise<string> {
+    let t = texts.get(p);
+    if (!t) {
+        t = pulumi.runtime.serializeFunction(() => p, { allowSecrets: true }).then((sf) => sf.text);
+        texts.set(p, t);
+    }
+    return t;
+}
+const urnOf = (news: Record<string, any>) => `urn:pulumi:test::tugraph-ha::pulumi-nodejs:dynamic/tugraph:Resource::r${news?.nodeId ?? ""}`;
+async function withText(p: Provider, props: Record<string, any>) {
+    return { ...props, __provider: await providerText(p) };
+}
+
+/** check() through the host: olds are the old inputs, or {} for a new resource. */
+export async function engineCheck(p: Provider, olds: Record<string, any> | undefined, news: Record<string, any>, preview = false) {
+    return host().check(urnOf(news), olds ? await withText(p, olds) : {}, await withText(p, news), preview);
+}
+
+export async function engineDiff(p: Provider, old: Stored, news: Record<string, any>, preview = false): Promise<DiffResult> {
+    return host().diff(urnOf(news), old.id, old.inputs, await withText(p, old.outs), await withText(p, news), preview);
+}
+
+/** `pulumi up` for a new resource: check({} olds) -> create. */
+export async function engineCreate(p: Provider, news: Record<string, any>): Promise<Stored> {
+    const c = await engineCheck(p, undefined, news);
+    assert.deepStrictEqual(c.failures ?? [], [], "check failures");
+    const r = await host().create(urnOf(news), c.inputs);
+    return { id: r.id, inputs: c.inputs, outs: r.outs };
+}
+
+export type UpOutcome = { op: "same" | "update" | "replace"; stored: Stored; diff: DiffResult };
 
 /** `pulumi up` for an existing resource: check(old inputs) -> diff(old state) -> nothing | update | delete-then-create. */
 export async function engineUp(p: Provider, old: Stored, news: Record<string, any>): Promise<UpOutcome> {
-    const c = await p.check!(old.inputs, news);
+    const h = host();
+    const urn = urnOf(news);
+    const c = await h.check(urn, old.inputs, await withText(p, news));
     assert.deepStrictEqual(c.failures ?? [], [], "check failures");
-    const diff = await p.diff!(old.id, old.outs, c.inputs);
-    if (diff.replaces && diff.replaces.length > 0) {
+    const diff = await h.diff(urn, old.id, old.inputs, old.outs, c.inputs);
+    if (diff.replaces.length > 0) {
         assert.ok(diff.deleteBeforeReplace, "membership replacements must delete first");
-        await p.delete!(old.id, old.outs);
-        const r = await p.create(c.inputs);
-        return { op: "replace", diff, stored: { id: r.id, inputs: c.inputs, outs: r.outs ?? {} } };
+        const again = await h.check(urn, {}, await withText(p, news));
+        await h.delete(urn, old.id, old.inputs, old.outs); // the STORED text runs delete
+        const r = await h.create(urn, again.inputs);
+        return { op: "replace", diff, stored: { id: r.id, inputs: again.inputs, outs: r.outs } };
     }
-    if (diff.changes) {
-        const r = await p.update!(old.id, old.outs, c.inputs);
-        return { op: "update", diff, stored: { id: old.id, inputs: c.inputs, outs: r.outs ?? {} } };
+    if (diff.changes === "some") {
+        const r = await h.update(urn, old.id, old.inputs, old.outs, c.inputs);
+        return { op: "update", diff, stored: { id: old.id, inputs: c.inputs, outs: r.outs } };
     }
-    return { op: "same", diff, stored: old };
+    return { op: "same", diff, stored: { id: old.id, inputs: c.inputs, outs: old.outs } };
 }
 
 /** `pulumi preview`: check and diff only, with unknowns where the program has them. */
 export async function enginePreview(p: Provider, old: Stored | undefined, news: Record<string, any>) {
-    const c = await p.check!(old?.inputs ?? {}, news);
-    const diff = old ? await p.diff!(old.id, old.outs, c.inputs) : undefined;
-    return { failures: c.failures ?? [], diff };
+    const h = host();
+    const urn = urnOf(news);
+    const c = await h.check(urn, old?.inputs ?? {}, await withText(p, news), true);
+    const diff = old ? await h.diff(urn, old.id, old.inputs, old.outs, c.inputs, true) : undefined;
+    return { failures: c.failures ?? [], inputs: c.inputs, diff };
+}
+
+/** `pulumi refresh` of one resource: Read with the STORED text; an empty id means the engine drops it. */
+export async function engineRead(old: Stored, p?: Provider): Promise<Stored> {
+    const outs = p ? await withText(p, old.outs) : old.outs;
+    const r = await host().read(urnOf(old.inputs), old.id, old.inputs, outs);
+    return { id: r.id, inputs: r.inputs ?? old.inputs, outs: r.outs };
+}
+
+/** Delete with the STORED text (what `pulumi destroy` or a dropped resource runs). */
+export async function engineDelete(old: Stored, p?: Provider): Promise<void> {
+    const outs = p ? await withText(p, old.outs) : old.outs;
+    await host().delete(urnOf(old.inputs), old.id, old.inputs, outs);
 }
 
 export interface Sim {

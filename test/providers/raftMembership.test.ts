@@ -8,7 +8,7 @@ import { membershipChain } from "../../components/core/membership";
 import type { SimulatorCluster } from "../simulator/harness";
 import { DEFAULT_PASSWORD, runOn, simulatorDriver } from "../simulator/harness";
 import {
-    common, engineCreate, enginePreview, engineUp, follower, listing, memberIds, memberInputs, rejects, removalInputs, startCluster, UNKNOWN,
+    common, engineCheck, engineCreate, engineDelete, engineDiff, enginePreview, engineRead, engineUp, follower, useProviderHost, listing, memberIds, memberInputs, rejects, removalInputs, startCluster, UNKNOWN,
 } from "./engine";
 
 /** Waits until every given node accepts `password` (a password change replicates through raft). */
@@ -34,8 +34,9 @@ async function eventuallyAccepts(c: SimulatorCluster, ids: number[], password: s
     }
 }
 
-describe("membership providers against the simulator", function () {
+describe("membership providers against the simulator (through the real provider host)", function () {
     this.timeout(120_000);
+    useProviderHost();
     let c: SimulatorCluster;
     afterEach(async () => {
         await c?.cleanup();
@@ -68,9 +69,9 @@ describe("membership providers against the simulator", function () {
         const again = await engineUp(member, s, inputs);
         assert.strictEqual(again.op, "same");
         // read (refresh) reports the live membership, no drift.
-        const r = await member.read!(s.id, s.outs);
+        const r = await engineRead(s);
         assert.strictEqual(r.id, "4");
-        assert.strictEqual(r.props.role, "voter");
+        assert.strictEqual(r.outs.role, "voter");
     });
 
     it("learner add, then promotion as an update; the listing keeps lying, the state keeps the truth", async () => {
@@ -88,10 +89,10 @@ describe("membership providers against the simulator", function () {
         assert.match(promoted.stored.outs.roleNote, /is_learner/);
         assert.deepStrictEqual((await listing(c, 1)).find((m) => m.id === 4)?.learner, true, "TuGraph's listing does not update is_learner");
 
-        const r = await member.read!(promoted.stored.id, promoted.stored.outs);
-        assert.strictEqual(r.props.role, "voter");
-        assert.strictEqual(r.props.listedRole, "learner");
-        assert.match(r.props.roleNote, /does not update is_learner/);
+        const r = await engineRead(promoted.stored);
+        assert.strictEqual(r.outs.role, "voter");
+        assert.strictEqual(r.outs.listedRole, "learner");
+        assert.match(r.outs.roleNote, /does not update is_learner/);
 
         // A learner that is not running (or not caught up) is not promoted: retried until totalTimeoutMs, then refused.
         const l5 = await memberInputs(c, 5, "learner", [1, 2, 3], { callTimeoutMs: 500, totalTimeoutMs: 1000 });
@@ -99,7 +100,7 @@ describe("membership providers against the simulator", function () {
         await rejects(engineUp(member, s5, { ...l5, role: "voter" }), /refusing to promote learner 5: it does not answer at 127\.0\.0\.1:\d+; start it and let it sync/);
 
         // Demotion is refused in check, before anything happens.
-        const bad = await member.check!(promoted.stored.inputs, { ...learner, role: "learner" });
+        const bad = await engineCheck(member, promoted.stored.inputs, { ...learner, role: "learner" });
         assert.deepStrictEqual(bad.failures!.map((f) => f.property), ["role"]);
     });
 
@@ -107,20 +108,21 @@ describe("membership providers against the simulator", function () {
         c = await startCluster();
         const inputs = await memberInputs(c, 4, "learner", [1]);
         const s = await engineCreate(member, inputs);
-        const d1 = await member.diff!(s.id, s.outs, { ...inputs, boltPort: inputs.boltPort + 1 });
-        assert.deepStrictEqual([d1.changes, d1.replaces, d1.deleteBeforeReplace], [true, ["boltPort"], true]);
-        const d2 = await member.diff!(s.id, s.outs, { ...inputs, ip: "127.0.0.2", raftPort: 1 });
+        const d1 = await engineDiff(member, s, { ...inputs, boltPort: inputs.boltPort + 1 });
+        assert.deepStrictEqual([d1.changes, d1.replaces, d1.deleteBeforeReplace], ["some", ["boltPort"], true]);
+        const d2 = await engineDiff(member, s, { ...inputs, ip: "127.0.0.2", raftPort: 1 });
         assert.deepStrictEqual(d2.replaces, ["ip", "raftPort"]);
-        const d3 = await member.diff!(s.id, s.outs, { ...inputs, seeds: [c.boltAddress(3)], knownVoters: [1, 2, 3, 9], plannedVoters: 7 });
-        assert.deepStrictEqual([d3.changes, d3.replaces], [false, []]);
+        const d3 = await engineDiff(member, s, { ...inputs, seeds: [c.boltAddress(3)], knownVoters: [1, 2, 3, 9], plannedVoters: 7 });
+        const tomb = { id: "removed-3", inputs: removalInputs(c, 3, [1]), outs: removalInputs(c, 3, [1]) };
+        assert.deepStrictEqual([d3.changes, d3.replaces], ["none", []]);
         for (const [k, v] of Object.entries({ adminUser: "root", adminPassword: "new-Pa55", callTimeoutMs: 999, totalTimeoutMs: 99_999, minVoters: 1, allowUnsafeRemoval: true, encrypted: true })) {
-            const d = await member.diff!(s.id, s.outs, { ...inputs, [k]: v });
-            assert.deepStrictEqual([d.changes, d.replaces], [true, []], `${k} is an update`);
-            const r = await removal.diff!("removed-3", removalInputs(c, 3, [1]), { ...removalInputs(c, 3, [1]), [k]: v });
-            assert.deepStrictEqual([r.changes, r.replaces], [true, []], `${k} is an update of a removal`);
+            const d = await engineDiff(member, s, { ...inputs, [k]: v });
+            assert.deepStrictEqual([d.changes, d.replaces], ["some", []], `${k} is an update`);
+            const r = await engineDiff(removal, tomb, { ...removalInputs(c, 3, [1]), [k]: v });
+            assert.deepStrictEqual([r.changes, r.replaces], ["some", []], `${k} is an update of a removal`);
         }
-        const r3 = await removal.diff!("removed-3", removalInputs(c, 3, [1]), { ...removalInputs(c, 3, [2]), knownVoters: [1], plannedVoters: 2 });
-        assert.deepStrictEqual([r3.changes, r3.replaces], [false, []]);
+        const r3 = await engineDiff(removal, tomb, { ...removalInputs(c, 3, [2]), knownVoters: [1], plannedVoters: 2 });
+        assert.deepStrictEqual([r3.changes, r3.replaces], ["none", []]);
         // A replace runs as the engine would: gated remove of the old address, then add at the new one.
         const s5 = await c.allocate(5);
         const moved = await engineUp(member, s, { ...inputs, boltPort: s5.boltPort, raftPort: s5.raftPort });
@@ -137,17 +139,17 @@ describe("membership providers against the simulator", function () {
         assert.match(s.outs.roleNote, /^added as learner$/, "prediction and live membership agree: no note");
         // A later run predicts another membership (the cluster grew): check returns the old ones.
         const other = [...inputs.initPeers, { bolt_raft_node_id: 9, ip: "127.0.0.1", bolt_port: 1, bolt_raft_port: 2 }];
-        const checked = await member.check!(s.inputs, { ...inputs, role: "voter", initPeers: other });
+        const checked = await engineCheck(member, s.inputs, { ...inputs, role: "voter", initPeers: other });
         assert.deepStrictEqual(checked.failures, []);
         assert.deepStrictEqual(checked.inputs.initPeers, inputs.initPeers);
         // Preview of the promotion: the engine shows the checked inputs as outputs, initPeers included (not unknown).
         const pre = await enginePreview(member, s, { ...inputs, role: "voter", initPeers: other });
-        assert.deepStrictEqual([pre.diff!.changes, pre.diff!.replaces], [true, []]);
+        assert.deepStrictEqual([pre.diff!.changes, pre.diff!.replaces], ["some", []]);
         // A replacement (another address) is a new join: not pinned.
-        const moved = await member.check!(s.inputs, { ...inputs, boltPort: inputs.boltPort + 1, initPeers: other });
+        const moved = await engineCheck(member, s.inputs, { ...inputs, boltPort: inputs.boltPort + 1, initPeers: other });
         assert.deepStrictEqual(moved.inputs.initPeers, other);
         // A first check (no olds) takes the prediction; init peers without the node itself are refused.
-        const bad = await member.check!({}, { ...inputs, initPeers: inputs.initPeers.filter((p: any) => p.bolt_raft_node_id !== 4) });
+        const bad = await engineCheck(member, {}, { ...inputs, initPeers: inputs.initPeers.filter((p: any) => p.bolt_raft_node_id !== 4) });
         assert.deepStrictEqual(bad.failures!.map((f) => f.property), ["initPeers"]);
     });
 
@@ -160,7 +162,7 @@ describe("membership providers against the simulator", function () {
         const p2 = await enginePreview(member, s, { ...inputs, boltPort: UNKNOWN, role: UNKNOWN, seeds: [UNKNOWN] });
         assert.deepStrictEqual(p2.failures, []);
         assert.deepStrictEqual(p2.diff!.replaces, ["boltPort"]);
-        assert.strictEqual(p2.diff!.changes, true);
+        assert.strictEqual(p2.diff!.changes, "some");
         const r = await enginePreview(removal, undefined, removalInputs(c, 3, [1], { seeds: UNKNOWN, minVoters: UNKNOWN }));
         assert.deepStrictEqual(r.failures, []);
         // Nothing was called by preview.
@@ -168,14 +170,44 @@ describe("membership providers against the simulator", function () {
     });
 
     it("check: clear failures for bad inputs, the password is never echoed", async () => {
-        const bad = await member.check!({}, {
+        const bad = await engineCheck(member, {}, {
             nodeId: 0, ip: "tugraph-4.local", boltPort: 70000, raftPort: 8000, role: "boss", seeds: ["nohost"], adminUser: "",
             adminPassword: 12345, callTimeoutMs: 5000, totalTimeoutMs: 100, initPeers: [],
         });
-        assert.deepStrictEqual(bad.failures!.map((f) => f.property).sort(), ["adminPassword", "adminUser", "boltPort", "ip", "nodeId", "role", "seeds[0]", "totalTimeoutMs"]);
+        assert.deepStrictEqual(bad.failures!.map((f) => f.property).sort(), ["adminPassword", "adminUser", "boltPort", "initPeers", "ip", "nodeId", "role", "seeds[0]", "totalTimeoutMs"]);
         assert.ok(!JSON.stringify(bad.failures).includes("12345"));
-        const r = await removal.check!({}, { nodeId: 3, seeds: [], adminUser: "admin", adminPassword: "x", callTimeoutMs: 1, totalTimeoutMs: 1 });
-        assert.deepStrictEqual(r.failures!.map((f) => f.property).sort(), ["allowUnsafeRemoval", "minVoters", "seeds"]);
+        const r = await engineCheck(removal, {}, { nodeId: 3, seeds: [], adminUser: "admin", adminPassword: "x", callTimeoutMs: 1, totalTimeoutMs: 1 });
+        assert.deepStrictEqual(r.failures!.map((f) => f.property).sort(), ["allowUnsafeRemoval", "callTimeoutMs", "minVoters", "seeds", "totalTimeoutMs"]);
+    });
+
+    it("check applies the config's bounds: ids a JS number cannot carry, timers Node cannot set, undialable addresses, malformed peers", async () => {
+        const ok = {
+            nodeId: 4, ip: "10.0.0.4", boltPort: 7687, raftPort: 7688, role: "learner", seeds: ["10.0.0.1:7687"], adminUser: "admin",
+            adminPassword: "pw", callTimeoutMs: 1000, totalTimeoutMs: 5000, initPeers: [{ bolt_raft_node_id: 4, ip: "10.0.0.4", bolt_port: 7687, bolt_raft_port: 7688 }],
+        };
+        assert.deepStrictEqual((await engineCheck(member, {}, ok)).failures, []);
+        const cases: [Record<string, unknown>, string][] = [
+            [{ nodeId: 2 ** 53 }, "nodeId"],
+            [{ nodeId: 1e21 }, "nodeId"],
+            [{ callTimeoutMs: 3e9, totalTimeoutMs: 3e9 }, "callTimeoutMs"],
+            [{ totalTimeoutMs: 1e11 }, "totalTimeoutMs"],
+            [{ seeds: ["0.0.0.0:7687"] }, "seeds[0]"],
+            [{ ip: "0.0.0.0" }, "ip"],
+            [{ initPeers: [...ok.initPeers, { bolt_raft_node_id: 1, ip: "node-1", bolt_port: 7687, bolt_raft_port: 7688 }] }, "initPeers[1]"],
+            [{ initPeers: [...ok.initPeers, "garbage"] }, "initPeers[1]"],
+            [{ knownVoters: [1, 2.5] }, "knownVoters"],
+            [{ encrypted: "yes" }, "encrypted"],
+            [{ providerVersion: -1 }, "providerVersion"],
+        ];
+        for (const [change, property] of cases) {
+            const f = (await engineCheck(member, {}, { ...ok, ...change })).failures;
+            assert.ok(f.some((x) => x.property === property), `${JSON.stringify(change)} -> ${property}: ${JSON.stringify(f)}`);
+        }
+        // The same bounds in the removal and the record.
+        assert.ok((await engineCheck(removal, {}, { ...ok, nodeId: 1e21, minVoters: 3, allowUnsafeRemoval: false })).failures.some((x) => x.property === "nodeId"));
+        // Nothing at all is failures, not a TypeError.
+        const none = await engineCheck(member, undefined, {});
+        assert.ok(none.failures.some((x) => x.property === "seeds"), JSON.stringify(none.failures));
     });
 
     it("shrink: removes a learner and a voter down to the minimum, then refuses the next removal with no change", async () => {
@@ -190,18 +222,18 @@ describe("membership providers against the simulator", function () {
         await rejects(engineCreate(removal, removalInputs(c, 3, [1, 2, 3])), /refusing removing node 3: it would leave 2 voter\(s\), below the minimum of 3.*allowUnsafeRemoval/);
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
         // Seeds and gate counts of a removal are no change.
-        const rd = await removal.diff!(r4.id, r4.outs, { ...r4.inputs, seeds: [c.boltAddress(1)], plannedVoters: 2 });
-        assert.deepStrictEqual([rd.changes, rd.replaces], [false, []]);
+        const rd = await engineDiff(removal, r4, { ...r4.inputs, seeds: [c.boltAddress(1)], plannedVoters: 2 });
+        assert.deepStrictEqual([rd.changes, rd.replaces], ["none", []]);
         // A tombstone that is already gone is a no-op, and deleting a tombstone does nothing.
         const again = await engineCreate(removal, removalInputs(c, 5, [1, 2, 3]));
         assert.strictEqual(again.outs.wasMember, false);
-        await removal.delete!(again.id, again.outs);
+        await engineDelete(again);
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
         // RaftMember delete of an already removed node is idempotent.
-        await member.delete!(l5.id, l5.outs);
+        await engineDelete(l5);
         // read of a removal shows drift if the node came back
-        const rr = await removal.read!(r4.id, r4.outs);
-        assert.strictEqual(rr.props.stillMember, false);
+        const rr = await engineRead(r4);
+        assert.strictEqual(rr.outs.stillMember, false);
     });
 
     it("the manual's failed-node case: kill 3, remove 3, add 4", async () => {
@@ -233,7 +265,8 @@ describe("membership providers against the simulator", function () {
         assert.strictEqual(r.outs.wasMember, true);
         // RaftMember.delete tells the user the safe way.
         const s3 = await c.allocate(3);
-        await rejects(member.delete!("3", { ...(await memberInputs(c, 3, "voter", [1, 2, 3])), ip: s3.ip, minVoters: 5 }), /removed: true/);
+        const three = { ...(await memberInputs(c, 3, "voter", [1, 2, 3])), ip: s3.ip, minVoters: 5 };
+        await rejects(engineDelete({ id: "3", inputs: three, outs: three }, member), /removed: true/);
     });
 
     it("grow by two voters, the first joiner left on an empty disk: the second add is refused and nothing changes", async () => {
@@ -362,42 +395,68 @@ describe("membership providers against the simulator", function () {
         assert.deepStrictEqual([upR.stored.outs.adminPassword, upR.stored.outs.wasMember], [rotated, true]);
         assert.deepStrictEqual((await listing(c, 1).catch(() => [])).length, 0, "the old password no longer works");
         // refresh and delete with the updated state
-        const r = await member.read!(up.stored.id, up.stored.outs);
+        const r = await engineRead(up.stored);
         assert.strictEqual(r.id, "5");
-        const rr = await removal.read!(upR.stored.id, upR.stored.outs);
-        assert.strictEqual(rr.props.stillMember, false);
+        const rr = await engineRead(upR.stored);
+        assert.strictEqual(rr.outs.stillMember, false);
         assert.deepStrictEqual(before.map((m) => m.id), [1, 2, 3, 5]);
-        await member.delete!(up.stored.id, up.stored.outs);
-        assert.strictEqual((await member.read!(up.stored.id, up.stored.outs)).id, "", "deleted with the new password");
-        await rejects(member.read!(s5.id, s5.outs) as Promise<unknown>, /authentication failed/);
+        await engineDelete(up.stored);
+        assert.strictEqual((await engineRead(up.stored)).outs.driftKind, "removed", "deleted with the new password");
+        await rejects(engineRead(s5) as Promise<unknown>, /authentication failed/);
     });
 
-    it("refresh: a member removed behind Pulumi's back reads as gone; an unreachable cluster keeps the state", async () => {
+    it("refresh: drift is recorded, never repaired: removed or moved outside the stack, the next up refuses with the fix and calls nothing", async () => {
         c = await startCluster();
         const s = await engineCreate(member, await memberInputs(c, 4, "learner", [1, 2, 3]));
         await engineCreate(removal, removalInputs(c, 4, [1, 2, 3]));
-        const r = await member.read!(s.id, s.outs);
-        assert.strictEqual(r.id, "");
-        // Re-added behind Pulumi's back at another address: refresh shows the live address, and the next diff replaces.
+        const r = await engineRead(s);
+        assert.strictEqual(r.id, "4", "kept: dropping it would make the next up add the removed id again");
+        assert.strictEqual(r.outs.driftKind, "removed");
+        assert.match(r.outs.drift, /leader \d no longer lists node 4/);
+        await rejects(engineUp(member, r, r.inputs), /node 4 changed outside the stack: .*raft must never see a removed id again.*set `removed: true` on node 4/);
+        assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3], "nothing was added back");
+        // Re-added outside the stack at another address: reported, and up refuses rather than remove a live member.
         const s6 = await c.allocate(6);
         await ensureMember({ seeds: s.outs.seeds, user: s.outs.adminUser, password: s.outs.adminPassword, callTimeoutMs: 2000, totalTimeoutMs: 10_000 },
             { nodeId: 4, ip: s6.ip, boltPort: s6.boltPort, raftPort: s6.raftPort, role: "learner" });
-        const drift = await member.read!(s.id, s.outs);
-        assert.strictEqual(drift.id, "4");
-        assert.deepStrictEqual([drift.props.boltPort, drift.props.raftPort], [s6.boltPort, s6.raftPort]);
-        const d = await member.diff!(s.id, drift.props, s.inputs);
-        assert.deepStrictEqual([d.replaces, d.deleteBeforeReplace], [["boltPort", "raftPort"], true]);
+        const moved = await engineRead(s);
+        assert.deepStrictEqual([moved.id, moved.outs.driftKind, moved.outs.boltPort], ["4", "address", s.outs.boltPort], "the stack's address is kept");
+        assert.match(moved.outs.drift, new RegExp(`lists node 4 at 127\\.0\\.0\\.1:${s6.boltPort}/${s6.raftPort}, but the stack says 127\\.0\\.0\\.1:${s.outs.boltPort}`));
+        const before = await listing(c, 1);
+        await rejects(engineUp(member, moved, moved.inputs), /never removes a live member implicitly.*set `removed: true` on node 4/);
+        assert.deepStrictEqual(await listing(c, 1), before, "no remove, no add");
+        // A later refresh that finds it as the stack says clears the drift.
         const rm3 = await engineCreate(removal, removalInputs(c, 3, [1, 2, 3], { minVoters: 1 }));
         // The whole cluster stopped (an outage): refresh returns the old state, with a note.
         for (const id of c.ids()) await c.kill(id);
-        const old = { ...drift.props, ...common(c, [1, 2, 3], { callTimeoutMs: 300 }) };
-        const r2 = await member.read!(s.id, old);
+        const old = { ...moved.outs, ...common(c, [1, 2, 3], { callTimeoutMs: 300 }) };
+        const r2 = await engineRead({ id: s.id, inputs: s.inputs, outs: old });
         assert.strictEqual(r2.id, s.id);
-        assert.deepStrictEqual({ ...r2.props, refreshNote: undefined }, { ...old, refreshNote: undefined }, "the state is kept as it was");
-        assert.match(r2.props.refreshNote, /not refreshed at .*: no member answered \(.*connection failed.*\); state kept as it was/);
-        const rr = await removal.read!(rm3.id, { ...rm3.outs, callTimeoutMs: 300 });
+        assert.deepStrictEqual({ ...r2.outs, refreshNote: undefined }, { ...old, refreshNote: undefined }, "the state is kept as it was");
+        assert.match(r2.outs.refreshNote, /not refreshed at .*: no member answered \(.*ECONNREFUSED.*\); state kept as it was/);
+        const rr = await engineRead({ ...rm3, outs: { ...rm3.outs, callTimeoutMs: 300 } });
         assert.strictEqual(rr.id, rm3.id);
-        assert.deepStrictEqual([rr.props.stillMember, rr.props.wasMember], [false, true]);
-        assert.match(rr.props.refreshNote, /no member answered.*state kept as it was/);
+        assert.deepStrictEqual([rr.outs.stillMember, rr.outs.wasMember], [false, true]);
+        assert.match(rr.outs.refreshNote, /no member answered.*state kept as it was/);
+    });
+
+    it("refresh trusts no lone or stale node: with only an old member up, every resource keeps its state", async () => {
+        c = await startCluster();
+        const m4 = await engineCreate(member, await memberInputs(c, 4, "voter", [1, 2, 3]));
+        await c.startJoiner(4, { copyFrom: await follower(c, [1, 2, 3]) });
+        await c.waitForLeader(15_000, [1, 2, 3, 4]);
+        // Node 3 goes down, then is removed; later it comes back alone, with its old view (1, 2, 3, 4).
+        await c.kill(3);
+        const rm3 = await engineCreate(removal, removalInputs(c, 3, [1, 2, 3, 4], { minVoters: 3, plannedVoters: 3 }));
+        assert.strictEqual(rm3.outs.wasMember, true);
+        for (const id of [1, 2, 4]) await c.kill(id);
+        await c.restart(3);
+        const r4 = await engineRead({ ...m4, outs: { ...m4.outs, callTimeoutMs: 1000 } });
+        assert.strictEqual(r4.id, "4");
+        assert.strictEqual(r4.outs.drift, undefined);
+        assert.match(r4.outs.refreshNote, /no confirmed leader among the members that answered .*: a listing without a leader may be stale; state kept/);
+        const r3 = await engineRead({ ...rm3, outs: { ...rm3.outs, callTimeoutMs: 1000 } });
+        assert.strictEqual(r3.outs.stillMember, false, "the stale node's own listing does not make it a member again");
+        assert.match(r3.outs.refreshNote, /no confirmed leader/);
     });
 });

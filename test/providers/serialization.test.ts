@@ -1,8 +1,7 @@
 // The provider as the engine stores it: the `__provider` text a RaftMember /
-// RaftRemoval registers (the dynamic Resource's own serialization), loaded in
-// a FRESH plain node process (cwd = repo root, no ts-node) the way the
-// engine's dynamic-provider host loads it (require-from-string + handler()),
-// and exercised against the simulator.
+// RaftRemoval registers (the dynamic Resource's own serialization), run by the
+// SDK's real provider host (a plain node process without ts-node, values as
+// protobuf Structs), against the simulator.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { RaftMember } from "../../components/providers/raftMember";
@@ -10,9 +9,10 @@ import { RaftRemoval } from "../../components/providers/raftRemoval";
 import type { SimulatorCluster } from "../simulator/harness";
 import { follower, memberIds, memberInputs, removalInputs, startCluster } from "./engine";
 import { recordRegistrations } from "../mocks/program";
-import { runInFreshNode } from "./storedProvider";
+import { ProviderHost } from "../engine/providerHost";
 
 const SECRET = "serialized-Pa55";
+const URN = (t: string) => `urn:pulumi:test::tugraph-ha::pulumi-nodejs:dynamic/tugraph:${t}::x`;
 
 async function storedProviders(): Promise<{ member: string; removal: string }> {
     const regs = await recordRegistrations(() => {
@@ -32,9 +32,14 @@ async function storedProviders(): Promise<{ member: string; removal: string }> {
     return { member, removal };
 }
 
-describe("membership providers: the serialized form the engine stores", function () {
+describe("membership providers: the serialized form the engine stores, run by the real provider host", function () {
     this.timeout(120_000);
     let c: SimulatorCluster | undefined;
+    let host: ProviderHost;
+    before(async () => {
+        host = await new ProviderHost().start();
+    });
+    after(async () => host?.stop());
     afterEach(async () => {
         await c?.cleanup();
         c = undefined;
@@ -45,65 +50,51 @@ describe("membership providers: the serialized form the engine stores", function
         for (const text of [member, removal]) {
             assert.ok(!text.includes(SECRET));
             const requires = [...text.matchAll(/require\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]);
-            assert.deepStrictEqual([...new Set(requires)], ["neo4j-driver"]);
+            assert.deepStrictEqual([...new Set(requires)].sort(), ["neo4j-driver", "net"]);
             assert.ok(!/\.ts["']|ts-node|\/work\//.test(text), "no source paths or ts-node");
         }
     });
 
-    it("create, read and delete work from the serialized text in a fresh node process without ts-node", async () => {
+    it("check, create, read, diff, update and delete run from the stored text; every result crosses as a Struct", async () => {
         c = await startCluster();
         const { member, removal } = await storedProviders();
-        const m4 = await memberInputs(c, 4, "learner", [1, 2, 3]);
-        const res = await runInFreshNode(member, [
-            ["check", [{}, m4]],
-            ["create", [m4]],
-            ["read", ["4", m4]],
-            ["diff", ["4", { ...m4 }, { ...m4, role: "voter" }]],
-        ]);
-        assert.strictEqual(res.tsNode, false, "the child has no ts-node");
-        for (const r of res.out) assert.ok(r.ok, r.message);
-        const [check, create, read, diff] = res.out.map((r) => r.value);
-        assert.deepStrictEqual(check.failures, []);
-        assert.deepStrictEqual(create.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4]);
+        const m4 = { ...(await memberInputs(c, 4, "learner", [1, 2, 3])), __provider: member };
+        const checked = await host.check(URN("RaftMember"), {}, m4);
+        assert.deepStrictEqual(checked.failures, []);
+        const created = await host.create(URN("RaftMember"), checked.inputs);
+        assert.deepStrictEqual(created.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4]);
+        assert.strictEqual(created.outs.__provider, member, "the engine stores the text with the outputs");
+        const read = await host.read(URN("RaftMember"), created.id, checked.inputs, created.outs);
         assert.strictEqual(read.id, "4");
-        assert.deepStrictEqual([diff.changes, diff.replaces], [true, []]);
+        const diff = await host.diff(URN("RaftMember"), "4", checked.inputs, created.outs, { ...checked.inputs, role: "voter" });
+        assert.deepStrictEqual([diff.changes, diff.replaces], ["some", []]);
         await c.startJoiner(4, { copyFrom: await follower(c, [1, 2, 3]) });
-        const up = await runInFreshNode(member, [["update", ["4", create.outs, { ...m4, role: "voter" }]]]);
-        assert.ok(up.out[0].ok, up.out[0].message);
-        assert.strictEqual(up.out[0].value.outs.role, "voter");
+        const up = await host.update(URN("RaftMember"), "4", checked.inputs, created.outs, { ...checked.inputs, role: "voter" });
+        assert.strictEqual(up.outs.role, "voter");
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3, 4]);
 
         // The removal provider, and RaftMember's delete, also from their stored text.
-        const rm = await runInFreshNode(removal, [["create", [removalInputs(c, 4, [1, 2, 3])]], ["delete", ["removed-4", {}]]]);
-        for (const r of rm.out) assert.ok(r.ok, r.message);
-        assert.strictEqual(rm.out[0].value.outs.wasMember, true);
+        const r4 = { ...removalInputs(c, 4, [1, 2, 3]), __provider: removal };
+        const rm = await host.create(URN("RaftRemoval"), (await host.check(URN("RaftRemoval"), {}, r4)).inputs);
+        assert.strictEqual(rm.outs.wasMember, true);
+        await host.delete(URN("RaftRemoval"), rm.id, r4, rm.outs);
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
-        const m5 = await memberInputs(c, 5, "learner", [1, 2, 3]);
-        const again = await runInFreshNode(member, [["create", [m5]], ["delete", ["5", m5]], ["delete", ["5", m5]]]);
-        for (const r of again.out) assert.ok(r.ok, r.message);
+        const m5 = { ...(await memberInputs(c, 5, "learner", [1, 2, 3])), __provider: member };
+        const c5 = await host.create(URN("RaftMember"), m5);
+        await host.delete(URN("RaftMember"), c5.id, m5, c5.outs);
+        await host.delete(URN("RaftMember"), c5.id, m5, c5.outs);
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
     });
 
     it("errors cross the process boundary with their message (and without the password)", async () => {
         c = await startCluster();
         const { member } = await storedProviders();
-        const m4 = await memberInputs(c, 4, "voter", [1], { adminPassword: SECRET });
-        const res = await runInFreshNode(member, [["create", [m4]]]);
-        assert.strictEqual(res.out[0].ok, false);
-        assert.match(res.out[0].message!, /authentication failed for user 'admin' at 127\.0\.0\.1:\d+/);
-        assert.ok(!res.out[0].message!.includes(SECRET));
-    });
-
-    it("a hanging admin call ends at its deadline and leaves nothing open: the child exits by itself", async () => {
-        c = await startCluster();
-        const leader = await c.waitForLeader();
-        await c.setFault(leader, "hang_admin_calls", true);
-        const { member } = await storedProviders();
-        const m4 = await memberInputs(c, 4, "learner", [1, 2, 3], { callTimeoutMs: 300, totalTimeoutMs: 900 });
-        const started = Date.now();
-        const res = await runInFreshNode(member, [["create", [m4]]]); // the host never calls process.exit
-        assert.strictEqual(res.out[0].ok, false);
-        assert.match(res.out[0].message!, /addRaftLearnerNode\(4\) at 127\.0\.0\.1:\d+ did not answer within 300 ms/);
-        assert.ok(Date.now() - started < 20_000, "no socket or timer kept the process alive");
+        const m4 = { ...(await memberInputs(c, 4, "voter", [1], { adminPassword: SECRET })), __provider: member };
+        await assert.rejects(host.create(URN("RaftMember"), m4), (e: Error) => {
+            assert.match(e.message, /authentication failed for user 'admin' at 127\.0\.0\.1:\d+/);
+            assert.ok(!e.message.includes(SECRET));
+            return true;
+        });
+        assert.ok(!host.stderr.join("\n").includes(SECRET), "nor in the host's output");
     });
 });
