@@ -5,7 +5,7 @@
 
 import { posix as path } from "node:path";
 import { formatConfigErrors, parseClusterConfig } from "../core/config";
-import { maskSecrets, planReport } from "./planReport";
+import { planReport } from "./planReport";
 import { StackConfig, StackFileError, projectNameFromText, stackConfigFromText } from "./stackFile";
 
 export interface Io {
@@ -62,10 +62,10 @@ export function runPlan(argv: readonly string[], io: Io): CommandResult {
     const errors = [...loaded.problems, ...(parsed.ok ? [] : parsed.errors)];
     if (!parsed.ok || errors.length > 0) {
         const text = `plan: stack ${loaded.stack} (${loaded.stackFile}) has ${errors.length} problem(s):\n${formatConfigErrors(errors)}\n`;
-        return { code: 1, stdout: "", stderr: maskSecrets(text, loaded.secretValues) };
+        return { code: 1, stdout: "", stderr: text };
     }
     const report = planReport(parsed.config, {
-        project: loaded.project, stack: loaded.stack, encryptedKeys: loaded.encryptedKeys, secretValues: loaded.secretValues,
+        project: loaded.project, stack: loaded.stack, encryptedKeys: loaded.encryptedKeys,
     });
     return { code: 0, stdout: report, stderr: "" };
 }

@@ -6,14 +6,13 @@
 // program's own rawFromPulumiConfig, so plan and `pulumi up` agree exactly.
 
 import { parse as parseYaml } from "yaml";
-import { ConfigError, ENCRYPTED, NAMESPACE, SECRET_KEYS, TOP_LEVEL_KEYS, rawFromPulumiConfig } from "../core/config";
+import { ConfigError, ENCRYPTED, NAMESPACE, TOP_LEVEL_KEYS, rawFromPulumiConfig } from "../core/config";
 
 // A problem with the files themselves (not with the cluster they describe).
 export class StackFileError extends Error {}
 
 export interface StackConfig {
     readonly raw: Record<string, unknown>;        // input of parseClusterConfig
-    readonly secretValues: readonly string[];     // plain secret values, to mask in any output
     readonly encryptedKeys: readonly string[];    // keys given as `secure:` (present, not decryptable here)
     readonly problems: readonly ConfigError[];    // file-level problems, reported with the config errors
 }
@@ -56,7 +55,6 @@ export function stackConfigFromText(text: string, project: string, file = "Pulum
     const texts = ((parseYamlText(text, file, true) as { config?: Record<string, unknown> } | null)?.config ?? {});
     const strings: Record<string, string> = {};
     const encrypted: string[] = [];
-    const secretValues: string[] = [];
     const problems: ConfigError[] = [];
     for (const [fullKey, value] of entries) {
         const [ns, key] = [fullKey.slice(0, fullKey.indexOf(":")), fullKey.slice(fullKey.indexOf(":") + 1)];
@@ -70,9 +68,8 @@ export function stackConfigFromText(text: string, project: string, file = "Pulum
         if (isSecure(value)) { encrypted.push(key); continue; }
         const s = asPulumiString(value, texts[fullKey]);
         strings[fullKey] = s;
-        if ((SECRET_KEYS as readonly string[]).includes(key) && s !== "") secretValues.push(s);
     }
     const raw = rawFromPulumiConfig(strings);
     for (const key of encrypted) raw[key] = ENCRYPTED;
-    return { raw, secretValues, encryptedKeys: encrypted, problems };
+    return { raw, encryptedKeys: encrypted, problems };
 }

@@ -4,7 +4,8 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { Io, parsePlanArgs, runPlan } from "../../components/cli/planCommand";
-import { maskSecrets, SECRET_MASK } from "../../components/cli/planReport";
+import fc from "fast-check";
+import { SECRET_MASK } from "../../components/cli/planReport";
 import { StackFileError, projectNameFromText, stackConfigFromText } from "../../components/cli/stackFile";
 import { ENCRYPTED } from "../../components/core/config";
 
@@ -155,7 +156,6 @@ describe("plan arguments and stack files", () => {
     it("decodes values like Pulumi does: string keys stay strings, structured keys are JSON", () => {
         const sc = stackConfigFromText("config:\n  tugraph:adminPassword: 12345\n  tugraph:adminUser: 007\n  tugraph:verbose: '2'\n  tugraph:nodes: [{id: 1, ip: 10.0.0.1}]\n  other:x: 1\n", "p");
         assert.deepStrictEqual(sc.raw, { adminPassword: "12345", adminUser: "007", verbose: 2, nodes: [{ id: 1, ip: "10.0.0.1" }] });
-        assert.deepStrictEqual(sc.secretValues, ["12345"]);
     });
     it("maps secure values to ENCRYPTED", () => {
         const sc = stackConfigFromText("config:\n  tugraph:adminPassword:\n    secure: v1:xyz\n", "p");
@@ -166,7 +166,45 @@ describe("plan arguments and stack files", () => {
         assert.equal(projectNameFromText("name: x\n"), "x");
         assert.throws(() => projectNameFromText("runtime: nodejs\n"), StackFileError);
     });
-    it("masks every occurrence of every secret", () => {
-        assert.equal(maskSecrets("a pw b pwpw", ["pw"]), `a ${SECRET_MASK} b ${SECRET_MASK}${SECRET_MASK}`);
+});
+
+// The plan's output must not depend on the password at all: then it can neither
+// leak it nor be mangled by it (a password like 7687, false or lgraph also occurs
+// in the rendered config by coincidence, which masking by text replacement mangled).
+describe("plan output and secrets", () => {
+    const COINCIDENT = ["x", "false", "true", "7687", "8000", "tugraph", "lgraph", "admin", "node", "1", "/", ":", "[secret]", "73@TuGraph"];
+    const withPassword = (pw: string, body: string) => memIo({
+        "Pulumi.yaml": PROJECT,
+        "Pulumi.s.yaml": `config:\n  tugraph:adminPassword: ${JSON.stringify(pw)}\n${body}`,
+    });
+    const VALID = `  tugraph:bootstrap: [1, 2, 3]\n${NODES_1_2_3}  tugraph:tls: {enabled: true, keyFile: /k.pem, certFile: /c.pem}\n`;
+    const INVALID = `  tugraph:enable_ha: true\n  tugraph:adminPasword: oops\n  tugraph:nodes:\n    - {id: 1, ip: 10.0.0.256}\n    - {id: 1, ip: ::1}\n`;
+    const reference = { valid: runPlan(["--stack", "s"], withPassword("Pw-unique-8c1f2e!", VALID)), invalid: runPlan(["--stack", "s"], withPassword("Pw-unique-8c1f2e!", INVALID)) };
+
+    it("the reference runs are what they claim: one valid plan, one list of errors", () => {
+        assert.equal(reference.valid.code, 0, reference.valid.stderr);
+        assert.equal(reference.invalid.code, 1);
+        assert.match(reference.invalid.stderr, /tugraph:enable_ha/);
+    });
+    for (const pw of COINCIDENT) {
+        it(`password ${JSON.stringify(pw)}: the same output as any other password, no crash`, () => {
+            assert.deepStrictEqual(runPlan(["--stack", "s"], withPassword(pw, VALID)), reference.valid);
+            assert.deepStrictEqual(runPlan(["--stack", "s"], withPassword(pw, INVALID)), reference.invalid);
+        });
+    }
+    it("the rendered parts keep text that equals a short password (unix://, tugraph-ha, 7687)", () => {
+        const r = runPlan(["--stack", "s"], withPassword("x", `  tugraph:bootstrap: [1]\n  tugraph:nodes: [{id: 1, ip: 127.0.0.1}]\n`));
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.stdout.includes("via unix:///var/run/docker.sock"));
+        assert.ok(r.stdout.includes("of project tugraph-ha"));
+        assert.ok(r.stdout.includes('"bolt_port": 7687'));
+        assert.ok(r.stdout.includes(`password ${SECRET_MASK}`));
+    });
+    it("property: any password gives the reference output", () => {
+        fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 20 }), pw => {
+            fc.pre(pw.trim() === pw && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(pw)); // what YAML keeps as written
+            assert.deepStrictEqual(runPlan(["--stack", "s"], withPassword(pw, VALID)), reference.valid);
+            assert.deepStrictEqual(runPlan(["--stack", "s"], withPassword(pw, INVALID)), reference.invalid);
+        }), { numRuns: 150 });
     });
 });
