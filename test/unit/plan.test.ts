@@ -40,8 +40,8 @@ describe("plan CLI (child process)", function () {
         assert.equal(r.stdout, "");
         for (const fragment of [
             "tugraph:nodes[1].id 1 is already used",                       // duplicate id
-            "tugraph:nodes[2].ip must be an IPv4 literal",                 // host name
-            "tugraph:nodes[3].webPort 7070 is already used by node 1's webPort", // two nodes on one port
+            "tugraph:nodes[2].ip (node 3) must be an IPv4 literal",        // host name
+            "tugraph:nodes[3].webPort (node 4) 7070 is already used by the webPort of node 1 (nodes[0])", // two nodes on one port
             "tugraph:enable_ha is an RPC-HA key",                          // RPC HA
             "tugraph:bolt_raft_tick_interval must be an integer >= 100",   // below TuGraph's minimum
         ]) assert.ok(r.stderr.includes(fragment), `missing "${fragment}" in:\n${r.stderr}`);
