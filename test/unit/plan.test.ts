@@ -6,11 +6,15 @@ import * as path from "node:path";
 import { Io, parsePlanArgs, runPlan } from "../../components/cli/planCommand";
 import fc from "fast-check";
 import { SECRET_MASK } from "../../components/cli/planReport";
-import { StackFileError, projectNameFromText, stackConfigFromText } from "../../components/cli/stackFile";
+import { StackFileError, looksLikeCiphertext, projectNameFromText, stackConfigFromText } from "../../components/cli/stackFile";
 import { ENCRYPTED } from "../../components/core/config";
 
 const ROOT = path.join(__dirname, "..", "..");
 const BAD_PASSWORD = "Zq9-distinctive-PW!"; // in test/fixtures/bad-stack/Pulumi.bad.yaml
+// What Pulumi writes: the passphrase provider's v1:<nonce>:<ciphertext>, and a service/KMS blob.
+const b64 = (s: string) => Buffer.from(s).toString("base64");
+const CIPHERTEXT = `v1:${b64("twelve-bytes")}:${b64("the encrypted value and its tag")}`;
+const KMS_CIPHERTEXT = b64("a KMS or service blob, opaque to us");
 
 function plan(...args: string[]) {
     const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "components/cli/plan.ts", ...args],
@@ -20,10 +24,10 @@ function plan(...args: string[]) {
 
 describe("plan CLI (child process)", function () {
     this.timeout(60000);
-    it("--stack dev: exit 0, three rendered configs, no password", () => {
+    it("--stack dev: exit 0, three rendered configs, no password, no warning", () => {
         const r = plan("--stack", "dev");
         assert.equal(r.code, 0, r.stderr);
-        assert.equal(r.stderr, "");
+        assert.equal(r.stderr, "", "the dev stack states its bootstrap and may keep its plain default password");
         for (const id of [1, 2, 3]) {
             assert.match(r.stdout, new RegExp(`=== node ${id} \\| voter \\| bootstrap \\| host 127\\.0\\.0\\.1 via unix:///var/run/docker\\.sock \\| container tugraph-node-${id} ===`));
         }
@@ -59,11 +63,13 @@ describe("plan CLI (child process)", function () {
         assert.equal(r.code, 2);
         assert.match(r.stderr, /no stack file .*Pulumi\.nosuchstack\.yaml/);
     });
-    it("the prod example validates (secure password counts as present)", () => {
+    it("the prod example's placeholder password is refused with the command that fixes it", () => {
         const r = plan("--stack", "prod");
-        assert.equal(r.code, 0, r.stderr);
-        assert.ok(r.stdout.includes(`password ${SECRET_MASK} (encrypted)`));
-        assert.equal((r.stdout.match(/\/usr\/local\/etc\/lgraph\.json:/g) ?? []).length, 3);
+        assert.equal(r.code, 1);
+        assert.equal(r.stdout, "");
+        assert.match(r.stderr, /has 1 problem\(s\)/);
+        assert.ok(r.stderr.includes("tugraph:adminPassword is a placeholder, not a value encrypted by Pulumi"), r.stderr);
+        assert.ok(r.stderr.includes("`pulumi config set --secret tugraph:adminPassword <password> -s prod`"), r.stderr);
     });
 });
 
@@ -108,10 +114,11 @@ describe("runPlan (in-process)", () => {
     it("shows secure values as [secret] and validates them as present", () => {
         const io = memIo({
             "Pulumi.yaml": PROJECT,
-            "Pulumi.s.yaml": `config:\n  tugraph:adminPassword:\n    secure: v1:abc\n  tugraph:tls: {enabled: true, certFile: /c.pem}\n  tugraph:tlsKey:\n    secure: v1:def\n${NODES_1_2_3}`,
+            "Pulumi.s.yaml": `config:\n  tugraph:adminPassword:\n    secure: ${CIPHERTEXT}\n  tugraph:tls: {enabled: true, certFile: /c.pem}\n  tugraph:tlsKey:\n    secure: ${KMS_CIPHERTEXT}\n  tugraph:bootstrap: [1, 2, 3]\n${NODES_1_2_3}`,
         });
         const r = runPlan(["--stack=s"], io);
         assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stderr, "");
         assert.ok(r.stdout.includes("password [secret] (encrypted)"));
         assert.ok(r.stdout.includes("tls: on (key [secret] (encrypted), cert /c.pem)"));
     });
@@ -137,6 +144,31 @@ describe("runPlan (in-process)", () => {
         assert.equal(r.code, 2);
         assert.match(r.stderr, /no Pulumi\.yaml/);
     });
+    it("prints warnings on stderr and still exits 0: a dev copy grown to 4 nodes with the bootstrap defaulted", () => {
+        const r = runPlan(["--stack", "dev2"], memIo({
+            "Pulumi.yaml": PROJECT,
+            "Pulumi.dev2.yaml": `config:\n  tugraph:adminPassword:\n    secure: ${CIPHERTEXT}\n  tugraph:bolt_raft_logstore_gc_interval: 600\n  tugraph:nodes:\n` +
+                [1, 2, 3, 4].map(id => `    - {id: ${id}, ip: 127.0.0.1, boltPort: ${7686 + id}, raftPort: ${7999 + id}, webPort: ${7069 + id}}\n`).join(""),
+        }));
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stdout, /bootstrap: 1, 2, 3, 4/);
+        assert.match(r.stderr, /^plan: warning: stack dev2 has 2 warning\(s\):\n/);
+        assert.ok(r.stderr.includes("  - tugraph:bolt_raft_logstore_gc_interval is 600 minutes"), r.stderr);
+        assert.ok(r.stderr.includes("  - tugraph:bootstrap is not set, so it defaults to every voter (1, 2, 3, 4)"), r.stderr);
+        assert.ok(r.stderr.includes("`pulumi config set --path 'tugraph:bootstrap[0]' 1 -s dev2`"), r.stderr);
+    });
+    it("warns about a plain-text password outside the dev stack, without printing it", () => {
+        const r = runPlan(["--stack", "s"], memIo({ "Pulumi.yaml": PROJECT, "Pulumi.s.yaml": stackYaml(`  tugraph:bootstrap: [1, 2, 3]\n${NODES_1_2_3}`) }));
+        assert.equal(r.code, 0, r.stderr);
+        assert.ok(r.stderr.includes("tugraph:adminPassword is stored as plain text in stack s"), r.stderr);
+        assert.ok(r.stderr.includes("`pulumi config set --secret tugraph:adminPassword <password> -s s`"), r.stderr);
+        assert.ok(!r.stderr.includes(PASSWORD) && !r.stdout.includes(PASSWORD));
+    });
+    it("prints warnings after the errors of an invalid stack", () => {
+        const r = runPlan(["--stack", "s"], memIo({ "Pulumi.yaml": PROJECT, "Pulumi.s.yaml": stackYaml(`  tugraph:enable_ha: true\n${NODES_1_2_3}`) }));
+        assert.equal(r.code, 1);
+        assert.match(r.stderr, /has 1 problem\(s\):\n  - tugraph:enable_ha [^\n]*\nplan: warning: stack s has 2 warning\(s\):\n  - tugraph:adminPassword [^\n]*\n  - tugraph:bootstrap /);
+    });
     it("reads the project from --dir", () => {
         const r = runPlan(["--stack", "s", "--dir", "sub"], memIo({ "sub/Pulumi.yaml": PROJECT, "sub/Pulumi.s.yaml": stackYaml(NODES_1_2_3) }));
         assert.equal(r.code, 0, r.stderr);
@@ -158,9 +190,25 @@ describe("plan arguments and stack files", () => {
         assert.deepStrictEqual(sc.raw, { adminPassword: "12345", adminUser: "007", verbose: 2, nodes: [{ id: 1, ip: "10.0.0.1" }] });
     });
     it("maps secure values to ENCRYPTED", () => {
-        const sc = stackConfigFromText("config:\n  tugraph:adminPassword:\n    secure: v1:xyz\n", "p");
+        const sc = stackConfigFromText(`config:\n  tugraph:adminPassword:\n    secure: ${CIPHERTEXT}\n`, "p");
         assert.equal(sc.raw.adminPassword, ENCRYPTED);
         assert.deepStrictEqual(sc.encryptedKeys, ["adminPassword"]);
+        assert.deepStrictEqual(sc.problems, []);
+    });
+    it("tells Pulumi ciphertext from placeholders", () => {
+        for (const v of [CIPHERTEXT, KMS_CIPHERTEXT, "v1:nKzg3Hh6Kl3Rpsy6:mRFnFzj7DHgD9Y7xZ0U5lwr7rKyb3WJiOnM=", "AAABAMvFz7Jc0w1HhgAGd9wAqJzkDZLlbjKl9l2XyW6gQn4="]) {
+            assert.ok(looksLikeCiphertext(v), v);
+        }
+        for (const v of ["v1:PLACEHOLDER:replace-with-pulumi-config-set-secret", "v1:abc", "v1:xyz", "REPLACE_ME", "CHANGEME", "...",
+            "v1:BwcHBwcHBwcHBwcH:...", `v1:${b64("twelve-bytes")}:${b64("short")}`, `v1:${b64("twelve-bytes")}:REPLACEWITHYOURSECRETVALUE==`,
+            "73@TuGraph", "", 42, null, { a: 1 }]) {
+            assert.ok(!looksLikeCiphertext(v), String(v));
+        }
+    });
+    it("refuses a placeholder secret with the command for this stack; other keys keep their own message", () => {
+        const sc = stackConfigFromText("config:\n  tugraph:tlsCert:\n    secure: v1:PLACEHOLDER:x\n  tugraph:verbose:\n    secure: v1:PLACEHOLDER:x\n", "p", "Pulumi.qa.yaml", "qa");
+        assert.deepStrictEqual(sc.problems.map(p => p.key), ["tugraph:tlsCert"]);
+        assert.ok(sc.problems[0].message.includes("`pulumi config set --secret tugraph:tlsCert -s qa < cert.pem`"), sc.problems[0].message);
     });
     it("needs a project name", () => {
         assert.equal(projectNameFromText("name: x\n"), "x");
