@@ -80,15 +80,18 @@ export const RAFT_TUNABLES: Readonly<Record<keyof RaftTunables, { min: number; t
     bolt_raft_logstore_gc_interval: { min: 1, tugraphDefault: 10, unit: "minutes", plausibleMax: 120 },
 };
 
-// What an implausible tunable probably meant: the value read in a smaller unit.
+// An implausible tunable in plain words, and what it probably meant: the value read in a smaller unit.
 const round1 = (x: number) => Math.round(x * 10) / 10;
-function unitHint(unit: string, v: number): string {
+function unitHint(unit: string, v: number): { human: string; guess: string } {
+    const meant = (what: string, x: number) => `; if you meant ${what}, that is ${x} ${unit}`;
     switch (unit) {
-        case "ms": return ` (${round1(v / 1000)} s per tick)${v % 1000 === 0 ? `; if you meant microseconds, that is ${v / 1000} ms` : ""}`;
-        case "minutes": return ` (${round1(v / 60)} hours)${v % 60 === 0 ? `; if you meant seconds, that is ${v / 60} minutes` : ""}`;
-        case "MB": return ` (${v >= 1048576 ? `${round1(v / 1048576)} TB` : `${round1(v / 1024)} GB`})` +
-            (v % 1048576 === 0 ? `; if you meant bytes, that is ${v / 1048576} MB` : v % 1024 === 0 ? `; if you meant KB, that is ${v / 1024} MB` : "");
-        default: return "";
+        case "ms": return { human: ` (${round1(v / 1000)} s per tick)`, guess: v % 1000 === 0 ? meant("microseconds", v / 1000) : "" };
+        case "minutes": return { human: ` (${round1(v / 60)} hours)`, guess: v % 60 === 0 ? meant("seconds", v / 60) : "" };
+        case "MB": return {
+            human: ` (${v >= 1048576 ? `${round1(v / 1048576)} TB` : `${round1(v / 1024)} GB`})`,
+            guess: v % 1048576 === 0 ? meant("bytes", v / 1048576) : v % 1024 === 0 ? meant("KB", v / 1024) : "",
+        };
+        default: return { human: "", guess: "" };
     }
 }
 export const TUNABLE_KEYS = Object.keys(RAFT_TUNABLES) as (keyof RaftTunables)[];
@@ -291,8 +294,9 @@ function parseTunables(errors: Errors, warnings: Warnings, raw: Record<string, u
         if (v === undefined) { ok = false; continue; }
         out[name] = v;
         if (v > plausibleMax) {
-            warn(warnings, k(name), `is ${v} ${unit}${unitHint(unit, v)}: implausibly large (TuGraph's default is ${tugraphDefault} ${unit}, ` +
-                `above ${plausibleMax} ${unit} is almost surely a mistake). The unit is ${unit}: give the value in ${unit}, or remove the key to keep the default`);
+            const { human, guess } = unitHint(unit, v);
+            warn(warnings, k(name), `is ${v} ${unit}${human}, implausibly large: TuGraph's default is ${tugraphDefault} ${unit}, and above ${plausibleMax} ${unit} ` +
+                `is almost surely a mistake. The unit is ${unit}${guess}: give the value in ${unit}, or remove the key to keep the default`);
         }
     }
     // Followers start an election when they miss heartbeats for election_tick
@@ -486,7 +490,8 @@ function checkNodes(errors: Errors, nodes: PartialNode[]) {
     if (forgotHost.nodes.size > 0) {
         const group = [...forgotHost.nodes].sort((a, b) => a.index - b.index);
         const other = group[1]; // the first may well be on this machine
-        fail(errors, k("nodes[].dockerHost"), `is not set for ${group.map(label).join(", ")}, so they all run on the default docker host ${DEFAULTS.dockerHost}, ` +
+        const names = group.map(label);
+        fail(errors, k("nodes[].dockerHost"), `is not set for ${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}, so they all run on the default docker host ${DEFAULTS.dockerHost}, ` +
             `where their listeners clash on port(s) ${[...forgotHost.ports].sort((a, b) => a - b).join(", ")} (TuGraph binds 0.0.0.0). Their ips differ ` +
             `(${group.map(n => n.ip).join(", ")}): if they are separate machines, set each node's dockerHost (e.g. ${other.key}.dockerHost: ssh://root@${other.ip}); ` +
             `if they share this machine, give each node its own boltPort, raftPort and webPort`);

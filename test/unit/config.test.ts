@@ -418,7 +418,7 @@ describe("parseClusterConfig: the default docker host shared by nodes with diffe
         const errors = errorsOf(lan());
         assert.equal(errors.length, 1, formatConfigErrors(errors));
         assert.equal(errors[0].key, "tugraph:nodes[].dockerHost");
-        for (const fragment of ["is not set for node 1 (nodes[0]), node 2 (nodes[1]), node 3 (nodes[2])", `default docker host ${LOCAL}`,
+        for (const fragment of ["is not set for node 1 (nodes[0]), node 2 (nodes[1]) and node 3 (nodes[2])", `default docker host ${LOCAL}`,
             "clash on port(s) 7070, 7687, 8000", "(10.0.0.1, 10.0.0.2, 10.0.0.3)", "tugraph:nodes[1].dockerHost: ssh://root@10.0.0.2",
             "give each node its own boltPort, raftPort and webPort"]) {
             assert.ok(errors[0].message.includes(fragment), `"${errors[0].message}" lacks "${fragment}"`);
@@ -427,7 +427,7 @@ describe("parseClusterConfig: the default docker host shared by nodes with diffe
     it("names only the nodes and ports that clash", () => {
         const errors = errorsOf(lan([{}, { boltPort: 7688, raftPort: 8001, webPort: 7071 }, { boltPort: 7689, raftPort: 8002 }]));
         assert.equal(errors.length, 1, formatConfigErrors(errors));
-        assert.ok(errors[0].message.includes("is not set for node 1 (nodes[0]), node 3 (nodes[2]), so"), errors[0].message);
+        assert.ok(errors[0].message.includes("is not set for node 1 (nodes[0]) and node 3 (nodes[2]), so"), errors[0].message);
         assert.ok(errors[0].message.includes("port(s) 7070 "), errors[0].message);
     });
     it("keeps the per-port message when dockerHost was given (the user put them on one engine)", () => {
@@ -480,16 +480,18 @@ describe("parseClusterConfig: warnings", () => {
         };
         it("a tick interval given in microseconds", () => {
             const m = one("bolt_raft_tick_interval", 100000);
-            assert.ok(m.includes("is 100000 ms (100 s per tick); if you meant microseconds, that is 100 ms"), m);
-            assert.ok(m.includes("The unit is ms"), m);
+            assert.ok(m.includes("is 100000 ms (100 s per tick), implausibly large: TuGraph's default is 100 ms"), m);
+            assert.ok(m.includes("The unit is ms; if you meant microseconds, that is 100 ms: give the value in ms"), m);
         });
         it("a gc interval given in seconds", () => {
             const m = one("bolt_raft_logstore_gc_interval", 600);
-            assert.ok(m.includes("is 600 minutes (10 hours); if you meant seconds, that is 10 minutes"), m);
+            assert.ok(m.includes("is 600 minutes (10 hours), implausibly large"), m);
+            assert.ok(m.includes("The unit is minutes; if you meant seconds, that is 10 minutes"), m);
         });
         it("a log store cache given in bytes", () => {
             const m = one("bolt_raft_logstore_cache", 1073741824);
-            assert.ok(m.includes("is 1073741824 MB (1024 TB); if you meant bytes, that is 1024 MB"), m);
+            assert.ok(m.includes("is 1073741824 MB (1024 TB), implausibly large"), m);
+            assert.ok(m.includes("The unit is MB; if you meant bytes, that is 1024 MB"), m);
         });
         it("property: a warning, naming the unit, exactly above the plausible maximum", () => {
             fc.assert(fc.property(fc.constantFrom(...TUNABLE_KEYS), fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 0, max: 2_000_000_000 })), (name, offset) => {
