@@ -10,11 +10,17 @@
 //   3. the outputs below tell clients where the cluster is.
 // Pure planning lives in components/core; components/resources only wires resources.
 import * as pulumi from "@pulumi/pulumi";
-import { formatConfigErrors, parseClusterConfig, rawFromPulumiConfig } from "./components/core/config";
+import { SECRET_KEYS, formatConfigErrors, parseClusterConfig, rawFromPulumiConfig } from "./components/core/config";
 import { TuGraphCluster } from "./components/resources/cluster";
 
-const parsed = parseClusterConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()));
+// Which secret keys the stack stores encrypted (for the plain-text warning). The SDK's
+// isConfigSecret is internal (untyped): when it is missing, we do not know, and do not warn.
+const isConfigSecret = (pulumi.runtime as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
+const encryptedKeys = isConfigSecret && SECRET_KEYS.filter((key) => isConfigSecret(`tugraph:${key}`));
+
+const parsed = parseClusterConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()), { stack: pulumi.getStack(), encryptedKeys });
 if (!parsed.ok) {
+    for (const w of parsed.warnings) pulumi.log.warn(w.message);
     throw new pulumi.RunError(`the stack config has ${parsed.errors.length} problem(s):\n${formatConfigErrors(parsed.errors)}`);
 }
 
@@ -24,6 +30,7 @@ const cluster = new TuGraphCluster("tugraph", {
     adminPassword: secrets.requireSecret("adminPassword"),
     tlsKey: secrets.getSecret("tlsKey"),
     tlsCert: secrets.getSecret("tlsCert"),
+    warnings: parsed.warnings,
 });
 
 export const boltEndpoints = cluster.boltEndpoints;

@@ -4,8 +4,8 @@
 // parses its own arguments the same way.
 
 import { posix as path } from "node:path";
-import { formatConfigErrors, parseClusterConfig } from "../core/config";
-import { maskSecrets, planReport } from "./planReport";
+import { ConfigWarning, formatConfigErrors, parseClusterConfig } from "../core/config";
+import { planReport } from "./planReport";
 import { StackConfig, StackFileError, projectNameFromText, stackConfigFromText } from "./stackFile";
 
 export interface Io {
@@ -44,7 +44,7 @@ export function loadStack(io: Io, args: PlanArgs): LoadedStack | { usage: string
     if (!io.exists(projectFile)) return { usage: `no Pulumi.yaml in ${dir}: run from the project directory or pass --dir` };
     if (!io.exists(stackFile)) return { usage: `no stack file ${stackFile}: is the stack name right? (create it with pulumi stack init ${args.stack})` };
     const project = projectNameFromText(io.readText(projectFile), projectFile);
-    return { project, stack: args.stack, stackFile, ...stackConfigFromText(io.readText(stackFile), project, stackFile) };
+    return { project, stack: args.stack, stackFile, ...stackConfigFromText(io.readText(stackFile), project, stackFile, args.stack) };
 }
 
 export function runPlan(argv: readonly string[], io: Io): CommandResult {
@@ -58,14 +58,20 @@ export function runPlan(argv: readonly string[], io: Io): CommandResult {
         throw e;
     }
     if ("usage" in loaded) return { code: 2, stdout: "", stderr: `plan: ${loaded.usage}\n${USAGE}\n` };
-    const parsed = parseClusterConfig(loaded.raw);
+    const parsed = parseClusterConfig(loaded.raw, { stack: loaded.stack, encryptedKeys: loaded.encryptedKeys });
     const errors = [...loaded.problems, ...(parsed.ok ? [] : parsed.errors)];
+    const warnings = warningsText(loaded.stack, parsed.warnings);
     if (!parsed.ok || errors.length > 0) {
         const text = `plan: stack ${loaded.stack} (${loaded.stackFile}) has ${errors.length} problem(s):\n${formatConfigErrors(errors)}\n`;
-        return { code: 1, stdout: "", stderr: maskSecrets(text, loaded.secretValues) };
+        return { code: 1, stdout: "", stderr: text + warnings };
     }
     const report = planReport(parsed.config, {
-        project: loaded.project, stack: loaded.stack, encryptedKeys: loaded.encryptedKeys, secretValues: loaded.secretValues,
+        project: loaded.project, stack: loaded.stack, encryptedKeys: loaded.encryptedKeys,
     });
-    return { code: 0, stdout: report, stderr: "" };
+    return { code: 0, stdout: report, stderr: warnings };
+}
+
+// Warnings do not change the exit code: the same ones \`pulumi up\` logs.
+function warningsText(stack: string, warnings: readonly ConfigWarning[]): string {
+    return warnings.length === 0 ? "" : `plan: warning: stack ${stack} has ${warnings.length} warning(s):\n${formatConfigErrors(warnings)}\n`;
 }

@@ -1,6 +1,8 @@
 // ClusterConfig -> the text `npm run plan` prints. Pure. Static plan only: it
 // shows what the stack file asks for; a later live plan can append what the
 // running cluster's membership would need (see planCommand.ts).
+// Secrets never reach this module: ClusterConfig has none, and the secret keys
+// are printed as SECRET_MASK by their name, never by searching text for values.
 
 import type { ClusterConfig, NodeSpec } from "../core/types";
 import { CONTAINER_PATHS } from "../core/types";
@@ -13,21 +15,6 @@ export interface PlanContext {
     readonly project: string;
     readonly stack: string;
     readonly encryptedKeys: readonly string[];
-    readonly secretValues: readonly string[];
-}
-
-// Replaces every occurrence of a secret value; longest first so overlaps stay masked.
-export function maskSecrets(text: string, secrets: readonly string[]): string {
-    return [...secrets].filter(s => s.length > 0).sort((a, b) => b.length - a.length)
-        .reduce((t, s) => t.split(s).join(SECRET_MASK), text);
-}
-
-// lgraph.json must never carry a secret (the password goes through the admin
-// API, TLS material through files): refuse to print one that does.
-export function assertNoSecrets(text: string, secrets: readonly string[], what: string): void {
-    if (secrets.some(s => s.length > 0 && text.includes(s))) {
-        throw new Error(`${what} contains a secret value; refusing to print it (this is a bug in rendering)`);
-    }
 }
 
 function nodeHeader(cfg: ClusterConfig, n: NodeSpec): string {
@@ -35,7 +22,7 @@ function nodeHeader(cfg: ClusterConfig, n: NodeSpec): string {
     return `=== node ${n.id} | ${n.role} | ${state} | host ${n.ip} via ${n.dockerHost} | container ${containerName(cfg, n)} ===`;
 }
 
-function nodeSection(cfg: ClusterConfig, n: NodeSpec, ctx: PlanContext): string[] {
+function nodeSection(cfg: ClusterConfig, n: NodeSpec): string[] {
     const lines = [nodeHeader(cfg, n)];
     if (n.removed) {
         lines.push("to be removed: leaves the raft membership first, then its container is dropped;",
@@ -47,8 +34,8 @@ function nodeSection(cfg: ClusterConfig, n: NodeSpec, ctx: PlanContext): string[
     if (!isBootstrapNode(cfg, n)) {
         lines.push(`joins with ${n.role === "learner" ? "addRaftLearnerNode" : "addRaftNode"}; init peers predicted; recorded at join time`);
     }
+    // ClusterConfig carries no secret, so neither does this text: nothing to mask.
     const text = lgraphJsonText(renderLgraphConfig(cfg, n, initPeersFor(cfg, n)));
-    assertNoSecrets(text, ctx.secretValues, `lgraph.json of node ${n.id}`);
     lines.push(`${CONTAINER_PATHS.config}:`, text.trimEnd());
     return lines;
 }
@@ -69,6 +56,6 @@ export function planReport(cfg: ClusterConfig, ctx: PlanContext): string {
         `membership: minVoters ${m.minVoters}, call timeout ${m.callTimeoutMs / 1000}s, total ${m.totalTimeoutMs / 1000}s, ` +
             `unsafe removal ${m.allowUnsafeRemoval ? "allowed" : "refused"}`,
     ];
-    const sections = cfg.nodes.map(n => nodeSection(cfg, n, ctx).join("\n"));
-    return maskSecrets([header.join("\n"), ...sections].join("\n\n") + "\n", ctx.secretValues);
+    const sections = cfg.nodes.map(n => nodeSection(cfg, n).join("\n"));
+    return [header.join("\n"), ...sections].join("\n\n") + "\n";
 }

@@ -6,14 +6,13 @@
 // program's own rawFromPulumiConfig, so plan and `pulumi up` agree exactly.
 
 import { parse as parseYaml } from "yaml";
-import { ConfigError, ENCRYPTED, NAMESPACE, SECRET_KEYS, TOP_LEVEL_KEYS, rawFromPulumiConfig } from "../core/config";
+import { ConfigError, ENCRYPTED, NAMESPACE, SECRET_KEYS, TOP_LEVEL_KEYS, rawFromPulumiConfig, setSecretCommand } from "../core/config";
 
 // A problem with the files themselves (not with the cluster they describe).
 export class StackFileError extends Error {}
 
 export interface StackConfig {
     readonly raw: Record<string, unknown>;        // input of parseClusterConfig
-    readonly secretValues: readonly string[];     // plain secret values, to mask in any output
     readonly encryptedKeys: readonly string[];    // keys given as `secure:` (present, not decryptable here)
     readonly problems: readonly ConfigError[];    // file-level problems, reported with the config errors
 }
@@ -35,8 +34,22 @@ export function projectNameFromText(text: string, file = "Pulumi.yaml"): string 
     return doc.name;
 }
 
-const isSecure = (v: unknown): boolean =>
+const isSecure = (v: unknown): v is { secure: unknown } =>
     typeof v === "object" && v !== null && !Array.isArray(v) && Object.keys(v).length === 1 && "secure" in v;
+
+// Whether a `secure:` value can be something Pulumi wrote. The passphrase provider
+// writes v1:<base64 12-byte nonce>:<base64 AES-GCM ciphertext, 16-byte tag at least>;
+// the service and the cloud KMS providers write one base64 blob. A placeholder
+// (v1:PLACEHOLDER:..., REPLACE_ME, ...) is neither, and would only fail later in
+// \`pulumi up\` (cannot decrypt) while plan reported the stack as valid.
+const isBase64 = (s: string, minLength: number) => s.length >= minLength && s.length % 4 === 0 && /^[A-Za-z0-9+/]+={0,2}$/.test(s);
+export function looksLikeCiphertext(v: unknown): boolean {
+    if (typeof v !== "string" || /placeholder|replace|changeme|\.\.\./i.test(v)) return false;
+    const parts = v.split(":");
+    return parts[0] === "v1"
+        ? parts.length === 3 && isBase64(parts[1], 16) && isBase64(parts[2], 24)
+        : parts.length === 1 && isBase64(v, 24);
+}
 
 // What `pulumi config` hands the program for a plain YAML value: a scalar as
 // the text written, an object or list as JSON (with YAML's types).
@@ -46,7 +59,7 @@ function asPulumiString(typed: unknown, text: unknown): string {
     return typed === null || typed === undefined ? "" : String(typed);
 }
 
-export function stackConfigFromText(text: string, project: string, file = "Pulumi.<stack>.yaml"): StackConfig {
+export function stackConfigFromText(text: string, project: string, file = "Pulumi.<stack>.yaml", stack?: string): StackConfig {
     const doc = parseYamlText(text, file) as { config?: unknown } | null;
     const config = doc && typeof doc === "object" ? doc.config : undefined;
     if (config !== undefined && config !== null && (typeof config !== "object" || Array.isArray(config))) {
@@ -56,7 +69,6 @@ export function stackConfigFromText(text: string, project: string, file = "Pulum
     const texts = ((parseYamlText(text, file, true) as { config?: Record<string, unknown> } | null)?.config ?? {});
     const strings: Record<string, string> = {};
     const encrypted: string[] = [];
-    const secretValues: string[] = [];
     const problems: ConfigError[] = [];
     for (const [fullKey, value] of entries) {
         const [ns, key] = [fullKey.slice(0, fullKey.indexOf(":")), fullKey.slice(fullKey.indexOf(":") + 1)];
@@ -67,12 +79,19 @@ export function stackConfigFromText(text: string, project: string, file = "Pulum
             }
             continue;
         }
-        if (isSecure(value)) { encrypted.push(key); continue; }
+        if (isSecure(value)) {
+            encrypted.push(key);
+            const secretKey = (SECRET_KEYS as readonly string[]).includes(key) ? key as typeof SECRET_KEYS[number] : undefined;
+            if (secretKey && !looksLikeCiphertext(value.secure)) {
+                problems.push({ key: fullKey, message: `${fullKey} is a placeholder, not a value encrypted by Pulumi (\`pulumi up\` could not decrypt it): ` +
+                    `encrypt the real value with \`${setSecretCommand(secretKey, stack)}\`, which replaces the secure: entry` });
+            }
+            continue;
+        }
         const s = asPulumiString(value, texts[fullKey]);
         strings[fullKey] = s;
-        if ((SECRET_KEYS as readonly string[]).includes(key) && s !== "") secretValues.push(s);
     }
     const raw = rawFromPulumiConfig(strings);
     for (const key of encrypted) raw[key] = ENCRYPTED;
-    return { raw, secretValues, encryptedKeys: encrypted, problems };
+    return { raw, encryptedKeys: encrypted, problems };
 }

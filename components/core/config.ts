@@ -21,9 +21,28 @@ export interface ConfigError {
     readonly message: string;  // a sentence that starts with the key and says the fix
 }
 
+// Something that is valid but probably not meant: printed by `npm run plan` and
+// logged by the cluster component (pulumi.log.warn), never a reason to stop.
+export interface ConfigWarning {
+    readonly key: string;
+    readonly message: string;  // starts with the key, says why it is suspicious and the fix
+}
+
 export type ParseResult =
-    | { readonly ok: true; readonly config: ClusterConfig }
-    | { readonly ok: false; readonly errors: ConfigError[] };
+    | { readonly ok: true; readonly config: ClusterConfig; readonly warnings: ConfigWarning[] }
+    | { readonly ok: false; readonly errors: ConfigError[]; readonly warnings: ConfigWarning[] };
+
+// What the caller knows about where the config comes from.
+export interface ParseOptions {
+    // The stack's name: fix commands name it (`-s <stack>`), and the dev stack may keep a plain password.
+    readonly stack?: string;
+    // Secret keys (adminPassword, tlsKey, tlsCert) that the stack stores encrypted. Undefined when
+    // unknown: then no warning about plain-text secrets. An ENCRYPTED value counts as encrypted.
+    readonly encryptedKeys?: readonly string[];
+}
+
+// The one stack allowed to keep its admin password as plain text (TuGraph's default, local only).
+export const DEV_STACK = "dev";
 
 export const NAMESPACE = "tugraph";
 
@@ -50,16 +69,32 @@ export const DEFAULTS = {
 // Bolt raft first shipped in TuGraph 4.5.2.
 export const MIN_TUGRAPH_VERSION: readonly [number, number, number] = [4, 5, 2];
 
-// TuGraph's own lower bounds (lgraph config validation) and defaults.
-export const RAFT_TUNABLES: Readonly<Record<keyof RaftTunables, { min: number; tugraphDefault: number; unit: string }>> = {
-    bolt_raft_tick_interval: { min: 100, tugraphDefault: 100, unit: "ms" },
-    bolt_raft_election_tick: { min: 10, tugraphDefault: 10, unit: "ticks" },
-    bolt_raft_heartbeat_tick: { min: 1, tugraphDefault: 1, unit: "ticks" },
-    bolt_raft_logstore_cache: { min: 10, tugraphDefault: 1024, unit: "MB" },
-    bolt_raft_logstore_threads: { min: 2, tugraphDefault: 4, unit: "threads" },
-    bolt_raft_logstore_keep_logs: { min: 100000, tugraphDefault: 1000000, unit: "log entries" },
-    bolt_raft_logstore_gc_interval: { min: 1, tugraphDefault: 10, unit: "minutes" },
+// TuGraph's own lower bounds (lgraph config validation) and defaults. plausibleMax is
+// ours: above it a value is valid but almost surely given in the wrong unit (a warning).
+export const RAFT_TUNABLES: Readonly<Record<keyof RaftTunables, { min: number; tugraphDefault: number; unit: string; plausibleMax: number }>> = {
+    bolt_raft_tick_interval: { min: 100, tugraphDefault: 100, unit: "ms", plausibleMax: 1000 },
+    bolt_raft_election_tick: { min: 10, tugraphDefault: 10, unit: "ticks", plausibleMax: 1000 },
+    bolt_raft_heartbeat_tick: { min: 1, tugraphDefault: 1, unit: "ticks", plausibleMax: 100 },
+    bolt_raft_logstore_cache: { min: 10, tugraphDefault: 1024, unit: "MB", plausibleMax: 65536 },
+    bolt_raft_logstore_threads: { min: 2, tugraphDefault: 4, unit: "threads", plausibleMax: 64 },
+    bolt_raft_logstore_keep_logs: { min: 100000, tugraphDefault: 1000000, unit: "log entries", plausibleMax: 100000000 },
+    bolt_raft_logstore_gc_interval: { min: 1, tugraphDefault: 10, unit: "minutes", plausibleMax: 120 },
 };
+
+// An implausible tunable in plain words, and what it probably meant: the value read in a smaller unit.
+const round1 = (x: number) => Math.round(x * 10) / 10;
+function unitHint(unit: string, v: number): { human: string; guess: string } {
+    const meant = (what: string, x: number) => `; if you meant ${what}, that is ${x} ${unit}`;
+    switch (unit) {
+        case "ms": return { human: ` (${round1(v / 1000)} s per tick)`, guess: v % 1000 === 0 ? meant("microseconds", v / 1000) : "" };
+        case "minutes": return { human: ` (${round1(v / 60)} hours)`, guess: v % 60 === 0 ? meant("seconds", v / 60) : "" };
+        case "MB": return {
+            human: ` (${v >= 1048576 ? `${round1(v / 1048576)} TB` : `${round1(v / 1024)} GB`})`,
+            guess: v % 1048576 === 0 ? meant("bytes", v / 1048576) : v % 1024 === 0 ? meant("KB", v / 1024) : "",
+        };
+        default: return { human: "", guess: "" };
+    }
+}
 export const TUNABLE_KEYS = Object.keys(RAFT_TUNABLES) as (keyof RaftTunables)[];
 
 export const SECRET_KEYS = ["adminPassword", "tlsKey", "tlsCert"] as const;
@@ -100,8 +135,19 @@ const RPC_HA_MESSAGE = "is an RPC-HA key: RPC HA must not be mixed with Bolt raf
 // ---------- small helpers ----------
 
 type Errors = ConfigError[];
-const fail = (errors: Errors, key: string, text: string) => errors.push({ key, message: `${key} ${text}` });
+type Warnings = ConfigWarning[];
+// Both push `{key, "<key> <text>"}`: a warning is worded like an error.
+const fail = (list: Errors | Warnings, key: string, text: string) => list.push({ key, message: `${key} ${text}` });
+const warn = fail;
 const k = (rel: string) => `${NAMESPACE}:${rel}`;
+
+// The command that stores a secret key encrypted, for messages. PEM keys are read from a file.
+export function setSecretCommand(name: typeof SECRET_KEYS[number], stack: string | undefined): string {
+    const s = `-s ${stack ?? "<stack>"}`;
+    return name === "adminPassword"
+        ? `pulumi config set --secret tugraph:adminPassword <password> ${s}`
+        : `pulumi config set --secret tugraph:${name} ${s} < ${name === "tlsKey" ? "key" : "cert"}.pem`;
+}
 
 // Quotes a (non-secret) user value in a message, kept short.
 function show(v: unknown): string {
@@ -206,34 +252,53 @@ function parseImage(errors: Errors, value: unknown): string | undefined {
     return image;
 }
 
-function checkSecret(errors: Errors, name: typeof SECRET_KEYS[number], value: unknown, required: boolean): boolean {
+function checkSecret(errors: Errors, name: typeof SECRET_KEYS[number], value: unknown, required: boolean, stack: string | undefined): boolean {
     const key = k(name);
+    const fix = `set it with \`${setSecretCommand(name, stack)}\``;
     if (value === undefined) {
-        if (required) fail(errors, key, `is required: set it with \`pulumi config set --secret tugraph:${name} <value>\``);
+        if (required) fail(errors, key, `is required: ${fix}`);
         return false;
     }
     if (value === ENCRYPTED) return true;
     if (typeof value !== "string" || value.length === 0) {
         // Never quote the value: it is a secret even when it is malformed.
-        fail(errors, key, `must be a non-empty string: set it with \`pulumi config set --secret tugraph:${name} <value>\``);
+        fail(errors, key, `must be a non-empty string: ${fix}`);
         return false;
     }
     if (name !== "adminPassword" && !value.includes("-----BEGIN")) {
-        fail(errors, key, `must hold a PEM block (-----BEGIN ...): set it with \`pulumi config set --secret tugraph:${name} < file.pem\``);
+        fail(errors, key, `must hold a PEM block (-----BEGIN ...): ${fix}`);
         return false;
     }
     return true;
 }
 
-function parseTunables(errors: Errors, raw: Record<string, unknown>): RaftTunables | undefined {
+// A secret kept as plain text in a shared stack file is readable by everyone who
+// can read the file (and the repository): fine only for the dev stack's default password.
+function warnPlainSecrets(warnings: Warnings, raw: Record<string, unknown>, opts: ParseOptions) {
+    if (opts.encryptedKeys === undefined || opts.stack === DEV_STACK) return;
+    for (const name of ["adminPassword", "tlsKey"] as const) {
+        const v = raw[name];
+        if (typeof v !== "string" || v === "" || opts.encryptedKeys.includes(name)) continue;
+        warn(warnings, k(name), `is stored as plain text in stack ${opts.stack ?? "<stack>"}: anyone who can read the stack file can read it; ` +
+            `encrypt it with \`${setSecretCommand(name, opts.stack)}\` (only the ${DEV_STACK} stack keeps TuGraph's default password in plain text)`);
+    }
+}
+
+function parseTunables(errors: Errors, warnings: Warnings, raw: Record<string, unknown>): RaftTunables | undefined {
     const out: Record<string, number> = {};
     let ok = true;
     for (const name of TUNABLE_KEYS) {
         if (raw[name] === undefined) continue;
-        const { min, tugraphDefault, unit } = RAFT_TUNABLES[name];
+        const { min, tugraphDefault, unit, plausibleMax } = RAFT_TUNABLES[name];
         const v = field(errors, k(name), intSchema(min, Number.MAX_SAFE_INTEGER,
             `must be an integer >= ${min} (${unit}; TuGraph's minimum, its default is ${tugraphDefault})`), raw[name]);
-        if (v === undefined) ok = false; else out[name] = v;
+        if (v === undefined) { ok = false; continue; }
+        out[name] = v;
+        if (v > plausibleMax) {
+            const { human, guess } = unitHint(unit, v);
+            warn(warnings, k(name), `is ${v} ${unit}${human}, implausibly large: TuGraph's default is ${tugraphDefault} ${unit}, and above ${plausibleMax} ${unit} ` +
+                `is almost surely a mistake. The unit is ${unit}${guess}: give the value in ${unit}, or remove the key to keep the default`);
+        }
     }
     // Followers start an election when they miss heartbeats for election_tick
     // ticks: a heartbeat that is not more frequent than that makes leaders flap.
@@ -249,11 +314,11 @@ function parseTunables(errors: Errors, raw: Record<string, unknown>): RaftTunabl
     return ok ? out : undefined;
 }
 
-function parseTls(errors: Errors, raw: Record<string, unknown>): TlsSettings | undefined {
+function parseTls(errors: Errors, raw: Record<string, unknown>, stack: string | undefined): TlsSettings | undefined {
     const key = k("tls");
     const tlsRaw = raw.tls ?? {};
-    const keySecret = checkSecret(errors, "tlsKey", raw.tlsKey, false);
-    const certSecret = checkSecret(errors, "tlsCert", raw.tlsCert, false);
+    const keySecret = checkSecret(errors, "tlsKey", raw.tlsKey, false, stack);
+    const certSecret = checkSecret(errors, "tlsCert", raw.tlsCert, false, stack);
     if (!isPlainObject(tlsRaw)) { fail(errors, key, `must be an object {enabled, keyFile?, certFile?}, got ${show(tlsRaw)}`); return undefined; }
     checkKeys(errors, key, tlsRaw, TLS_KEYS, {});
     const enabled = field(errors, `${key}.enabled`, boolSchema(""), tlsRaw.enabled ?? false);
@@ -261,7 +326,7 @@ function parseTls(errors: Errors, raw: Record<string, unknown>): TlsSettings | u
     const certFile = tlsRaw.certFile === undefined ? undefined : field(errors, `${key}.certFile`, absPathSchema, tlsRaw.certFile);
     let ok = enabled !== undefined && (tlsRaw.keyFile === undefined || keyFile !== undefined)
         && (tlsRaw.certFile === undefined || certFile !== undefined);
-    const pairs: [string, boolean, string, boolean][] = [
+    const pairs: [string, boolean, "tlsKey" | "tlsCert", boolean][] = [
         ["keyFile", tlsRaw.keyFile !== undefined, "tlsKey", raw.tlsKey !== undefined],
         ["certFile", tlsRaw.certFile !== undefined, "tlsCert", raw.tlsCert !== undefined],
     ];
@@ -271,7 +336,7 @@ function parseTls(errors: Errors, raw: Record<string, unknown>): TlsSettings | u
                 fail(errors, `${key}.${fileKey}`, `and ${k(secretKey)} are both set: give exactly one source (a host file or the inline PEM secret), remove the other`);
                 ok = false;
             } else if (!hasFile && !hasSecret) {
-                fail(errors, `${key}.${fileKey}`, `or the secret ${k(secretKey)} is required when tls.enabled is true: give the host path of the PEM file or set the PEM with \`pulumi config set --secret tugraph:${secretKey} < file.pem\``);
+                fail(errors, `${key}.${fileKey}`, `or the secret ${k(secretKey)} is required when tls.enabled is true: give the host path of the PEM file or set the PEM with \`${setSecretCommand(secretKey, stack)}\``);
                 ok = false;
             }
         } else if (enabled === false && (hasFile || hasSecret)) {
@@ -295,13 +360,32 @@ interface PartialNode {
     id?: number; ip?: string; boltPort?: number; raftPort?: number; webPort?: number;
     role?: Role; dockerHost?: string; dataDir?: string; logDir?: string; removed?: boolean;
     defaultDirs: boolean; // dataDir/logDir both derived from dataRoot and id
+    defaultHost: boolean; // dockerHost not given: the local engine
     complete: boolean;
 }
 
+// Why a string is not an IPv4 literal, in terms of the likely mistake.
+export function ipv4Problem(s: string): string {
+    const got = `got ${show(s)}`;
+    const withPort = /^(\d+(?:\.\d+){3}):(\d*)$/.exec(s);
+    if (withPort) return `must be a bare IPv4 address, ${got}: the ports are nodes[].boltPort, raftPort and webPort; write ${withPort[1]}`;
+    if (s.includes(":")) return `is an IPv6 address, ${got}: TuGraph's raft peers are IPv4 only; use the node's IPv4 address`;
+    if (/^[\d.]+$/.test(s)) {
+        const parts = s.split(".");
+        if (parts.length !== 4 || parts.includes("")) return `must be four numbers joined by dots (a.b.c.d), ${got}: write the node's full IPv4 address`;
+        const big = parts.find(p => Number(p) > 255);
+        if (big !== undefined) return `has the octet ${big}, out of range, ${got}: each of the four numbers is 0 to 255; correct the address`;
+        const zero = parts.find(p => p.length > 1 && p.startsWith("0"));
+        if (zero !== undefined) return `has the octet ${zero} with a leading zero, ${got}: write ${Number(zero)} (a leading zero reads as octal in some tools)`;
+    }
+    if (/^[A-Za-z0-9.-]+$/.test(s) && /[A-Za-z]/.test(s)) {
+        return `must be an IPv4 literal such as 172.20.10.52, ${got}: TuGraph does not resolve host names (a name in the init peers crashes the raft thread); use the node's IPv4 address`;
+    }
+    return `must be an IPv4 literal such as 172.20.10.52, ${got}: use the node's IPv4 address`;
+}
+
 const ipSchema = z.string({ error: (i) => `must be an IPv4 address string such as 172.20.10.52, got ${show(i.input)}` })
-    .refine(s => isIpv4(s), {
-        error: (i) => `must be an IPv4 literal such as 172.20.10.52, got ${show(i.input)}: TuGraph does not resolve host names (a name in the init peers crashes the raft thread); use the node's IPv4 address`,
-    })
+    .refine(s => isIpv4(s), { error: (i) => ipv4Problem(String(i.input)) })
     .refine(s => s !== "0.0.0.0", { error: "is 0.0.0.0, which peers cannot connect to: use the node's reachable IPv4 address" });
 
 const DOCKER_HOST = [
@@ -321,7 +405,7 @@ const dockerHostSchema = z.string({ error: (i) => `must be a Docker address stri
 
 function parseNode(errors: Errors, entry: unknown, index: number, dataRoot: string | undefined): PartialNode {
     const key = k(`nodes[${index}]`);
-    const node: PartialNode = { index, key, complete: false, defaultDirs: false };
+    const node: PartialNode = { index, key, complete: false, defaultDirs: false, defaultHost: false };
     if (!isPlainObject(entry)) {
         fail(errors, key, `must be an object like {id: 1, ip: "172.20.10.52"}, got ${show(entry)}`);
         return node;
@@ -343,11 +427,23 @@ function parseNode(errors: Errors, entry: unknown, index: number, dataRoot: stri
     node.dataDir = entry.dataDir !== undefined ? field(errors, `${key}.dataDir`, absPathSchema, entry.dataDir) : base && `${base}/data`;
     node.logDir = entry.logDir !== undefined ? field(errors, `${key}.logDir`, absPathSchema, entry.logDir) : base && `${base}/log`;
     node.defaultDirs = entry.dataDir === undefined && entry.logDir === undefined;
+    node.defaultHost = entry.dockerHost === undefined;
     node.complete = errors.length === before && node.dataDir !== undefined && node.logDir !== undefined;
+    // Name the node by its id too after each field key ("tugraph:nodes[2].ip (node 3) ...").
+    if (node.id !== undefined) {
+        for (let i = before; i < errors.length; i++) {
+            const e = errors[i];
+            if (e.key.startsWith(`${key}.`) && e.key !== `${key}.id`) errors[i] = { key: e.key, message: `${e.key} (node ${node.id})${e.message.slice(e.key.length)}` };
+        }
+    }
     return node;
 }
 
-const label = (n: PartialNode) => (n.id !== undefined ? `node ${n.id}` : n.key);
+// Every message names a node the same way: by id, with its place in the list.
+const label = (n: PartialNode) => (n.id !== undefined ? `node ${n.id} (nodes[${n.index}])` : `nodes[${n.index}]`);
+// A message on one field of a node: "<key> (node N) <text>", the key first like every message.
+const failAt = (errors: Errors, n: PartialNode, f: string, text: string) =>
+    fail(errors, `${n.key}.${f}`, `${n.id !== undefined ? `(node ${n.id}) ` : ""}${text}`);
 const normDir = (d: string) => path.normalize(d).replace(/(.)\/+$/, "$1");
 
 function checkNodes(errors: Errors, nodes: PartialNode[]) {
@@ -358,7 +454,7 @@ function checkNodes(errors: Errors, nodes: PartialNode[]) {
         if (n.id === undefined) continue;
         const first = byId.get(n.id);
         if (first) duplicates.add(n);
-        if (first) fail(errors, `${n.key}.id`, `${n.id} is already used by ${first.key}: ids must be unique, also against removed nodes (raft must never see a removed id again); pick a new id`);
+        if (first) fail(errors, `${n.key}.id`, `${n.id} is already used by ${label(first)}: ids must be unique, also against removed nodes (raft must never see a removed id again); pick a new id`);
         else byId.set(n.id, n);
     }
 
@@ -367,6 +463,9 @@ function checkNodes(errors: Errors, nodes: PartialNode[]) {
     type Listener = { n: PartialNode; field: "boltPort" | "raftPort" | "webPort"; port: number };
     const onHost = new Map<string, Listener>();
     const atAddress = new Map<string, Listener>();
+    // Nodes with different ips left on the default engine: most likely separate
+    // machines whose dockerHost was forgotten. One message for all of them.
+    const forgotHost = { nodes: new Set<PartialNode>(), ports: new Set<number>() };
     for (const n of nodes) {
         if (n.removed !== false || n.ip === undefined || n.dockerHost === undefined) continue;
         for (const f of ["boltPort", "raftPort", "webPort"] as const) {
@@ -376,15 +475,27 @@ function checkNodes(errors: Errors, nodes: PartialNode[]) {
             const sameHost = onHost.get(`${n.dockerHost}|${port}`);
             const sameAddr = atAddress.get(addr);
             if (sameHost?.n === n) {
-                fail(errors, `${n.key}.${f}`, `${port} is also this node's ${sameHost.field}: bolt, raft and web listeners each need their own port; pick another`);
+                failAt(errors, n, f, `${port} is also this node's ${sameHost.field}: bolt, raft and web listeners each need their own port; pick another`);
+            } else if (sameHost && n.defaultHost && sameHost.n.defaultHost && n.ip !== sameHost.n.ip) {
+                forgotHost.nodes.add(sameHost.n).add(n);
+                forgotHost.ports.add(port);
             } else if (sameHost) {
-                fail(errors, `${n.key}.${f}`, `${port} is already used by ${label(sameHost.n)}'s ${sameHost.field} on docker host ${n.dockerHost}: TuGraph binds every listener on 0.0.0.0, so nodes on one host need distinct ports even with different ips; pick a free port`);
+                failAt(errors, n, f, `${port} is already used by the ${sameHost.field} of ${label(sameHost.n)} on docker host ${n.dockerHost}: TuGraph binds every listener on 0.0.0.0, so nodes on one host need distinct ports even with different ips; pick a free port`);
             } else if (sameAddr) {
-                fail(errors, `${n.key}.${f}`, `makes ${addr} the address of both ${label(sameAddr.n)} (docker host ${sameAddr.n.dockerHost}) and ${label(n)} (docker host ${n.dockerHost}): peers reach nodes by ip:port, so one of the two ips is wrong; use each machine's own IPv4`);
+                failAt(errors, n, f, `makes ${addr} the address of both ${label(sameAddr.n)} (docker host ${sameAddr.n.dockerHost}) and ${label(n)} (docker host ${n.dockerHost}): peers reach nodes by ip:port, so one of the two ips is wrong; use each machine's own IPv4`);
             }
             if (!sameHost) onHost.set(`${n.dockerHost}|${port}`, { n, field: f, port });
             if (!sameAddr) atAddress.set(addr, { n, field: f, port });
         }
+    }
+    if (forgotHost.nodes.size > 0) {
+        const group = [...forgotHost.nodes].sort((a, b) => a.index - b.index);
+        const other = group[1]; // the first may well be on this machine
+        const names = group.map(label);
+        fail(errors, k("nodes[].dockerHost"), `is not set for ${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}, so they all run on the default docker host ${DEFAULTS.dockerHost}, ` +
+            `where their listeners clash on port(s) ${[...forgotHost.ports].sort((a, b) => a - b).join(", ")} (TuGraph binds 0.0.0.0). Their ips differ ` +
+            `(${group.map(n => n.ip).join(", ")}): if they are separate machines, set each node's dockerHost (e.g. ${other.key}.dockerHost: ssh://root@${other.ip}); ` +
+            `if they share this machine, give each node its own boltPort, raftPort and webPort`);
     }
 
     // Loopback only works when every member runs on the same machine.
@@ -393,7 +504,7 @@ function checkNodes(errors: Errors, nodes: PartialNode[]) {
     if (hosts.length > 1) {
         for (const n of live) {
             if (n.ip?.startsWith("127.")) {
-                fail(errors, `${n.key}.ip`, `is the loopback address ${n.ip} but the cluster spans several docker hosts (${hosts.join(", ")}): nodes on other machines cannot reach it; use the machine's LAN IPv4`);
+                failAt(errors, n, "ip", `is the loopback address ${n.ip} but the cluster spans several docker hosts (${hosts.join(", ")}): nodes on other machines cannot reach it; use the machine's LAN IPv4`);
             }
         }
     }
@@ -409,8 +520,8 @@ function checkNodes(errors: Errors, nodes: PartialNode[]) {
             const slot = `${n.dockerHost}|${normDir(d)}`;
             const other = dirs.get(slot);
             if (!other) { dirs.set(slot, { n, field: f }); continue; }
-            const whose = other.n === n ? `this node's ${other.field}` : `${label(other.n)}'s ${other.field}${other.n.removed ? " (a removed node: its data stays on disk)" : ""}`;
-            fail(errors, `${n.key}.${f}`, `${d} is also ${whose} on docker host ${n.dockerHost}: every node needs its own data and log directory; set a different ${f} or leave it to the default under tugraph:dataRoot`);
+            const whose = other.n === n ? `this node's ${other.field}` : `the ${other.field} of ${label(other.n)}${other.n.removed ? " (a removed node: its data stays on disk)" : ""}`;
+            failAt(errors, n, f, `${d} is also ${whose} on docker host ${n.dockerHost}: every node needs its own data and log directory; set a different ${f} or leave it to the default under tugraph:dataRoot`);
         }
     }
     // One directory inside another: a copy of one node's data (a joiner's seed) would
@@ -419,8 +530,8 @@ function checkNodes(errors: Errors, nodes: PartialNode[]) {
     for (const inner of slots) {
         const outer = slots.find(o => o !== inner && o.host === inner.host && isWithinDir(inner.dir, o.dir));
         if (!outer) continue;
-        const whose = outer.n === inner.n ? `this node's own ${outer.field}` : `${label(outer.n)}'s ${outer.field}`;
-        fail(errors, `${inner.n.key}.${inner.field}`, `${inner.n[inner.field]} lies inside ${whose} (${outer.n[outer.field]}) on docker host ${inner.host}: node directories must not nest; give each node a directory of its own beside the others`);
+        const whose = outer.n === inner.n ? `this node's own ${outer.field}` : `the ${outer.field} of ${label(outer.n)}`;
+        failAt(errors, inner.n, inner.field, `${inner.n[inner.field]} lies inside ${outer.n[outer.field]}, ${whose}, on docker host ${inner.host}: node directories must not nest; give each node a directory of its own beside the others`);
     }
 }
 
@@ -431,7 +542,7 @@ function checkRoles(errors: Errors, nodes: PartialNode[]) {
     if (voters.length === 0) {
         const removedVoters = nodes.filter(n => n.role === "voter" && n.removed);
         fail(errors, k("nodes"), removedVoters.length
-            ? `marks every voter as removed (${removedVoters.map(label).join(", ")}): a cluster needs at least one voter; keep one, or add a new voter before removing the last`
+            ? `marks every voter as removed, ${removedVoters.map(label).join(", ")}: a cluster needs at least one voter; keep one, or add a new voter before removing the last`
             : "has no voter: a cluster needs at least one node with role voter (learners cannot elect a leader)");
         return;
     }
@@ -444,7 +555,7 @@ function checkRoles(errors: Errors, nodes: PartialNode[]) {
 
 // ---------- bootstrap and membership ----------
 
-function parseBootstrap(errors: Errors, value: unknown, nodes: PartialNode[]): number[] | undefined {
+function parseBootstrap(errors: Errors, warnings: Warnings, value: unknown, nodes: PartialNode[], stack: string | undefined): number[] | undefined {
     const key = k("bootstrap");
     const nodesOk = nodes.every(n => n.id !== undefined && n.role !== undefined && n.removed !== undefined);
     const idsKnown = nodes.length > 0 && nodes.every(n => n.id !== undefined); // else an "unknown id" may be a false alarm
@@ -454,10 +565,17 @@ function parseBootstrap(errors: Errors, value: unknown, nodes: PartialNode[]): n
         // name the wrong set: ask for the real one.
         const removed = nodes.filter(n => n.removed === true);
         if (removed.length > 0) {
-            fail(errors, key, `must be given explicitly once nodes are removed (${removed.map(label).join(", ")}): the default, every live voter, is only right on the first deployment; list the ids that formed the cluster, e.g. [${nodes.filter(n => n.role === "voter" && n.id !== undefined).map(n => n.id).slice(0, 3).join(", ")}]`);
+            fail(errors, key, `must be given explicitly once nodes are removed, as ${removed.map(label).join(", ")} ${removed.length > 1 ? "are" : "is"}: the default, every live voter, is only right on the first deployment; list the ids that formed the cluster, e.g. [${nodes.filter(n => n.role === "voter" && n.id !== undefined).map(n => n.id).slice(0, 3).join(", ")}]`);
             return undefined;
         }
-        return nodesOk ? nodes.filter(n => n.role === "voter" && !n.removed).map(n => n.id!).sort((a, b) => a - b) : undefined;
+        if (!nodesOk) return undefined;
+        const ids = nodes.filter(n => n.role === "voter" && !n.removed).map(n => n.id!).sort((a, b) => a - b);
+        // Without a tombstone nothing shows whether the cluster grew since: say what the default assumes.
+        warn(warnings, key, `is not set, so it defaults to every voter (${ids.join(", ")}), which is right only for a first deployment: ` +
+            `once the cluster exists, \`pulumi up\` refuses a bootstrap set other than the one that formed it. ` +
+            `State it explicitly: \`tugraph:bootstrap: [${ids.join(", ")}]\` in Pulumi.${stack ?? "<stack>"}.yaml, ` +
+            `or \`pulumi config set --path 'tugraph:bootstrap[0]' ${ids[0]} -s ${stack ?? "<stack>"}\` and so on for each id (the ids that formed the cluster, not the ones added later)`);
+        return ids;
     }
     const ids = field(errors, key, z.array(
         intSchema(1, Number.MAX_SAFE_INTEGER, "must be a node id (an integer > 0)"),
@@ -466,14 +584,14 @@ function parseBootstrap(errors: Errors, value: unknown, nodes: PartialNode[]): n
     if (ids.length === 0) { fail(errors, key, "is empty: list the ids of the nodes that formed the cluster (omit the key on the first deployment to use every voter)"); return undefined; }
     let ok = true;
     ids.forEach((id, i) => {
-        if (ids.indexOf(id) !== i) { fail(errors, `${key}[${i}]`, `lists node ${id} twice: list each id once`); ok = false; return; }
+        if (ids.indexOf(id) !== i) { fail(errors, `${key}[${i}]`, `lists id ${id} twice: list each id once`); ok = false; return; }
         const n = nodes.find(x => x.id === id);
         if (!n) {
-            if (idsKnown) { fail(errors, `${key}[${i}]`, `names node ${id}, which is not in tugraph:nodes: bootstrap ids must be nodes of the stack (keep removed ones as removed: true entries)`); ok = false; }
+            if (idsKnown) { fail(errors, `${key}[${i}]`, `names id ${id}, which no entry of tugraph:nodes has: bootstrap ids must be nodes of the stack (keep removed ones as removed: true entries)`); ok = false; }
             return;
         }
         if (n.role === "learner") {
-            fail(errors, `${key}[${i}]`, `names node ${id}, a learner: init peers have no learner flag, so learners always join later (addRaftLearnerNode); drop it from bootstrap or make it a voter`);
+            fail(errors, `${key}[${i}]`, `names ${label(n)}, a learner: init peers have no learner flag, so learners always join later (addRaftLearnerNode); drop it from bootstrap or make it a voter`);
             ok = false;
         }
     });
@@ -512,28 +630,30 @@ function parseMembership(errors: Errors, value: unknown, nodes: PartialNode[]): 
 
 // ---------- entry points ----------
 
-export function parseClusterConfig(raw: Record<string, unknown>): ParseResult {
+export function parseClusterConfig(raw: Record<string, unknown>, opts: ParseOptions = {}): ParseResult {
     const errors: Errors = [];
-    if (!isPlainObject(raw)) return { ok: false, errors: [{ key: NAMESPACE, message: `${NAMESPACE} config must be a map of keys, got ${show(raw)}` }] };
+    const warnings: Warnings = [];
+    if (!isPlainObject(raw)) return { ok: false, errors: [{ key: NAMESPACE, message: `${NAMESPACE} config must be a map of keys, got ${show(raw)}` }], warnings };
     try {
-        return parse(raw, errors);
+        return parse(raw, errors, warnings, opts);
     } catch (e) {
         // A bug here must still come back as a result, not crash `pulumi up`.
         errors.push({ key: NAMESPACE, message: `${NAMESPACE} config could not be validated (internal error: ${(e as Error).message})` });
-        return { ok: false, errors };
+        return { ok: false, errors, warnings };
     }
 }
 
-function parse(raw: Record<string, unknown>, errors: Errors): ParseResult {
+function parse(raw: Record<string, unknown>, errors: Errors, warnings: Warnings, opts: ParseOptions): ParseResult {
     checkKeys(errors, "", raw, TOP_LEVEL_KEYS, DERIVED_LGRAPH_KEYS);
     const image = parseImage(errors, raw.image);
     const adminUser = field(errors, k("adminUser"), z.string({ error: (i) => `must be a user name string, got ${show(i.input)}` })
         .min(1, { error: "must not be empty: the TuGraph account used for admin calls (default admin)" }), raw.adminUser ?? DEFAULTS.adminUser);
-    checkSecret(errors, "adminPassword", raw.adminPassword, true);
+    checkSecret(errors, "adminPassword", raw.adminPassword, true, opts.stack);
+    warnPlainSecrets(warnings, raw, opts);
     const verbose = field(errors, k("verbose"), z.union([z.literal(0), z.literal(1), z.literal(2)],
         { error: (i) => `must be 0, 1 or 2 (TuGraph log verbosity), got ${show(i.input)}` }), raw.verbose ?? DEFAULTS.verbose);
-    const raftTunables = parseTunables(errors, raw);
-    const tls = parseTls(errors, raw);
+    const raftTunables = parseTunables(errors, warnings, raw);
+    const tls = parseTls(errors, raw, opts.stack);
     const web = field(errors, k("web"), absPathSchema, raw.web ?? DEFAULTS.web);
     const containerPrefix = field(errors, k("containerPrefix"), z.string({ error: (i) => `must be a string, got ${show(i.input)}` })
         .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: (i) => `must be a valid Docker container name prefix (letters, digits, _ . -, starting with a letter or digit), got ${show(i.input)}` }),
@@ -549,10 +669,10 @@ function parse(raw: Record<string, unknown>, errors: Errors): ParseResult {
         checkNodes(errors, nodes);
         checkRoles(errors, nodes);
     }
-    const bootstrap = parseBootstrap(errors, raw.bootstrap, nodes);
+    const bootstrap = parseBootstrap(errors, warnings, raw.bootstrap, nodes, opts.stack);
     const membership = parseMembership(errors, raw.membership, nodes);
 
-    if (errors.length > 0) return { ok: false, errors };
+    if (errors.length > 0) return { ok: false, errors, warnings };
     const specs: NodeSpec[] = nodes.map(n => ({
         id: n.id!, ip: n.ip!, boltPort: n.boltPort!, raftPort: n.raftPort!, webPort: n.webPort!,
         role: n.role!, dockerHost: n.dockerHost!, dataDir: n.dataDir!, logDir: n.logDir!, removed: n.removed!,
@@ -563,11 +683,12 @@ function parse(raw: Record<string, unknown>, errors: Errors): ParseResult {
             image: image!, adminUser: adminUser!, verbose: verbose!, raft: raftTunables!, tls: tls!, web: web!,
             containerPrefix: containerPrefix!, nodes: specs, bootstrap: bootstrap!, membership: membership!,
         },
+        warnings,
     };
 }
 
-// One line per error, for the CLI and for the program's failure message.
-export function formatConfigErrors(errors: readonly ConfigError[]): string {
+// One line per error (or warning), for the CLI and for the program's failure message.
+export function formatConfigErrors(errors: readonly (ConfigError | ConfigWarning)[]): string {
     return errors.map(e => `  - ${e.message}`).join("\n");
 }
 

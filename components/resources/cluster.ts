@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { ClusterConfig, InitPeer, NodeSpec } from "../core/types";
+import type { ConfigWarning } from "../core/config";
 import { bootstrapPeers, isBootstrapNode, joinPeers } from "../core/render";
 import { membershipChain, membershipGateInputs } from "../core/membership";
 import { clusterEndpoints, dockerEngines } from "../core/endpoints";
@@ -16,6 +17,8 @@ export interface TuGraphClusterArgs {
     readonly adminPassword: pulumi.Input<string>;
     readonly tlsKey?: pulumi.Input<string>;
     readonly tlsCert?: pulumi.Input<string>;
+    /** What parseClusterConfig found suspicious; logged on this component (pulumi.log.warn). */
+    readonly warnings?: readonly ConfigWarning[];
 }
 
 /**
@@ -34,6 +37,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
     constructor(name: string, args: TuGraphClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("tugraph:index:Cluster", name, {}, opts);
         const { config } = args;
+        for (const w of args.warnings ?? []) pulumi.log.warn(w.message, this);
         const live = config.nodes.filter((n) => !n.removed);
 
         // One provider (and image) per distinct Docker engine: each stands for one host.

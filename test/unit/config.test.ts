@@ -5,6 +5,7 @@ import {
     ConfigError, DEFAULTS, ENCRYPTED, RAFT_TUNABLES, TUNABLE_KEYS, closeKeys, formatConfigErrors,
     parseClusterConfig, rawFromPulumiConfig,
 } from "../../components/core/config";
+import fc from "fast-check";
 import type { ClusterConfig } from "../../components/core/types";
 
 const PASSWORD = "Pw#distinctive-4711";
@@ -27,6 +28,18 @@ function ok(raw: Record<string, unknown>): ClusterConfig {
     if (!r.ok) assert.fail(`expected a valid config, got:\n${formatConfigErrors(r.errors)}`);
     return r.config;
 }
+// Nodes are named one way everywhere: "<key of nodes[i]> (node N) ..." for the node
+// a message is about, "node N (nodes[i])" for any other; i and N must match the stack.
+function assertNodesNamedConsistently(raw: Record<string, unknown>, e: ConfigError) {
+    const nodes = Array.isArray(raw.nodes) ? raw.nodes as { id?: unknown }[] : [];
+    const own = /^tugraph:nodes\[(\d+)\]\.\w+ \(node (\d+)\) /.exec(e.message);
+    if (own) assert.equal(nodes[Number(own[1])]?.id, Number(own[2]), `own label: ${e.message}`);
+    const rest = own ? e.message.slice(own[0].length) : e.message;
+    for (const m of rest.matchAll(/\bnode (\d+)( \(nodes\[(\d+)\]\))?/g)) {
+        assert.ok(m[2], `"node ${m[1]}" without its place in the list: ${e.message}`);
+        assert.equal(nodes[Number(m[3])]?.id, Number(m[1]), `label: ${e.message}`);
+    }
+}
 function errorsOf(raw: Record<string, unknown>): ConfigError[] {
     const r = parseClusterConfig(raw);
     assert.equal(r.ok, false, "expected the config to be rejected");
@@ -34,6 +47,7 @@ function errorsOf(raw: Record<string, unknown>): ConfigError[] {
     for (const e of errors) {
         assert.ok(e.message.startsWith(e.key), `message names its key: ${e.message}`);
         assert.ok(!e.message.includes(PASSWORD), `message quotes the password: ${e.message}`);
+        assertNodesNamedConsistently(raw, e);
     }
     return errors;
 }
@@ -225,8 +239,17 @@ describe("parseClusterConfig: one message per rule", () => {
         it("id as text", () => rejects(node({ id: "4" }), "tugraph:nodes[3].id", "got \"4\""));
         it("missing ip", () => rejects(withNodes([...three(), { id: 4 }]), "tugraph:nodes[3].ip", "is required"));
         it("a host name instead of an IPv4", () => rejects(node({ ip: "db4.example.com" }), "tugraph:nodes[3].ip", "TuGraph does not resolve host names"));
-        it("an out-of-range octet", () => rejects(node({ ip: "256.1.1.1" }), "tugraph:nodes[3].ip", "must be an IPv4 literal"));
-        it("an IPv6 address", () => rejects(node({ ip: "::1" }), "tugraph:nodes[3].ip", "must be an IPv4 literal"));
+        it("an out-of-range octet", () => rejects(node({ ip: "10.0.0.256" }), "tugraph:nodes[3].ip", "(node 4) has the octet 256, out of range, got \"10.0.0.256\": each of the four numbers is 0 to 255"));
+        it("an IPv6 address", () => rejects(node({ ip: "::1" }), "tugraph:nodes[3].ip", "(node 4) is an IPv6 address, got \"::1\": TuGraph's raft peers are IPv4 only"));
+        it("an address with a port", () => rejects(node({ ip: "10.0.0.4:7687" }), "tugraph:nodes[3].ip", "must be a bare IPv4 address, got \"10.0.0.4:7687\": the ports are nodes[].boltPort, raftPort and webPort; write 10.0.0.4"));
+        it("three numbers", () => rejects(node({ ip: "10.0.4" }), "tugraph:nodes[3].ip", "must be four numbers joined by dots"));
+        it("a leading zero", () => rejects(node({ ip: "10.0.0.04" }), "tugraph:nodes[3].ip", "has the octet 04 with a leading zero, got \"10.0.0.04\": write 4"));
+        it("only a host name is told about name resolution", () => {
+            for (const ip of ["10.0.0.256", "::1", "10.0.0.4:7687", "10.0.4", "10.0.0.04", "10.0.0.4 ", "[10.0.0.4]"]) {
+                assert.ok(!errorsOf(node({ ip }))[0].message.includes("resolve host names"), ip);
+            }
+            assert.ok(errorsOf(node({ ip: "localhost" }))[0].message.includes("TuGraph does not resolve host names"));
+        });
         it("0.0.0.0", () => rejects(node({ ip: "0.0.0.0" }), "tugraph:nodes[3].ip", "peers cannot connect to"));
         it("port 0", () => rejects(node({ boltPort: 0 }), "tugraph:nodes[3].boltPort", "must be a port number"));
         it("port above 65535", () => rejects(node({ raftPort: 70000 }), "tugraph:nodes[3].raftPort", "from 1 to 65535"));
@@ -245,19 +268,19 @@ describe("parseClusterConfig: one message per rule", () => {
         it("ha_* inside a node", () => rejects(node({ ha_snapshot_interval_s: 1 }), "tugraph:nodes[3].ha_snapshot_interval_s", "RPC-HA key"));
     });
     describe("cross-node rules", () => {
-        it("duplicate id", () => rejects(withNodes([...three(), { id: 2, ip: "10.0.0.9" }]), "tugraph:nodes[3].id", "2 is already used by tugraph:nodes[1]"));
+        it("duplicate id", () => rejects(withNodes([...three(), { id: 2, ip: "10.0.0.9" }]), "tugraph:nodes[3].id", "2 is already used by node 2 (nodes[1])"));
         it("an id reused from a removed node", () => rejects(
             withNodes([...three(), { id: 9, ip: "10.0.0.9", removed: true }, { id: 9, ip: "10.0.0.8" }], { bootstrap: [1, 2, 3] }),
             "tugraph:nodes[4].id", "also against removed nodes"));
         it("two nodes on one port of one host", () => rejects(
             withNodes([{ id: 1, ip: "127.0.0.1" }, { id: 2, ip: "127.0.0.1", boltPort: 7688, webPort: 7071 }]),
-            "tugraph:nodes[1].raftPort", "8000 is already used by node 1's raftPort on docker host unix:///var/run/docker.sock"));
+            "tugraph:nodes[1].raftPort", "(node 2) 8000 is already used by the raftPort of node 1 (nodes[0]) on docker host unix:///var/run/docker.sock"));
         it("two nodes on one port of one docker host with different ips (TuGraph binds 0.0.0.0)", () => rejects(
             withNodes([{ id: 1, ip: "10.0.0.1", dockerHost: LOCAL }, { id: 2, ip: "10.0.0.2", raftPort: 8001, webPort: 7071, dockerHost: LOCAL }, { id: 3, ip: "10.0.0.3" }]),
             "tugraph:nodes[1].boltPort", "even with different ips"));
         it("a node's raft port on another node's bolt port", () => rejects(
             withNodes([{ id: 1, ip: "127.0.0.1" }, { id: 2, ip: "127.0.0.1", boltPort: 7688, raftPort: 7687, webPort: 7071 }]),
-            "tugraph:nodes[1].raftPort", "already used by node 1's boltPort"));
+            "tugraph:nodes[1].raftPort", "already used by the boltPort of node 1 (nodes[0])"));
         it("a node's own two listeners on one port", () => rejects(
             withNodes([{ id: 1, ip: "10.0.0.1", webPort: 7687 }]), "tugraph:nodes[0].webPort", "is also this node's boltPort"));
         it("one ip:port on two docker hosts", () => rejects(
@@ -270,16 +293,16 @@ describe("parseClusterConfig: one message per rule", () => {
         });
         it("two nodes sharing a data dir on one docker host", () => rejects(
             withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d/x", dockerHost: LOCAL }, { id: 2, ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, dataDir: "/d/x/", dockerHost: LOCAL }]),
-            "tugraph:nodes[1].dataDir", "is also node 1's dataDir"));
+            "tugraph:nodes[1].dataDir", "is also the dataDir of node 1 (nodes[0])"));
         it("a log dir on another node's data dir", () => rejects(
             withNodes([{ id: 1, ip: "10.0.0.1", dockerHost: LOCAL }, { id: 2, ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, logDir: "/root/tugraph/node-1/data", dockerHost: LOCAL }]),
-            "tugraph:nodes[1].logDir", "is also node 1's dataDir"));
+            "tugraph:nodes[1].logDir", "is also the dataDir of node 1 (nodes[0])"));
         it("a data dir still holding a removed node's data", () => rejects(
             withNodes([...three(), { id: 9, ip: "10.0.0.9", removed: true, dockerHost: LOCAL }, { id: 10, ip: "10.0.0.10", dataDir: "/root/tugraph/node-9/data", dockerHost: LOCAL }], { bootstrap: [1, 2, 3] }),
             "tugraph:nodes[4].dataDir", "its data stays on disk"));
         it("a data dir nested in another node's data dir", () => rejects(
             withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d", dockerHost: LOCAL }, { id: 2, ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, dataDir: "/d/x", dockerHost: LOCAL }]),
-            "tugraph:nodes[1].dataDir", "lies inside node 1's dataDir (/d)"));
+            "tugraph:nodes[1].dataDir", "(node 2) /d/x lies inside /d, the dataDir of node 1 (nodes[0]), on docker host"));
         it("nested directories on different docker hosts are fine", () => {
             ok(withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d", dockerHost: "ssh://a" }, { id: 2, ip: "10.0.0.2", dataDir: "/d/x", dockerHost: "ssh://b" }, { id: 3, ip: "10.0.0.3", dockerHost: "ssh://c" }]));
         });
@@ -290,7 +313,7 @@ describe("parseClusterConfig: one message per rule", () => {
         it("no voter at all", () => rejects(withNodes([{ id: 1, ip: "10.0.0.1", role: "learner" }]), "tugraph:nodes", "has no voter"));
         it("every voter removed (the last voter cannot go)", () => rejects(
             withNodes([{ id: 1, ip: "10.0.0.1", removed: true }, { id: 2, ip: "10.0.0.2", role: "learner" }], { bootstrap: [1] }),
-            "tugraph:nodes", "marks every voter as removed (node 1)"));
+            "tugraph:nodes", "marks every voter as removed, node 1 (nodes[0]):"));
         it("more learners than voters", () => rejects(
             withNodes([{ id: 1, ip: "10.0.0.1" }, { id: 2, ip: "10.0.0.2", role: "learner" }, { id: 3, ip: "10.0.0.3", role: "learner" }]),
             "tugraph:nodes", "only add replication load on the leader"));
@@ -299,11 +322,11 @@ describe("parseClusterConfig: one message per rule", () => {
         it("not a list", () => rejects(base({ bootstrap: "1,2,3" }), "tugraph:bootstrap", "must be a list of node ids"));
         it("left to the default after a node was removed", () => rejects(
             withNodes(three().map(n => (n.id === 3 ? { ...n, removed: true } : n)), { membership: { minVoters: 2 } }),
-            "tugraph:bootstrap", "must be given explicitly once nodes are removed (node 3)"));
+            "tugraph:bootstrap", "must be given explicitly once nodes are removed, as node 3 (nodes[2]) is"));
         it("a non-id item", () => rejects(base({ bootstrap: [1, 0] }), "tugraph:bootstrap[1]", "must be a node id"));
         it("empty", () => rejects(base({ bootstrap: [] }), "tugraph:bootstrap", "is empty"));
-        it("an id twice", () => rejects(base({ bootstrap: [1, 2, 2] }), "tugraph:bootstrap[2]", "lists node 2 twice"));
-        it("an id not in nodes", () => rejects(base({ bootstrap: [1, 2, 4] }), "tugraph:bootstrap[2]", "names node 4, which is not in tugraph:nodes"));
+        it("an id twice", () => rejects(base({ bootstrap: [1, 2, 2] }), "tugraph:bootstrap[2]", "lists id 2 twice"));
+        it("an id not in nodes", () => rejects(base({ bootstrap: [1, 2, 4] }), "tugraph:bootstrap[2]", "names id 4, which no entry of tugraph:nodes has"));
         it("a learner", () => rejects(
             withNodes([...three(), { id: 4, ip: "10.0.0.4", role: "learner" }], { bootstrap: [1, 2, 3, 4] }),
             "tugraph:bootstrap[3]", "init peers have no learner flag"));
@@ -385,5 +408,129 @@ describe("closeKeys", () => {
         assert.deepStrictEqual(closeKeys("nodse", ["nodes", "image"]), ["nodes"]);
         assert.deepStrictEqual(closeKeys("ADMINUSER", ["adminUser"]), ["adminUser"]);
         assert.deepStrictEqual(closeKeys("zzz", ["nodes", "image"]), []);
+    });
+});
+
+describe("parseClusterConfig: the default docker host shared by nodes with different ips", () => {
+    // No dockerHost anywhere: every node lands on the local engine.
+    const lan = (over: Record<string, unknown>[] = []) => base({ nodes: [1, 2, 3].map((id, i) => ({ id, ip: `10.0.0.${id}`, ...over[i] })) });
+    it("gives one message that names dockerHost, instead of one per clashing port", () => {
+        const errors = errorsOf(lan());
+        assert.equal(errors.length, 1, formatConfigErrors(errors));
+        assert.equal(errors[0].key, "tugraph:nodes[].dockerHost");
+        for (const fragment of ["is not set for node 1 (nodes[0]), node 2 (nodes[1]) and node 3 (nodes[2])", `default docker host ${LOCAL}`,
+            "clash on port(s) 7070, 7687, 8000", "(10.0.0.1, 10.0.0.2, 10.0.0.3)", "tugraph:nodes[1].dockerHost: ssh://root@10.0.0.2",
+            "give each node its own boltPort, raftPort and webPort"]) {
+            assert.ok(errors[0].message.includes(fragment), `"${errors[0].message}" lacks "${fragment}"`);
+        }
+    });
+    it("names only the nodes and ports that clash", () => {
+        const errors = errorsOf(lan([{}, { boltPort: 7688, raftPort: 8001, webPort: 7071 }, { boltPort: 7689, raftPort: 8002 }]));
+        assert.equal(errors.length, 1, formatConfigErrors(errors));
+        assert.ok(errors[0].message.includes("is not set for node 1 (nodes[0]) and node 3 (nodes[2]), so"), errors[0].message);
+        assert.ok(errors[0].message.includes("port(s) 7070 "), errors[0].message);
+    });
+    it("keeps the per-port message when dockerHost was given (the user put them on one engine)", () => {
+        const errors = errorsOf(lan([{ dockerHost: LOCAL }, { dockerHost: LOCAL }, { dockerHost: "ssh://c" }]));
+        assert.deepStrictEqual(errors.map(e => e.key), ["tugraph:nodes[1].boltPort", "tugraph:nodes[1].raftPort", "tugraph:nodes[1].webPort"]);
+    });
+    it("is valid once the ports differ (one machine with several ips)", () => {
+        ok(lan([{}, { boltPort: 7688, raftPort: 8001, webPort: 7071 }, { boltPort: 7689, raftPort: 8002, webPort: 7072 }]));
+    });
+});
+
+describe("parseClusterConfig: warnings", () => {
+    const warningsOf = (raw: Record<string, unknown>, opts: Parameters<typeof parseClusterConfig>[1] = {}) => {
+        const r = parseClusterConfig(raw, opts);
+        for (const w of r.warnings) {
+            assert.ok(w.message.startsWith(w.key), `warning names its key: ${w.message}`);
+            assert.ok(!w.message.includes(PASSWORD), `warning quotes the password: ${w.message}`);
+        }
+        return r.warnings;
+    };
+    const explicit = (over: Record<string, unknown> = {}) => base({ bootstrap: [1, 2, 3], ...over });
+    it("none for a stack that states its bootstrap and keeps plausible tunables", () => {
+        assert.deepStrictEqual(warningsOf(explicit({ bolt_raft_tick_interval: 1000, bolt_raft_logstore_cache: 65536, bolt_raft_logstore_gc_interval: 120 }), { stack: "prod", encryptedKeys: ["adminPassword"] }), []);
+    });
+
+    describe("defaulted bootstrap", () => {
+        it("warns that the default is right only for a first deployment, with both fixes for the stack", () => {
+            const ws = warningsOf(withNodes([...three(), { id: 4, ip: "10.0.0.4" }]), { stack: "dev2" });
+            assert.deepStrictEqual(ws.map(w => w.key), ["tugraph:bootstrap"]);
+            for (const fragment of ["defaults to every voter (1, 2, 3, 4)", "right only for a first deployment",
+                "`tugraph:bootstrap: [1, 2, 3, 4]` in Pulumi.dev2.yaml", "`pulumi config set --path 'tugraph:bootstrap[0]' 1 -s dev2`"]) {
+                assert.ok(ws[0].message.includes(fragment), `"${ws[0].message}" lacks "${fragment}"`);
+            }
+        });
+        it("without a stack name, the commands say <stack>", () => {
+            assert.ok(warningsOf(base())[0].message.includes("-s <stack>"));
+        });
+        it("the config is still valid and uses the default", () => {
+            const r = parseClusterConfig(base());
+            assert.ok(r.ok);
+            assert.deepStrictEqual(r.ok && r.config.bootstrap, [1, 2, 3]);
+        });
+    });
+
+    describe("implausible tunables", () => {
+        const one = (name: string, value: number) => {
+            const ws = warningsOf(explicit({ [name]: value }));
+            assert.deepStrictEqual(ws.map(w => w.key), [`tugraph:${name}`]);
+            return ws[0].message;
+        };
+        it("a tick interval given in microseconds", () => {
+            const m = one("bolt_raft_tick_interval", 100000);
+            assert.ok(m.includes("is 100000 ms (100 s per tick), implausibly large: TuGraph's default is 100 ms"), m);
+            assert.ok(m.includes("The unit is ms; if you meant microseconds, that is 100 ms: give the value in ms"), m);
+        });
+        it("a gc interval given in seconds", () => {
+            const m = one("bolt_raft_logstore_gc_interval", 600);
+            assert.ok(m.includes("is 600 minutes (10 hours), implausibly large"), m);
+            assert.ok(m.includes("The unit is minutes; if you meant seconds, that is 10 minutes"), m);
+        });
+        it("a log store cache given in bytes", () => {
+            const m = one("bolt_raft_logstore_cache", 1073741824);
+            assert.ok(m.includes("is 1073741824 MB (1024 TB), implausibly large"), m);
+            assert.ok(m.includes("The unit is MB; if you meant bytes, that is 1024 MB"), m);
+        });
+        it("property: a warning, naming the unit, exactly above the plausible maximum", () => {
+            fc.assert(fc.property(fc.constantFrom(...TUNABLE_KEYS), fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 0, max: 2_000_000_000 })), (name, offset) => {
+                const { min, plausibleMax, unit } = RAFT_TUNABLES[name];
+                const value = min + offset;
+                const extra = name === "bolt_raft_heartbeat_tick" ? { bolt_raft_election_tick: Math.max(10, value + 1) }
+                    : name === "bolt_raft_election_tick" ? { bolt_raft_heartbeat_tick: 1 } : {};
+                const r = parseClusterConfig(explicit({ [name]: value, ...extra }));
+                assert.ok(r.ok, JSON.stringify(r));
+                const mine = r.warnings.filter(w => w.key === `tugraph:${name}`);
+                assert.equal(mine.length, value > plausibleMax ? 1 : 0);
+                if (mine.length) assert.ok(mine[0].message.includes(`The unit is ${unit}`) && mine[0].message.includes(`${value} ${unit}`));
+            }), { numRuns: 300, examples: [["bolt_raft_tick_interval", 900], ["bolt_raft_tick_interval", 901], ["bolt_raft_logstore_gc_interval", 119], ["bolt_raft_logstore_gc_interval", 120]] });
+        });
+    });
+
+    describe("a plain-text secret outside the dev stack", () => {
+        it("warns for the admin password, with the command that encrypts it for this stack", () => {
+            const ws = warningsOf(explicit(), { stack: "prod", encryptedKeys: [] });
+            assert.deepStrictEqual(ws.map(w => w.key), ["tugraph:adminPassword"]);
+            assert.ok(ws[0].message.includes("is stored as plain text in stack prod"), ws[0].message);
+            assert.ok(ws[0].message.includes("`pulumi config set --secret tugraph:adminPassword <password> -s prod`"), ws[0].message);
+        });
+        it("warns for an inline TLS key, reading the PEM from a file", () => {
+            const ws = warningsOf(explicit({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "-----BEGIN KEY-----" }), { stack: "prod", encryptedKeys: ["adminPassword"] });
+            assert.deepStrictEqual(ws.map(w => w.key), ["tugraph:tlsKey"]);
+            assert.ok(ws[0].message.includes("`pulumi config set --secret tugraph:tlsKey -s prod < key.pem`"), ws[0].message);
+        });
+        it("not for the dev stack, an encrypted value, or when the caller cannot tell", () => {
+            assert.deepStrictEqual(warningsOf(explicit(), { stack: "dev", encryptedKeys: [] }), []);
+            assert.deepStrictEqual(warningsOf(explicit(), { stack: "prod", encryptedKeys: ["adminPassword"] }), []);
+            assert.deepStrictEqual(warningsOf(explicit({ adminPassword: ENCRYPTED }), { stack: "prod", encryptedKeys: [] }), []);
+            assert.deepStrictEqual(warningsOf(explicit(), { stack: "prod" }), []);
+        });
+    });
+
+    it("come back with the errors of an invalid stack too", () => {
+        const r = parseClusterConfig(base({ enable_ha: true, bolt_raft_tick_interval: 100000 }), { stack: "prod", encryptedKeys: [] });
+        assert.equal(r.ok, false);
+        assert.deepStrictEqual(r.warnings.map(w => w.key), ["tugraph:adminPassword", "tugraph:bolt_raft_tick_interval", "tugraph:bootstrap"]);
     });
 });
