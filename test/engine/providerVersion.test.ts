@@ -36,7 +36,7 @@ describe("provider text stored by an earlier commit (fixture from 882394b)", fun
         const urn = (await d.preview(program)).steps.find((x) => x.name === "tugraph-member-4")!.urn;
         assert.strictEqual(d.get("RaftMember", "tugraph-member-4"), undefined, "a preview changes no state");
         const memberInputs = await registeredInputs(d, program, "tugraph-member-4");
-        const { providerVersion, ...oldInputs } = { ...memberInputs, __provider: OLD_MEMBER_TEXT };
+        const { providerVersion, ...oldInputs }: Record<string, any> = { ...memberInputs, __provider: OLD_MEMBER_TEXT };
         assert.strictEqual(providerVersion, 2);
         const checked = await d.host.check(urn, {}, oldInputs);
         assert.deepStrictEqual(checked.failures, []);

@@ -1,0 +1,35 @@
+// The step-order driver's Docker half: carries out docker.Container steps on a
+// real engine the way the docker provider does (create with the declared fields
+// and the uploaded config, then start; delete = stop with the declared timeout,
+// then remove, volumes kept). A test adapter, not product code.
+import { stateOnlyRealizer, type Realizer } from "../engine/deployment";
+import { applyContainer, removeContainers, waitHealthy } from "./dockerApply";
+import { dockerOk } from "../docker/engine";
+
+export interface DockerRealizerOptions {
+    image: string;                    // the image to run (under the driver the image id is a placeholder)
+    host?: string;
+    /** Runs before a container is created (e.g. the offline data copy a joiner needs). */
+    beforeCreate?: (inputs: Record<string, any>) => Promise<void>;
+    /** The provider's `wait`: block until healthy. */
+    waitHealthyMs?: number;
+}
+
+export function dockerContainers(o: DockerRealizerOptions): Realizer {
+    const base = stateOnlyRealizer({}, ["restart", "mustRun"]);
+    return {
+        ...base,
+        async create(r, preview) {
+            if (preview) return base.create(r, preview);
+            await o.beforeCreate?.(r.inputs);
+            const made = await applyContainer(r.inputs, { image: o.image, host: o.host });
+            if (o.waitHealthyMs) await waitHealthy(made.name, o.waitHealthyMs, o.host);
+            return { id: made.id, outputs: { ...r.inputs, id: made.id } };
+        },
+        async delete(r) {
+            const name = String(r.inputs.name);
+            await dockerOk(["stop", "-t", String(r.inputs.stopTimeout ?? 30), name], { host: o.host }).catch(() => undefined);
+            await removeContainers([name], o.host);
+        },
+    };
+}
