@@ -36,7 +36,7 @@
 
 import * as crypto from "crypto";
 import * as path from "path";
-import { Transform, TransformCallback, Writable } from "stream";
+import { Duplex, Transform, TransformCallback, Writable } from "stream";
 import { pipeline } from "stream/promises";
 import type Docker from "dockerode";
 import { CONTAINER_PATHS } from "../core/types";
@@ -568,7 +568,12 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
         if (direct) {
             await pipeline(out, readerDemux, new TextSink());
         } else {
-            await pipeline(out, readerDemux, inp).catch((e) => {
+            // A receiver that dies does not always break the attach connection: stop waiting on it.
+            let relayEnded = false;
+            writerExit.then((code) => {
+                if (!relayEnded) (inp as unknown as Duplex).destroy(new Error(`the receiving helper exited with ${code} before the stream ended`));
+            }, () => undefined);
+            await pipeline(out, readerDemux, inp).finally(() => { relayEnded = true; }).catch((e) => {
                 throw syncError(`the copy stream from ${donorDesc} to ${joiner.dockerHost} broke: ${(e as Error).message}`);
             });
         }
