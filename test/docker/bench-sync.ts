@@ -7,24 +7,13 @@
 //   npx ts-node --transpile-only test/docker/bench-sync.ts
 import { execFileSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { syncDataDir } from "../../components/adapters/dataSync";
 import { DEFAULT_DOCKER_HOST, SIMULATOR_IMAGE } from "./engine";
-import { SYNC_PREFIX, removeContainers, runDonor, secondEngine, writeFiles } from "./sync-fixtures";
+import { SYNC_PREFIX, freePort, removeContainers, runDonor, secondEngine, writeFiles } from "./sync-fixtures";
 
 const MiB = 1024 * 1024;
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
-}
 
 async function main(): Promise<void> {
     const primary = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;

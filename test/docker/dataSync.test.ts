@@ -4,24 +4,13 @@
 // In CI (CI=true) a missing engine or image fails; elsewhere the suite skips.
 import * as assert from "assert";
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import { SyncOptions, SyncProgress, syncDataDir } from "../../components/adapters/dataSync";
 import { DEFAULT_DOCKER_HOST, SIMULATOR_IMAGE, docker, dockerOk, requireDocker } from "./engine";
-import { SYNC_PREFIX, isRunning, removeContainers, runDonor, secondEngine, treeDigest, writeFiles, writeSmallDataDir } from "./sync-fixtures";
+import { SYNC_PREFIX, isRunning, freePort, removeContainers, runDonor, secondEngine, treeDigest, writeFiles, writeSmallDataDir } from "./sync-fixtures";
 
 const primary = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
 
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
-}
 
 const siblings = (dir: string) => fs.readdirSync(path.dirname(dir)).filter((n) => n.startsWith(path.basename(dir))).sort();
 const startedAt = async (host: string, name: string) => (await dockerOk(["inspect", "-f", "{{.State.StartedAt}}", name], { host })).trim();

@@ -6,6 +6,7 @@
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
+import * as net from "net";
 import * as path from "path";
 import { CONTAINER_PATHS } from "../../components/core/types";
 import { BUILD_IMAGE_SCRIPT, DEFAULT_DOCKER_HOST, SIMULATOR_IMAGE, START_ENGINE_SCRIPT, docker, dockerOk } from "./engine";
@@ -87,4 +88,16 @@ export async function removeContainers(hosts: string[], names: string[]): Promis
         const ids = [...names, ...left.stdout.split("\n").filter(Boolean)];
         if (ids.length) await docker(["rm", "-f", "-v", ...ids], { host });
     }
+}
+
+/** A TCP port free on this machine right now (for the direct transport's listener). */
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.once("error", reject);
+        srv.listen(0, "127.0.0.1", () => {
+            const port = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(port));
+        });
+    });
 }
