@@ -1,0 +1,695 @@
+// The offline data copy a joining TuGraph node needs.
+//
+// TuGraph's Bolt raft has no snapshots: a node that joins later must start from a
+// copy of a healthy member's WHOLE data directory, raftlog included (see
+// /work/shared/tugraph-bolt-ha.md). The graph (LMDB) and the raft log (RocksDB) are
+// live files, so the donor is STOPPED cleanly for the read (docker stop with a
+// generous timeout: SIGTERM runs the server's own shutdown) -- never copied live,
+// never `docker pause`d (a frozen copy is crash-like and can skip logged writes).
+//
+// Shape of a sync (the machine running this only orchestrates; no byte of the copy
+// is held in its memory or written to its disk):
+//   1. preflight, donor still running: donor container mounts the given data dir;
+//      joiner container (if any) is NOT running and no running container on the
+//      joiner's engine mounts the joiner's data dir; image on both engines; donor
+//      manifest (file count, bytes) measured by a helper; free space on the
+//      joiner's filesystem (helper `df` of the data dir's parent) checked.
+//   2. donor stopped (docker stop -t stopTimeoutSeconds); a SIGKILLed stop is
+//      refused as unclean.
+//   3. copy: a helper on the donor's engine runs `tar -cf -` of the data dir
+//      (mounted read-only) with its stdout attached; a helper on the joiner's engine
+//      runs `tar -xf -` into a fresh staging directory BESIDE the data dir with its
+//      stdin attached; the client relays the demultiplexed stream with stream
+//      backpressure. Meanwhile a second donor helper takes the exact manifest.
+//   4. the donor is started again as soon as the read ends (also when it fails),
+//      then `waitDonorCaughtUp` is awaited.
+//   5. the staging copy is verified against the donor's manifest (every file's
+//      path and size, file count, total bytes); only then the joiner's data dir (if
+//      it has content) is renamed aside to `<dataDir>.before-sync-<ts>` and the
+//      staging directory is renamed to `<dataDir>`. Nothing is ever deleted except
+//      the staging directory this very call created when its copy failed.
+//
+// Helpers are short-lived containers of the cluster's image (every host has it),
+// with no network and log driver `none` (the tar stream must not land in the
+// engine's container log). They only need sh, tar, find, stat, df, mv, mkdir: the
+// simulator image has busybox, TuGraph's CentOS-based runtime image has coreutils.
+
+import * as crypto from "crypto";
+import * as path from "path";
+import { Duplex, Transform, TransformCallback, Writable } from "stream";
+import { pipeline } from "stream/promises";
+import type Docker from "dockerode";
+import { CONTAINER_PATHS } from "../core/types";
+import { engineFor, statusOf } from "./dockerEngine";
+
+// ---------------------------------------------------------------------------
+// API
+
+export interface DonorSide {
+    readonly dockerHost: string;   // unix://, tcp:// or ssh:// engine address
+    readonly container: string;    // the donor member's container (running, caught up)
+    readonly dataDir: string;      // host directory mounted at /var/lib/lgraph/data in it
+}
+
+export interface JoinerSide {
+    readonly dockerHost: string;
+    readonly dataDir: string;      // host directory the joiner's container mounts (created when missing)
+    readonly container?: string;   // the joiner's container, when it exists already: must not be running
+}
+
+export type SyncPhase = "preflight" | "stopping-donor" | "copying" | "restarting-donor" | "donor-catch-up" | "verifying" | "swapping" | "done";
+
+export interface SyncProgress {
+    readonly phase: SyncPhase;
+    readonly message: string;
+    readonly bytes: number;            // tar stream bytes relayed so far
+    readonly totalBytes: number;       // expected tar stream size (from the donor's manifest)
+    readonly mbPerSecond: number;      // average since the copy started (MB = 10^6 bytes)
+    readonly secondsLeft?: number;     // estimate, while copying
+}
+
+export interface SyncOptions {
+    readonly donor: DonorSide;
+    readonly joiner: JoinerSide;
+    readonly image: string;            // the cluster's image (present on both engines)
+    /** docker stop timeout for lgraph_server's own shutdown; default 120 s. */
+    readonly stopTimeoutSeconds?: number;
+    /** Bytes that must stay free on the joiner's filesystem after the copy; default 256 MiB. */
+    readonly reserveBytes?: number;
+    /** Called with every phase change and about every 500 ms while copying. Default: stderr printer. */
+    readonly progress?: (p: SyncProgress) => void;
+    /** Awaited after the donor was started again (e.g. until it is caught up with the leader). */
+    readonly waitDonorCaughtUp?: () => Promise<void>;
+    /** How messages name the sync, e.g. "node 4 from node 2". */
+    readonly label?: string;
+    /**
+     * Stream directly between the two helpers over the hosts' network instead of relaying
+     * through the engine APIs and this machine (about 3x faster here, see bench-sync.ts).
+     * The joiner's helper listens on `port` of the joiner's host (use the joiner's
+     * bolt_raft_port: the joiner is not running and the cluster's hosts already reach
+     * it) and the donor's helper connects to `joinerIp`. Needs `nc` and `bash` in the
+     * image. The stream is plain TCP, like raft traffic itself; the copy is still
+     * verified against the donor's manifest before it is used.
+     */
+    readonly direct?: { readonly joinerIp: string; readonly port: number };
+    /** Name prefix of helper containers; default "tugraph-ha-sync-". */
+    readonly helperPrefix?: string;
+}
+
+export interface SyncResult {
+    readonly bytes: number;            // file bytes copied (sum of file sizes)
+    readonly files: number;
+    readonly dirs: number;
+    readonly seconds: number;          // whole sync, preflight to swap
+    readonly copySeconds: number;      // the stream itself
+    readonly donorStoppedSeconds: number;
+    readonly movedAside?: string;      // where the joiner's previous data dir content went
+}
+
+/** A refused or failed sync. A plain Error with name/kind set, like gateError. */
+export function syncError(message: string): Error & { kind: "sync" } {
+    const e = new Error(message) as Error & { kind: "sync" };
+    e.name = "DataSyncError";
+    e.kind = "sync";
+    return e;
+}
+
+// ---------------------------------------------------------------------------
+// Manifests
+
+export interface Manifest {
+    readonly dirs: number;
+    readonly others: number;           // symlinks etc.: copied by tar, counted, not sized
+    readonly files: ReadonlyMap<string, number>;   // "./raftlog/000001.log" -> size
+    readonly bytes: number;
+}
+
+// $1: the directory. First two lines: counts; then "<size> <path>" per file.
+const MANIFEST_SCRIPT = `cd "$1" || exit 3
+echo "dirs $(find . -type d | wc -l)"
+echo "others $(find . ! -type f ! -type d | wc -l)"
+find . -type f -exec stat -c '%s %n' {} + || exit 4`;
+
+// Relay: $1 staging dir name under /p. Drains stdin after tar (tar may stop reading
+// at its end-of-archive blocks), then lists what landed.
+const RELAY_WRITE_SCRIPT = `mkdir "/p/$1" || exit 3
+tar -C "/p/$1" -xf -; rc=$?; cat >/dev/null
+[ $rc -eq 0 ] || { echo "tar -x failed with $rc" >&2; exit 4; }
+echo manifest
+${MANIFEST_SCRIPT.replace(/"\$1"/g, `"/p/$1"`)}`;
+
+// Direct: $1 staging dir name, $2 port. Listens with nc (its stdin held open by a fifo:
+// busybox nc quits on stdin EOF), says "ready" once the port listens (/proc/net/tcp*),
+// reports the staging size every second, then lists what landed.
+const DIRECT_WRITE_SCRIPT = `mkdir "/p/$1" || exit 3
+command -v nc >/dev/null || { echo "nc is not in the image" >&2; exit 9; }
+hex=$(printf '%04X' "$2")
+listening() { cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -Eq "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:0000 0A"; }
+if listening; then echo "port $2 is already in use on this host" >&2; rmdir "/p/$1"; exit 8; fi
+mkfifo /tmp/hold || exit 3
+sleep 2147483647 > /tmp/hold & h=$!
+( nc -l -p "$2" < /tmp/hold | tar -C "/p/$1" -xf -; echo $? > /tmp/rc ) & t=$!
+i=0
+until listening; do
+  i=$((i+1)); if [ $i -gt 200 ]; then echo "nc did not listen on port $2" >&2; kill $h $t 2>/dev/null; exit 10; fi
+  sleep 0.05
+done
+echo ready
+i=0
+while kill -0 $t 2>/dev/null; do
+  i=$((i+1)); if [ $((i % 10)) -eq 0 ]; then echo "progress $(du -sk "/p/$1" | cut -f1)"; fi
+  sleep 0.1
+done
+kill $h 2>/dev/null
+rc=$(cat /tmp/rc 2>/dev/null || echo 99)
+[ "$rc" = 0 ] || { echo "nc | tar -x failed with $rc" >&2; exit 4; }
+echo manifest
+${MANIFEST_SCRIPT.replace(/"\$1"/g, `"/p/$1"`)}`;
+
+// Direct: $1 joiner ip, $2 port. bash opens the TCP connection (/dev/tcp), tar writes into it.
+const DIRECT_READ_SCRIPT = `cd /src || exit 3
+command -v bash >/dev/null || { echo "bash is not in the image" >&2; exit 9; }
+exec bash -c 'exec tar -cf - . > "/dev/tcp/$0/$1"' "$1" "$2"`;
+
+export function parseManifest(text: string): Manifest {
+    let dirs = -1;
+    let others = -1;
+    let bytes = 0;
+    const files = new Map<string, number>();
+    for (const line of text.split("\n")) {
+        if (line === "") continue;
+        let m = /^dirs (\d+)$/.exec(line);
+        if (m) { dirs = Number(m[1]); continue; }
+        m = /^others (\d+)$/.exec(line);
+        if (m) { others = Number(m[1]); continue; }
+        m = /^(\d+) (.*)$/.exec(line);
+        if (!m) throw new Error(`unexpected manifest line '${line.slice(0, 200)}'`);
+        const size = Number(m[1]);
+        files.set(m[2], size);
+        bytes += size;
+    }
+    if (dirs < 0 || others < 0) throw new Error("manifest without its counts");
+    return { dirs, others, files, bytes };
+}
+
+/** Differences between two manifests, at most `limit` lines; empty when they agree. */
+export function compareManifests(want: Manifest, got: Manifest, limit = 5): string[] {
+    const out: string[] = [];
+    const add = (s: string) => { if (out.length < limit) out.push(s); };
+    for (const [p, size] of want.files) {
+        const g = got.files.get(p);
+        if (g === undefined) add(`missing ${p}`);
+        else if (g !== size) add(`${p}: ${g} bytes instead of ${size}`);
+    }
+    for (const p of got.files.keys()) if (!want.files.has(p)) add(`unexpected ${p}`);
+    if (want.dirs !== got.dirs) add(`${got.dirs} directories instead of ${want.dirs}`);
+    if (want.others !== got.others) add(`${got.others} links/special files instead of ${want.others}`);
+    return out;
+}
+
+/** Size of the ustar stream tar writes for a manifest (headers, 512-byte padding, end blocks). */
+export function tarStreamEstimate(m: Manifest): number {
+    let n = 1024 + 512 * (m.dirs + m.others);
+    for (const size of m.files.values()) n += 512 + Math.ceil(size / 512) * 512;
+    return n;
+}
+
+// ---------------------------------------------------------------------------
+// Docker stream demultiplexing with backpressure (docker-modem's demuxStream
+// writes without waiting, which would buffer a fast donor in our memory).
+
+export class DockerDemux extends Transform {
+    private header: Buffer = Buffer.alloc(0);
+    private remaining = 0;
+    private kind = 0;
+    stdoutBytes = 0;
+    stderr = "";
+
+    constructor(private readonly onBytes?: (n: number) => void) {
+        super({ highWaterMark: 4 * 1024 * 1024 });
+    }
+
+    override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+        let off = 0;
+        while (off < chunk.length) {
+            if (this.remaining === 0) {
+                const take = chunk.subarray(off, off + 8 - this.header.length);
+                off += take.length;
+                this.header = this.header.length ? Buffer.concat([this.header, take]) : take;
+                if (this.header.length < 8) break;
+                this.kind = this.header[0];
+                this.remaining = this.header.readUInt32BE(4);
+                this.header = Buffer.alloc(0);
+                continue;
+            }
+            const n = Math.min(this.remaining, chunk.length - off);
+            const part = chunk.subarray(off, off + n);
+            off += n;
+            this.remaining -= n;
+            if (this.kind === 1) {
+                this.stdoutBytes += n;
+                this.push(part);
+                this.onBytes?.(n);
+            } else if (this.stderr.length < 64 * 1024) {
+                this.stderr += part.toString("utf8");
+            }
+        }
+        cb();
+    }
+}
+
+/** Collects a stream into a string (bounded). */
+class TextSink extends Writable {
+    text = "";
+    private scanned = 0;
+    constructor(private readonly onLine?: (line: string) => void, private readonly limit = 16 * 1024 * 1024) { super(); }
+    override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+        if (this.text.length < this.limit) this.text += chunk.toString("utf8");
+        if (this.onLine) {
+            let nl: number;
+            while ((nl = this.text.indexOf("\n", this.scanned)) >= 0) {
+                this.onLine(this.text.slice(this.scanned, nl));
+                this.scanned = nl + 1;
+            }
+        }
+        cb();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Helper containers
+
+interface HelperSpec {
+    readonly host: string;
+    readonly image: string;
+    readonly name: string;
+    readonly binds: string[];
+    readonly script: string;
+    readonly args?: string[];
+    readonly stdin?: boolean;
+    readonly hostNetwork?: boolean;
+}
+
+const HELPER_LABEL = "tugraph-ha.helper";
+
+async function createHelper(s: HelperSpec): Promise<Docker.Container> {
+    const docker = engineFor(s.host);
+    try {
+        return await docker.createContainer({
+            name: s.name,
+            Image: s.image,
+            Entrypoint: ["/bin/sh", "-c"],
+            Cmd: [s.script, "tugraph-ha-sync", ...(s.args ?? [])],
+            User: "0:0",
+            WorkingDir: "/",
+            Labels: { [HELPER_LABEL]: "datasync" },
+            AttachStdin: !!s.stdin,
+            OpenStdin: !!s.stdin,
+            StdinOnce: !!s.stdin,
+            AttachStdout: true,
+            AttachStderr: true,
+            Tty: false,
+            HostConfig: { Binds: s.binds, NetworkMode: s.hostNetwork ? "host" : "none", LogConfig: { Type: "none", Config: {} }, AutoRemove: false },
+        });
+    } catch (e) {
+        throw syncError(`cannot create helper container ${s.name} on ${s.host} from image ${s.image}: ${(e as Error).message}` +
+            (statusOf(e) === 404 ? ` (the image is missing there: pull or load ${s.image} on that host)` : ""));
+    }
+}
+
+async function removeHelper(host: string, c: Docker.Container): Promise<void> {
+    try { await c.remove({ force: true }); } catch (e) { if (statusOf(e) !== 404) process.emitWarning(`tugraph-ha: could not remove helper container ${c.id.slice(0, 12)} on ${host}: ${(e as Error).message}`); }
+}
+
+/** Runs a helper to completion and returns its exit code and output. */
+async function runHelper(s: HelperSpec): Promise<{ code: number; stdout: string; stderr: string }> {
+    const c = await createHelper(s);
+    try {
+        const stream = await c.attach({ stream: true, stdout: true, stderr: true });
+        const demux = new DockerDemux();
+        const sink = new TextSink();
+        const drained = pipeline(stream, demux, sink);
+        await c.start();
+        const [{ StatusCode }] = await Promise.all([c.wait(), drained]);
+        return { code: StatusCode, stdout: sink.text, stderr: demux.stderr };
+    } finally {
+        await removeHelper(s.host, c);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Progress printing
+
+const MB = 1e6;
+const MiB = 1024 * 1024;
+
+function fmtMiB(n: number): string { return `${(n / MiB).toFixed(1)} MiB`; }
+
+/** The default progress callback: one line on stderr per phase and every ~2 s while copying. */
+export function stderrProgress(label: string, write: (line: string) => void = (l) => process.stderr.write(l)): (p: SyncProgress) => void {
+    if (process.env.TUGRAPH_HA_PROGRESS === "0") return () => undefined;
+    let last = 0;
+    return (p) => {
+        const now = Date.now();
+        if (p.phase === "copying" && p.bytes > 0 && p.bytes < p.totalBytes && now - last < 2000) return;
+        last = now;
+        const pct = p.totalBytes > 0 ? Math.min(100, Math.floor((100 * p.bytes) / p.totalBytes)) : 0;
+        const detail = p.phase === "copying" && p.bytes > 0
+            ? `: ${fmtMiB(p.bytes)} of ${fmtMiB(p.totalBytes)} (${pct}%), ${p.mbPerSecond.toFixed(1)} MB/s` +
+              (p.secondsLeft !== undefined ? `, ${Math.ceil(p.secondsLeft)} s left` : "")
+            : "";
+        write(`tugraph-ha: syncing data for ${label}: ${p.message}${detail}\n`);
+    };
+}
+
+// ---------------------------------------------------------------------------
+// The sync
+
+function isoStamp(d: Date): string {
+    return d.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z"); // 20260102T030405Z
+}
+
+function checkDir(which: string, dir: string): string {
+    if (!path.posix.isAbsolute(dir)) throw syncError(`${which} data directory '${dir}' must be an absolute host path`);
+    const n = path.posix.normalize(dir).replace(/\/+$/, "");
+    if (n === "" || n === "/") throw syncError(`${which} data directory '${dir}' cannot be the root directory`);
+    if (/[:\n]/.test(n)) throw syncError(`${which} data directory '${dir}' must not contain ':' or a newline (Docker bind syntax)`);
+    return n;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function syncDataDir(opts: SyncOptions): Promise<SyncResult> {
+    const t0 = Date.now();
+    const donor = { ...opts.donor, dataDir: checkDir("donor", opts.donor.dataDir) };
+    const joiner = { ...opts.joiner, dataDir: checkDir("joiner", opts.joiner.dataDir) };
+    const label = opts.label ?? `${joiner.dataDir} on ${joiner.dockerHost}`;
+    const progress = opts.progress ?? stderrProgress(label);
+    const stopTimeout = opts.stopTimeoutSeconds ?? 120;
+    const reserve = opts.reserveBytes ?? 256 * MiB;
+    const prefix = opts.helperPrefix ?? "tugraph-ha-sync-";
+    const stamp = isoStamp(new Date());
+    const rand = crypto.randomBytes(3).toString("hex");
+    const helperName = (what: string) => `${prefix}${what}-${stamp.toLowerCase()}-${rand}`;
+    const parent = path.posix.dirname(joiner.dataDir);
+    const base = path.posix.basename(joiner.dataDir);
+    const staging = `${base}.tugraph-ha-staging-${stamp}-${rand}`;
+    const aside = `${base}.before-sync-${stamp}`;
+    const donorDesc = `donor container ${donor.container} on ${donor.dockerHost}`;
+    let relayed = 0;
+    let total = 0;
+    let copyStart = 0;
+    const report = (phase: SyncPhase, message: string) => {
+        const secs = copyStart ? (Date.now() - copyStart) / 1000 : 0;
+        const rate = secs > 0 ? relayed / secs : 0;
+        progress({
+            phase, message, bytes: relayed, totalBytes: total, mbPerSecond: rate / MB,
+            secondsLeft: phase === "copying" && rate > 0 ? Math.max(0, total - relayed) / rate : undefined,
+        });
+    };
+
+    // --- 1. preflight (donor still running)
+    report("preflight", `checking ${donorDesc} and the joiner's host ${joiner.dockerHost}`);
+    const donorEngine = engineFor(donor.dockerHost);
+    const donorC = donorEngine.getContainer(donor.container);
+    let info: Docker.ContainerInspectInfo;
+    try {
+        info = await donorC.inspect();
+    } catch (e) {
+        throw syncError(`cannot inspect ${donorDesc}: ${(e as Error).message}` +
+            (statusOf(e) === 404 ? "; name a running member's container as donor" : "; check that the engine answers at that address"));
+    }
+    if (!info.State.Running || info.State.Paused) {
+        throw syncError(`${donorDesc} is ${info.State.Paused ? "paused" : info.State.Status}: the donor must be a running, caught-up member ` +
+            `(it is stopped cleanly for the copy and started again); start it or choose another donor`);
+    }
+    const dataMount = (info.Mounts ?? []).find((m) => m.Destination === CONTAINER_PATHS.data);
+    const mountedDir = dataMount?.Source ? path.posix.normalize(dataMount.Source).replace(/\/+$/, "") : undefined;
+    if (mountedDir !== donor.dataDir) {
+        throw syncError(`${donorDesc} mounts ${mountedDir ?? "nothing"} at ${CONTAINER_PATHS.data}, not the given donor data directory ${donor.dataDir}; ` +
+            `pass the host directory that container really uses`);
+    }
+
+    const joinerEngine = engineFor(joiner.dockerHost);
+    if (joiner.container) {
+        try {
+            const j = await joinerEngine.getContainer(joiner.container).inspect();
+            if (j.State.Running) {
+                throw syncError(`joiner container ${joiner.container} on ${joiner.dockerHost} is running: refusing to write into a running member's ` +
+                    `data directory; stop it first (docker stop ${joiner.container}) and run the sync again`);
+            }
+        } catch (e) {
+            if ((e as { kind?: string }).kind === "sync") throw e;
+            if (statusOf(e) !== 404) throw syncError(`cannot inspect joiner container ${joiner.container} on ${joiner.dockerHost}: ${(e as Error).message}`);
+        }
+    }
+    const running = await joinerEngine.listContainers({ all: false });
+    const user = running.find((c) => (c.Mounts ?? []).some((m) => {
+        const src = path.posix.normalize(m.Source ?? "").replace(/\/+$/, "");
+        return src === joiner.dataDir || src.startsWith(`${joiner.dataDir}/`);
+    }));
+    if (user) {
+        const n = (user.Names ?? [])[0]?.replace(/^\//, "") ?? user.Id.slice(0, 12);
+        throw syncError(`container ${n} on ${joiner.dockerHost} is running with ${joiner.dataDir} (or a directory in it) mounted: ` +
+            `refusing to replace a data directory a running container uses; stop that container first`);
+    }
+
+    const donorManifestLive = await manifestOf(donor.dockerHost, opts.image, helperName("measure"), donor.dataDir, true, donorDesc);
+    const need = donorManifestLive.bytes + 4096 * (donorManifestLive.files.size + donorManifestLive.dirs) + reserve;
+    const df = await runHelper({
+        host: joiner.dockerHost, image: opts.image, name: helperName("space"), binds: [`${parent}:/p`],
+        script: `set -e
+[ ! -e "/p/$1" ] || { echo "staging directory /p/$1 exists" >&2; exit 5; }
+[ ! -e "/p/$2" ] || { echo "directory /p/$2 exists" >&2; exit 6; }
+if [ -d "/p/$3" ]; then echo "content $(ls -A "/p/$3" | wc -l)"; elif [ -e "/p/$3" ]; then echo "not a directory" >&2; exit 7; else echo "content -1"; fi
+df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
+        args: [staging, aside, base],
+    });
+    const avail = /avail (\d+)/.exec(df.stdout);
+    const content = /content (-?\d+)/.exec(df.stdout);
+    if (df.code !== 0 || !avail || !content) {
+        throw syncError(`cannot check the joiner's directory ${parent} on ${joiner.dockerHost} (helper exit ${df.code}: ${df.stderr.trim() || df.stdout.trim()}); ` +
+            `make sure the parent directory is usable and ${joiner.dataDir} is a directory`);
+    }
+    const free = Number(avail[1]) * 1024;
+    if (free < need) {
+        throw syncError(`not enough space on ${joiner.dockerHost} for ${joiner.dataDir}: the donor's data is ${fmtMiB(donorManifestLive.bytes)} ` +
+            `(${donorManifestLive.files.size} files) and ${fmtMiB(reserve)} must stay free, but only ${fmtMiB(free)} is free under ${parent}; ` +
+            `free space there (previous copies moved aside as *.before-sync-* can be removed by hand once no longer needed) or use a bigger disk. ` +
+            `The donor was not stopped`);
+    }
+
+    // --- 2. stop the donor cleanly
+    report("stopping-donor", `stopping ${donorDesc} (docker stop, up to ${stopTimeout} s for lgraph_server's shutdown)`);
+    const stopStart = Date.now();
+    try {
+        await donorC.stop({ t: stopTimeout });
+    } catch (e) {
+        if (statusOf(e) !== 304) { // 304: already stopped
+            await startDonor(donorC, donorDesc).catch(() => undefined);
+            throw syncError(`cannot stop ${donorDesc}: ${(e as Error).message}`);
+        }
+    }
+    const stopped = await donorC.inspect();
+    let restart: Promise<void> | undefined;
+    let donorStoppedSeconds = 0;
+    const restartDonor = () => restart ??= (async () => {
+        report("restarting-donor", `starting ${donorDesc} again`);
+        await startDonor(donorC, donorDesc);
+        donorStoppedSeconds = (Date.now() - stopStart) / 1000;
+    })();
+    if (stopped.State.Running || stopped.State.ExitCode === 137) {
+        await restartDonor();
+        throw syncError(`${donorDesc} did not stop cleanly within ${stopTimeout} s (${stopped.State.Running ? "still running" : "killed with SIGKILL"}): ` +
+            `a copy of it could be torn, so nothing was copied; it was started again. Raise stopTimeoutSeconds and retry`);
+    }
+
+    // --- 3. copy, 4. restart the donor as soon as the read ends
+    let copyError: unknown;
+    let donorManifest: Manifest | undefined;
+    let joinerOut = "";
+    let copySeconds = 0;
+    const containers: { host: string; c: Docker.Container }[] = [];
+    const direct = opts.direct;
+    try {
+        const manifestP = manifestOf(donor.dockerHost, opts.image, helperName("manifest"), donor.dataDir, true, donorDesc);
+        const reader = await createHelper({
+            host: donor.dockerHost, image: opts.image, name: helperName("read"), binds: [`${donor.dataDir}:/src:ro`],
+            hostNetwork: !!direct,
+            script: direct ? DIRECT_READ_SCRIPT : `cd /src && exec tar -cf - .`,
+            args: direct ? [direct.joinerIp, String(direct.port)] : [],
+        });
+        containers.push({ host: donor.dockerHost, c: reader });
+        const writer = await createHelper({
+            host: joiner.dockerHost, image: opts.image, name: helperName("write"), binds: [`${parent}:/p`], stdin: !direct,
+            hostNetwork: !!direct,
+            script: direct ? DIRECT_WRITE_SCRIPT : RELAY_WRITE_SCRIPT,
+            args: direct ? [staging, String(direct.port)] : [staging],
+        });
+        containers.push({ host: joiner.dockerHost, c: writer });
+        donorManifest = await manifestP;
+        total = direct ? donorManifest.bytes : tarStreamEstimate(donorManifest);
+
+        let lastTick = 0;
+        const tick = () => {
+            const now = Date.now();
+            if (now - lastTick >= 500) { lastTick = now; report("copying", `copying from ${donorDesc}`); }
+        };
+        let ready: () => void = () => undefined;
+        const isReady = new Promise<void>((r) => { ready = r; });
+        const writerDemux = new DockerDemux();
+        const writerSink = new TextSink((line) => {
+            if (line === "ready") ready();
+            const m = /^progress (\d+)$/.exec(line);
+            if (m) { relayed = Math.min(total, Number(m[1]) * 1024); tick(); }
+        });
+        const inp = await writer.attach({ stream: true, hijack: !direct, stdin: !direct, stdout: true, stderr: true });
+        const writerOut = pipeline(inp, writerDemux, writerSink);
+        writerOut.catch(() => undefined);
+        await writer.start();
+        const writerExit = writer.wait().then((r: { StatusCode: number }) => r.StatusCode);
+        if (direct) {
+            const early = await Promise.race([isReady.then(() => undefined), writerExit]);
+            if (early !== undefined) {
+                await writerOut.catch(() => undefined);
+                throw syncError(`the receiving helper on ${joiner.dockerHost} could not listen on port ${direct.port} ` +
+                    `(exit ${early}: ${writerDemux.stderr.trim().slice(0, 500)}); free that port or use the relay transport`);
+            }
+        }
+        const readerDemux = new DockerDemux((n) => { relayed += n; tick(); });
+        const out = await reader.attach({ stream: true, stdout: true, stderr: true });
+        copyStart = Date.now();
+        await reader.start();
+        report("copying", `copying from ${donorDesc} to ${joiner.dockerHost}:${parent}/${staging}` +
+            (direct ? ` (direct stream to ${direct.joinerIp}:${direct.port})` : ""));
+        // The read ends when the reader exits: restart the donor at once, in parallel with the rest.
+        const readDone = reader.wait().then((r: { StatusCode: number }) => r.StatusCode);
+        readDone.then(() => restartDonor(), () => restartDonor()).catch(() => undefined);
+        if (direct) {
+            await pipeline(out, readerDemux, new TextSink());
+        } else {
+            // A receiver that dies does not always break the attach connection: stop waiting on it.
+            let relayEnded = false;
+            writerExit.then((code) => {
+                if (!relayEnded) (inp as unknown as Duplex).destroy(new Error(`the receiving helper exited with ${code} before the stream ended`));
+            }, () => undefined);
+            await pipeline(out, readerDemux, inp).finally(() => { relayEnded = true; }).catch((e) => {
+                throw syncError(`the copy stream from ${donorDesc} to ${joiner.dockerHost} broke: ${(e as Error).message}`);
+            });
+        }
+        const readCode = await readDone;
+        if (readCode !== 0) {
+            throw syncError(`reading ${donor.dataDir} on ${donor.dockerHost} failed (exit ${readCode}: ${readerDemux.stderr.trim().slice(0, 500)})` +
+                (direct ? `; check that ${donor.dockerHost}'s host reaches ${direct.joinerIp}:${direct.port}` : ""));
+        }
+        const writeCode = await writerExit;
+        await writerOut.catch(() => undefined);
+        copySeconds = (Date.now() - copyStart) / 1000;
+        relayed = total;
+        joinerOut = writerSink.text;
+        if (writeCode !== 0) {
+            throw syncError(`writing the copy under ${parent} on ${joiner.dockerHost} failed (helper exit ${writeCode}: ` +
+                `${writerDemux.stderr.trim().slice(0, 500) || "killed?"}); check free space and permissions there`);
+        }
+    } catch (e) {
+        copyError = e;
+    } finally {
+        await Promise.all(containers.map(({ host, c }) => removeHelper(host, c)));
+        let restartError: unknown;
+        try { await restartDonor(); } catch (e) { restartError = e; }
+        if (restartError) {
+            const why = copyError ? ` (and the copy failed: ${(copyError as Error).message})` : "";
+            throw syncError(`${(restartError as Error).message}${why}`);
+        }
+        if (opts.waitDonorCaughtUp) {
+            report("donor-catch-up", `waiting until ${donorDesc} has caught up again`);
+            try {
+                await opts.waitDonorCaughtUp();
+            } catch (e) {
+                if (!copyError) copyError = syncError(`the copy ended but ${donorDesc} did not catch up again: ${(e as Error).message}`);
+            }
+        }
+    }
+    if (copyError) {
+        await removeStaging(joiner.dockerHost, opts.image, helperName("discard"), parent, staging);
+        throw syncError(`sync for ${label} failed, nothing was changed in ${joiner.dataDir} (the partial copy was discarded) and the donor runs again: ` +
+            `${(copyError as Error).message}`);
+    }
+
+    // --- 5. verify, then swap
+    report("verifying", `verifying ${donorManifest!.files.size} files against the donor's manifest`);
+    let got: Manifest;
+    try {
+        const at = joinerOut.indexOf("manifest\n");
+        if (at < 0) throw new Error("no manifest in the helper's output");
+        got = parseManifest(joinerOut.slice(at + "manifest\n".length));
+    } catch (e) {
+        await removeStaging(joiner.dockerHost, opts.image, helperName("discard"), parent, staging);
+        throw syncError(`cannot read the copy's manifest on ${joiner.dockerHost}: ${(e as Error).message}; the partial copy was discarded`);
+    }
+    const diffs = compareManifests(donorManifest!, got);
+    if (diffs.length) {
+        await removeStaging(joiner.dockerHost, opts.image, helperName("discard"), parent, staging);
+        throw syncError(`the copy in ${parent}/${staging} on ${joiner.dockerHost} does not match the donor (${diffs.join("; ")}); ` +
+            `it was discarded and ${joiner.dataDir} left unchanged; run the sync again`);
+    }
+    report("swapping", `moving the verified copy into ${joiner.dataDir}`);
+    const swap = await runHelper({
+        host: joiner.dockerHost, image: opts.image, name: helperName("swap"), binds: [`${parent}:/p`],
+        // $1 staging, $2 aside, $3 data dir: content is moved aside (never deleted); an EMPTY dir is just replaced.
+        script: `set -e
+cd /p
+if [ -d "$3" ]; then
+  if [ -n "$(ls -A "$3")" ]; then mv "$3" "$2"; echo "aside"; else rmdir "$3"; fi
+fi
+mv "$1" "$3"`,
+        args: [staging, aside, base],
+    });
+    if (swap.code !== 0) {
+        throw syncError(`the verified copy is at ${parent}/${staging} on ${joiner.dockerHost} but moving it to ${joiner.dataDir} failed ` +
+            `(${swap.stderr.trim() || `exit ${swap.code}`}); move it by hand (keep the old content aside) before starting the joiner`);
+    }
+    const movedAside = swap.stdout.includes("aside") ? `${parent}/${aside}` : undefined;
+    const result: SyncResult = {
+        bytes: donorManifest!.bytes, files: donorManifest!.files.size, dirs: donorManifest!.dirs,
+        seconds: (Date.now() - t0) / 1000, copySeconds, donorStoppedSeconds, movedAside,
+    };
+    report("done", `copied ${fmtMiB(result.bytes)} in ${result.files} files in ${copySeconds.toFixed(1)} s ` +
+        `(donor stopped for ${donorStoppedSeconds.toFixed(1)} s)${movedAside ? `; previous content moved to ${movedAside}` : ""}`);
+    return result;
+}
+
+async function manifestOf(host: string, image: string, name: string, dir: string, readOnly: boolean, desc: string): Promise<Manifest> {
+    const r = await runHelper({ host, image, name, binds: [`${dir}:/d${readOnly ? ":ro" : ""}`], script: MANIFEST_SCRIPT, args: ["/d"] });
+    if (r.code !== 0) {
+        throw syncError(`cannot list ${dir} on ${host} for ${desc} (helper exit ${r.code}: ${r.stderr.trim().slice(0, 500)}); check that the directory exists there`);
+    }
+    try {
+        return parseManifest(r.stdout);
+    } catch (e) {
+        throw syncError(`cannot read the listing of ${dir} on ${host}: ${(e as Error).message}`);
+    }
+}
+
+async function startDonor(c: Docker.Container, desc: string): Promise<void> {
+    try {
+        await c.start();
+    } catch (e) {
+        if (statusOf(e) !== 304) throw syncError(`could not start ${desc} again: ${(e as Error).message}; start it by hand (docker start)`);
+    }
+    for (let i = 0; i < 20; i++) {
+        const s = await c.inspect();
+        if (s.State.Running && !s.State.Restarting) return;
+        if (!s.State.Running && s.State.Status === "exited") {
+            throw syncError(`${desc} exited right after it was started again (exit code ${s.State.ExitCode}); look at its logs (docker logs)`);
+        }
+        await sleep(100);
+    }
+}
+
+/** Removes the staging directory THIS sync created (its name carries this run's stamp and random suffix). */
+async function removeStaging(host: string, image: string, name: string, parent: string, staging: string): Promise<void> {
+    const r = await runHelper({ host, image, name, binds: [`${parent}:/p`], script: `[ ! -e "/p/$1" ] || rm -rf "/p/$1"`, args: [staging] })
+        .catch((e) => ({ code: -1, stdout: "", stderr: String((e as Error).message) }));
+    if (r.code !== 0) process.emitWarning(`tugraph-ha: could not remove the partial copy ${parent}/${staging} on ${host} (${r.stderr.trim()}); remove it by hand`);
+}

@@ -1,0 +1,137 @@
+// The joiner's offline data copy (components/adapters/dataSync.ts) on real Docker:
+// the donor (simulator lgraph_server) runs on the default engine, the joiner's data
+// directory is written by helpers on a second engine standing for another host.
+// In CI (CI=true) a missing engine or image fails; elsewhere the suite skips.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { SyncOptions, SyncProgress, syncDataDir } from "../../components/adapters/dataSync";
+import { DEFAULT_DOCKER_HOST, SIMULATOR_IMAGE, docker, dockerOk, requireDocker } from "./engine";
+import { SYNC_PREFIX, isRunning, freePort, removeContainers, runDonor, secondEngine, treeDigest, writeFiles, writeSmallDataDir } from "./sync-fixtures";
+
+const primary = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
+
+
+const siblings = (dir: string) => fs.readdirSync(path.dirname(dir)).filter((n) => n.startsWith(path.basename(dir))).sort();
+const startedAt = async (host: string, name: string) => (await dockerOk(["inspect", "-f", "{{.State.StartedAt}}", name], { host })).trim();
+
+describe("dataSync: a joiner's offline data copy between two engines", function () {
+    this.timeout(180_000);
+    let second = "";
+    let tmp = "";
+    const names: string[] = [];
+    const prefix = `${SYNC_PREFIX}t${process.pid}-`;
+    let n = 0;
+
+    before(async function () {
+        this.timeout(300_000);
+        await requireDocker(this);
+        second = secondEngine(primary);
+        tmp = fs.mkdtempSync(`/tmp/${SYNC_PREFIX}test-`);
+    });
+    after(async function () {
+        if (!tmp) return;
+        await removeContainers([primary, second], names);
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    /** A donor container with data, and a joiner dir with old content. */
+    async function setup(fill: (dir: string) => void = writeSmallDataDir) {
+        const i = ++n;
+        const donorDir = path.join(tmp, `donor${i}`, "data");
+        fill(donorDir);
+        const donorName = `${prefix}donor${i}`;
+        names.push(donorName);
+        await runDonor(primary, donorName, donorDir, path.join(tmp, `donor${i}`, "log"));
+        const joinerDir = path.join(tmp, `joiner${i}`, "data");
+        fs.mkdirSync(joinerDir, { recursive: true });
+        fs.writeFileSync(path.join(joinerDir, "old-content"), "from an earlier life");
+        const events: SyncProgress[] = [];
+        const opts: SyncOptions = {
+            donor: { dockerHost: primary, container: donorName, dataDir: donorDir },
+            joiner: { dockerHost: second, dataDir: joinerDir },
+            image: SIMULATOR_IMAGE, stopTimeoutSeconds: 20, helperPrefix: `${prefix}${i}-`,
+            progress: (p) => events.push(p),
+        };
+        return { donorDir, donorName, joinerDir, opts, events, helperPrefix: `${prefix}${i}-` };
+    }
+
+    for (const transport of ["relay", "direct"] as const) {
+        it(`${transport}: copies the stopped donor's whole dir, restarts it, moves the old content aside`, async () => {
+            const s = await setup();
+            let caughtUpCalls = 0;
+            let donorRunningAtCatchUp = false;
+            const before = treeDigest(s.donorDir);
+            const r = await syncDataDir({
+                ...s.opts,
+                direct: transport === "direct" ? { joinerIp: "127.0.0.1", port: await freePort() } : undefined,
+                waitDonorCaughtUp: async () => { caughtUpCalls++; donorRunningAtCatchUp = await isRunning(primary, s.donorName); },
+            });
+            assert.deepStrictEqual(treeDigest(s.joinerDir), before, "joiner's data dir is identical to the donor's");
+            assert.ok(await isRunning(primary, s.donorName), "donor runs again");
+            assert.strictEqual(caughtUpCalls, 1);
+            assert.ok(donorRunningAtCatchUp, "waitDonorCaughtUp is called after the donor was started");
+            assert.ok(r.movedAside && fs.readFileSync(path.join(r.movedAside, "old-content"), "utf8") === "from an earlier life");
+            assert.deepStrictEqual(siblings(s.joinerDir), ["data", path.basename(r.movedAside!)], "no staging dir left");
+            assert.match(path.basename(r.movedAside!), /^data\.before-sync-\d{8}T\d{6}Z$/);
+            assert.strictEqual(r.files, [...before.values()].filter((v) => v !== "dir" && !v.startsWith("->")).length);
+            const phases = [...new Set(s.events.map((e) => e.phase))];
+            for (const p of ["preflight", "stopping-donor", "copying", "restarting-donor", "donor-catch-up", "verifying", "swapping", "done"]) {
+                assert.ok(phases.includes(p as SyncProgress["phase"]), `phase ${p} reported (got ${phases})`);
+            }
+        });
+    }
+
+    it("a copy that fails midway (extracting helper killed) leaves no partial data dir and the donor running", async () => {
+        const s = await setup((dir) => { writeFiles(path.join(dir, "big"), "data.mdb.", 4, 96 * 1024 * 1024); writeSmallDataDir(dir); });
+        let killed: Promise<unknown> | undefined;
+        const err = await syncDataDir({
+            ...s.opts,
+            progress: (p) => {
+                if (p.phase === "copying" && p.bytes > 0 && !killed) {
+                    killed = docker(["ps", "-q", "--filter", `name=${s.helperPrefix}write`], { host: second }).then(async (r) => {
+                        const ids = r.stdout.split("\n").filter(Boolean);
+                        assert.strictEqual(ids.length, 1, "one extracting helper runs");
+                        await docker(["kill", ...ids], { host: second });
+                    });
+                }
+            },
+        }).then(() => undefined, (e: Error) => e);
+        await killed;
+        assert.ok(err, "the sync failed");
+        assert.match(err.message, /failed, nothing was changed in .* the donor runs again/);
+        assert.ok(await isRunning(primary, s.donorName), "donor runs again");
+        assert.deepStrictEqual(siblings(s.joinerDir), ["data"], "no staging or moved-aside dir");
+        assert.deepStrictEqual(fs.readdirSync(s.joinerDir), ["old-content"], "joiner's data dir unchanged");
+    });
+
+    it("refuses before stopping the donor when the joiner's filesystem lacks space", async () => {
+        const s = await setup();
+        const t0 = await startedAt(primary, s.donorName);
+        await assert.rejects(syncDataDir({ ...s.opts, reserveBytes: 1e15 }),
+            (e: Error) => /not enough space on .* for .*: the donor's data is .* The donor was not stopped/.test(e.message));
+        assert.strictEqual(await startedAt(primary, s.donorName), t0, "donor never stopped");
+        assert.ok(!s.events.some((e) => e.phase === "stopping-donor"));
+        assert.deepStrictEqual(siblings(s.joinerDir), ["data"]);
+    });
+
+    it("refuses when the joiner's container (or any container using its data dir) is running", async () => {
+        const s = await setup();
+        const t0 = await startedAt(primary, s.donorName);
+        const joinerName = `${prefix}joiner${n}`;
+        names.push(joinerName);
+        await dockerOk(["run", "-d", "--name", joinerName, "--network", "none", "-v", `${s.joinerDir}:/var/lib/lgraph/data`,
+            SIMULATOR_IMAGE, "sleep", "600"], { host: second });
+        await assert.rejects(syncDataDir({ ...s.opts, joiner: { ...s.opts.joiner, container: joinerName } }),
+            (e: Error) => new RegExp(`joiner container ${joinerName} on ${second.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is running: refusing`).test(e.message));
+        await assert.rejects(syncDataDir(s.opts), (e: Error) => new RegExp(`container ${joinerName} on .* is running with ${s.joinerDir}`).test(e.message));
+        assert.strictEqual(await startedAt(primary, s.donorName), t0, "donor never stopped");
+        assert.deepStrictEqual(fs.readdirSync(s.joinerDir), ["old-content"]);
+    });
+
+    it("refuses a donor data dir the donor container does not mount, naming the container", async () => {
+        const s = await setup();
+        await assert.rejects(syncDataDir({ ...s.opts, donor: { ...s.opts.donor, dataDir: path.join(tmp, "elsewhere") } }),
+            (e: Error) => new RegExp(`donor container ${s.donorName} on .* mounts ${s.donorDir} at /var/lib/lgraph/data`).test(e.message));
+    });
+});
