@@ -298,6 +298,31 @@ export class SimulatorCluster {
         }
     }
 
+    /**
+     * Waits until the leader's progress for node `id` shows what TuGraph shows for a
+     * joiner on an empty disk once it answers: StateReplicate, with match at the
+     * joiner's own last index (its bootstrap) and below the leader's commit. From then
+     * on only the numbers tell that it cannot catch up. Returns the leader's status.
+     */
+    async waitForStrandedJoiner(id: number, timeoutMs = 10_000): Promise<RaftStatus> {
+        const hex = id.toString(16);
+        const deadline = Date.now() + timeoutMs;
+        let last = "";
+        for (;;) {
+            try {
+                const own = await this.status(id);
+                const leader = await this.status(await this.waitForLeader(timeoutMs));
+                const p = leader.progress[hex];
+                last = `leader ${leader.id} progress ${JSON.stringify(p)}, commit ${leader.commit}; joiner last ${own.raftlog.last}`;
+                if (p && p.state === "StateReplicate" && p.match === own.raftlog.last && p.match < leader.commit) return leader;
+            } catch (e) {
+                last = String(e);
+            }
+            if (Date.now() > deadline) throw new Error(`simulator harness: node ${id} not seen as a stranded joiner within ${timeoutMs} ms (${last})`);
+            await sleep(50);
+        }
+    }
+
     async cleanup(): Promise<void> {
         await Promise.all(this.ids().map((i) => this.kill(i)));
         if (!this.opts.keep) fs.rmSync(this.root, { recursive: true, force: true });
