@@ -121,6 +121,7 @@ export class SimulatorCluster {
     readonly root: string;
     protected nodes = new Map<number, NodeState>();
     protected bootstrap: SimNodeSpec[] = [];
+    protected paused = new Set<number>();
     constructor(protected opts: ClusterOptions = {}) {
         this.root = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-sim-"));
         if (process.env.TUGRAPH_SIM_KEEP === "1") this.opts = { ...opts, keep: true };
@@ -232,6 +233,18 @@ export class SimulatorCluster {
         await n.exited;
         clearTimeout(t);
     }
+    /** SIGSTOP: the process hangs (sockets stay open, nothing answers) until resume(id); cleanup() resumes it. */
+    pause(id: number): void {
+        const n = this.nodes.get(id);
+        if (!n?.proc || !this.isRunning(id)) throw new Error(`simulator harness: node ${id} is not running`);
+        n.proc.kill("SIGSTOP");
+        this.paused.add(id);
+    }
+    resume(id: number): void {
+        if (!this.paused.delete(id)) return;
+        if (this.isRunning(id)) this.nodes.get(id)!.proc!.kill("SIGCONT");
+    }
+
     async restart(id: number): Promise<void> {
         await this.stop(id);
         await this.spawn(id);
@@ -324,6 +337,7 @@ export class SimulatorCluster {
     }
 
     async cleanup(): Promise<void> {
+        for (const id of [...this.paused]) this.resume(id);
         await Promise.all(this.ids().map((i) => this.kill(i)));
         if (!this.opts.keep) fs.rmSync(this.root, { recursive: true, force: true });
     }
