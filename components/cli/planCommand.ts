@@ -1,12 +1,13 @@
 // `plan` as a function of its arguments and a tiny file-system interface, so
 // tests run it in-process. Exit codes: 0 valid, 1 invalid config, 2 usage.
-// A later `status` command or live membership plan reuses loadStack() and
-// parses its own arguments the same way.
+// `status` (statusCommand.ts) reuses loadValidStack() and parses its own
+// arguments the same way.
 
 import { posix as path } from "node:path";
 import { formatConfigErrors, parseClusterConfig } from "../core/config";
 import { maskSecrets, planReport } from "./planReport";
 import { StackConfig, StackFileError, projectNameFromText, stackConfigFromText } from "./stackFile";
+import type { ClusterConfig } from "../core/types";
 
 export interface Io {
     readonly cwd: string;
@@ -47,24 +48,40 @@ export function loadStack(io: Io, args: PlanArgs): LoadedStack | { usage: string
     return { project, stack: args.stack, stackFile, ...stackConfigFromText(io.readText(stackFile), project, stackFile) };
 }
 
-export function runPlan(argv: readonly string[], io: Io): CommandResult {
-    const args = parsePlanArgs(argv);
-    if (typeof args === "string") return { code: 2, stdout: "", stderr: `plan: ${args}\n${USAGE}\n` };
+export type ValidStack = { readonly loaded: LoadedStack; readonly config: ClusterConfig };
+export type Refusal = { readonly code: 1 | 2; readonly stderr: string };
+
+/**
+ * loadStack, then the program's validation: the stack and its config, or why
+ * not (1: broken files or invalid config, every problem listed, secrets masked;
+ * 2: usage, e.g. no such stack file). `name` prefixes the messages. Shared by
+ * plan and status.
+ */
+export function loadValidStack(io: Io, args: PlanArgs, name: string, usage: string): ValidStack | Refusal {
     let loaded: LoadedStack | { usage: string };
     try {
         loaded = loadStack(io, args);
     } catch (e) {
-        if (e instanceof StackFileError) return { code: 1, stdout: "", stderr: `plan: ${e.message}\n` };
+        if (e instanceof StackFileError) return { code: 1, stderr: `${name}: ${e.message}\n` };
         throw e;
     }
-    if ("usage" in loaded) return { code: 2, stdout: "", stderr: `plan: ${loaded.usage}\n${USAGE}\n` };
+    if ("usage" in loaded) return { code: 2, stderr: `${name}: ${loaded.usage}\n${usage}\n` };
     const parsed = parseClusterConfig(loaded.raw);
     const errors = [...loaded.problems, ...(parsed.ok ? [] : parsed.errors)];
     if (!parsed.ok || errors.length > 0) {
-        const text = `plan: stack ${loaded.stack} (${loaded.stackFile}) has ${errors.length} problem(s):\n${formatConfigErrors(errors)}\n`;
-        return { code: 1, stdout: "", stderr: maskSecrets(text, loaded.secretValues) };
+        const text = `${name}: stack ${loaded.stack} (${loaded.stackFile}) has ${errors.length} problem(s):\n${formatConfigErrors(errors)}\n`;
+        return { code: 1, stderr: maskSecrets(text, loaded.secretValues) };
     }
-    const report = planReport(parsed.config, {
+    return { loaded, config: parsed.config };
+}
+
+export function runPlan(argv: readonly string[], io: Io): CommandResult {
+    const args = parsePlanArgs(argv);
+    if (typeof args === "string") return { code: 2, stdout: "", stderr: `plan: ${args}\n${USAGE}\n` };
+    const valid = loadValidStack(io, args, "plan", USAGE);
+    if ("code" in valid) return { ...valid, stdout: "" };
+    const { loaded, config } = valid;
+    const report = planReport(config, {
         project: loaded.project, stack: loaded.stack, encryptedKeys: loaded.encryptedKeys, secretValues: loaded.secretValues,
     });
     return { code: 0, stdout: report, stderr: "" };

@@ -1,5 +1,5 @@
 // `npm run status -- --stack <name> [--dir <dir>] [--json] [--timeout <s>]`:
-// reads and validates the stack file as `plan` does (loadStack), asks every
+// reads and validates the stack file as `plan` does (loadValidStack), asks every
 // member over Bolt in parallel, each with a deadline, and reports members,
 // leader and lag (statusReport.ts holds the judgement).
 //
@@ -10,14 +10,13 @@
 // The Bolt calls and the clock come in as dependencies, so tests drive it
 // in-process; status.ts is the thin shell.
 
-import { formatConfigErrors, parseClusterConfig, ENCRYPTED } from "../core/config";
+import { ENCRYPTED } from "../core/config";
 import type { ClusterConfig } from "../core/types";
 import { notCaughtUp } from "../core/lag";
 import type { AdminOptions, RaftStatus } from "../adapters/boltAdmin";
 import { getRaftStatus, listRaftNodes, scrub } from "../adapters/boltAdmin";
-import { Io, LoadedStack, loadStack } from "./planCommand";
+import { Io, LoadedStack, loadValidStack } from "./planCommand";
 import { maskSecrets } from "./planReport";
-import { StackFileError } from "./stackFile";
 import { NodeAnswer, statusJson, statusReport, statusText } from "./statusReport";
 
 export const STATUS_USAGE = "usage: npm run status -- --stack <name> [--dir <project directory>] [--json] [--timeout <seconds per node, default 5>]";
@@ -125,27 +124,16 @@ export function adminPassword(loaded: LoadedStack, env: StatusDeps["env"]): { pa
 export async function runStatus(argv: readonly string[], io: Io, deps: StatusDeps): Promise<StatusResult> {
     const args = parseStatusArgs(argv);
     if (typeof args === "string") return { code: 64, stdout: "", stderr: `status: ${args}\n${STATUS_USAGE}\n` };
-    let loaded: LoadedStack | { usage: string };
-    try {
-        loaded = loadStack(io, args);
-    } catch (e) {
-        if (e instanceof StackFileError) return { code: 1, stdout: "", stderr: `status: ${e.message}\n` };
-        throw e;
-    }
-    if ("usage" in loaded) return { code: 64, stdout: "", stderr: `status: ${loaded.usage}\n${STATUS_USAGE}\n` };
-    const parsed = parseClusterConfig(loaded.raw);
-    const errors = [...loaded.problems, ...(parsed.ok ? [] : parsed.errors)];
-    if (!parsed.ok || errors.length > 0) {
-        const text = `status: stack ${loaded.stack} (${loaded.stackFile}) has ${errors.length} problem(s):\n${formatConfigErrors(errors)}\n`;
-        return { code: 1, stdout: "", stderr: maskSecrets(text, loaded.secretValues) };
-    }
+    const valid = loadValidStack(io, args, "status", STATUS_USAGE);
+    if ("code" in valid) return { code: valid.code === 2 ? 64 : valid.code, stdout: "", stderr: valid.stderr };
+    const { loaded, config } = valid;
     const pw = adminPassword(loaded, deps.env);
     if ("error" in pw) return { code: 1, stdout: "", stderr: `status: ${pw.error}\n` };
     const secrets = [...loaded.secretValues, pw.password];
     const mask = (t: string) => maskSecrets(t, secrets);
     const progress = (line: string) => deps.progress(mask(`status: ${line}`));
 
-    const out = await gather(parsed.config, pw.password, args.deadlineMs, { ...deps, progress });
+    const out = await gather(config, pw.password, args.deadlineMs, { ...deps, progress });
     if (out.authError) {
         return {
             code: 1, stdout: "",
@@ -153,7 +141,7 @@ export async function runStatus(argv: readonly string[], io: Io, deps: StatusDep
                 (loaded.raw.adminPassword === ENCRYPTED ? ` (${PASSWORD_ENV} is used because the stack's password is encrypted)` : "") + "\n"),
         };
     }
-    const rep = statusReport({ stack: loaded.stack, cfg: parsed.config, answers: out.answers, leaderAgain: out.leaderAgain });
+    const rep = statusReport({ stack: loaded.stack, cfg: config, answers: out.answers, leaderAgain: out.leaderAgain });
     const stdout = mask(args.json ? statusJson(loaded.stack, rep) : statusText(loaded.stack, rep));
     return { code: rep.code, stdout, stderr: "" };
 }
