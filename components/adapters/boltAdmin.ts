@@ -20,6 +20,7 @@
 
 import type { LiveMember, LiveMembership } from "../core/membership";
 import { NODE_ID_MAX, isNodeId, isPeerIp, isPort } from "../core/nodeRules";
+import { notCaughtUp } from "../core/lag";
 
 export interface AdminOptions {
     readonly seeds: readonly string[];      // "ip:boltPort" of known members
@@ -277,13 +278,10 @@ export function parseRaftStatus(text: string): RaftStatus {
     };
 }
 
-/** Members the leader's progress shows as not keeping up (not replicating and behind the commit index). */
+/** Members the leader's numbers do not show caught up (match below its commit), whatever the progress state says (core/lag.ts). */
 export function laggingFromStatus(st: RaftStatus): number[] {
     if (st.raftState !== "StateLeader") return [];
-    return Object.entries(st.progress)
-        .filter(([id, p]) => Number(id) !== st.id && p.state !== "StateReplicate" && p.match < st.commit)
-        .map(([id]) => Number(id))
-        .sort((a, b) => a - b);
+    return notCaughtUp({ leader: st });
 }
 
 export interface Discovery extends LiveMembership {

@@ -1,12 +1,13 @@
 // `plan` as a function of its arguments and a tiny file-system interface, so
 // tests run it in-process. Exit codes: 0 valid, 1 invalid config, 2 usage.
-// A later `status` command or live membership plan reuses loadStack() and
-// parses its own arguments the same way.
+// `status` (statusCommand.ts) reuses loadValidStack() and parses its own
+// arguments the same way.
 
 import { posix as path } from "node:path";
 import { ConfigWarning, formatConfigErrors, parseClusterConfig } from "../core/config";
 import { planReport } from "./planReport";
 import { StackConfig, StackFileError, projectNameFromText, stackConfigFromText } from "./stackFile";
+import type { ClusterConfig } from "../core/types";
 
 export interface Io {
     readonly cwd: string;
@@ -47,31 +48,45 @@ export function loadStack(io: Io, args: PlanArgs): LoadedStack | { usage: string
     return { project, stack: args.stack, stackFile, ...stackConfigFromText(io.readText(stackFile), project, stackFile, args.stack) };
 }
 
-export function runPlan(argv: readonly string[], io: Io): CommandResult {
-    const args = parsePlanArgs(argv);
-    if (typeof args === "string") return { code: 2, stdout: "", stderr: `plan: ${args}\n${USAGE}\n` };
+export type ValidStack = { readonly loaded: LoadedStack; readonly config: ClusterConfig; readonly warnings: string };
+export type Refusal = { readonly code: 1 | 2; readonly stderr: string };
+
+/**
+ * loadStack, then the program's validation: the stack, its config and the text of
+ * its warnings, or why not (1: broken files or invalid config, every problem
+ * listed; 2: usage, e.g. no such stack file). `name` prefixes the messages.
+ * Shared by plan and status. No secret value is ever part of these texts.
+ */
+export function loadValidStack(io: Io, args: PlanArgs, name: string, usage: string): ValidStack | Refusal {
     let loaded: LoadedStack | { usage: string };
     try {
         loaded = loadStack(io, args);
     } catch (e) {
-        if (e instanceof StackFileError) return { code: 1, stdout: "", stderr: `plan: ${e.message}\n` };
+        if (e instanceof StackFileError) return { code: 1, stderr: `${name}: ${e.message}\n` };
         throw e;
     }
-    if ("usage" in loaded) return { code: 2, stdout: "", stderr: `plan: ${loaded.usage}\n${USAGE}\n` };
+    if ("usage" in loaded) return { code: 2, stderr: `${name}: ${loaded.usage}\n${usage}\n` };
     const parsed = parseClusterConfig(loaded.raw, { stack: loaded.stack, encryptedKeys: loaded.encryptedKeys });
     const errors = [...loaded.problems, ...(parsed.ok ? [] : parsed.errors)];
-    const warnings = warningsText(loaded.stack, parsed.warnings);
+    const warnings = warningsText(name, loaded.stack, parsed.warnings);
     if (!parsed.ok || errors.length > 0) {
-        const text = `plan: stack ${loaded.stack} (${loaded.stackFile}) has ${errors.length} problem(s):\n${formatConfigErrors(errors)}\n`;
-        return { code: 1, stdout: "", stderr: text + warnings };
+        const text = `${name}: stack ${loaded.stack} (${loaded.stackFile}) has ${errors.length} problem(s):\n${formatConfigErrors(errors)}\n`;
+        return { code: 1, stderr: text + warnings };
     }
-    const report = planReport(parsed.config, {
-        project: loaded.project, stack: loaded.stack, encryptedKeys: loaded.encryptedKeys,
-    });
+    return { loaded, config: parsed.config, warnings };
+}
+
+export function runPlan(argv: readonly string[], io: Io): CommandResult {
+    const args = parsePlanArgs(argv);
+    if (typeof args === "string") return { code: 2, stdout: "", stderr: `plan: ${args}\n${USAGE}\n` };
+    const valid = loadValidStack(io, args, "plan", USAGE);
+    if ("code" in valid) return { ...valid, stdout: "" };
+    const { loaded, config, warnings } = valid;
+    const report = planReport(config, { project: loaded.project, stack: loaded.stack, encryptedKeys: loaded.encryptedKeys });
     return { code: 0, stdout: report, stderr: warnings };
 }
 
 // Warnings do not change the exit code: the same ones \`pulumi up\` logs.
-function warningsText(stack: string, warnings: readonly ConfigWarning[]): string {
-    return warnings.length === 0 ? "" : `plan: warning: stack ${stack} has ${warnings.length} warning(s):\n${formatConfigErrors(warnings)}\n`;
+function warningsText(name: string, stack: string, warnings: readonly ConfigWarning[]): string {
+    return warnings.length === 0 ? "" : `${name}: warning: stack ${stack} has ${warnings.length} warning(s):\n${formatConfigErrors(warnings)}\n`;
 }

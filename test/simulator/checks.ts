@@ -8,6 +8,8 @@ import * as net from "net";
 import neo4j6 from "neo4j-driver";
 import neo4j5 from "neo4j-driver-5";
 import { DEFAULT_PASSWORD, DEFAULT_USER, RaftStatus, SimulatorCluster } from "./harness";
+import { laggingFromStatus, parseRaftStatus } from "../../components/adapters/boltAdmin";
+import { classifyMember } from "../../components/core/lag";
 
 export interface DriverFlavour {
     name: string;
@@ -263,16 +265,34 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
             assert.ok(!list.some((r) => r.node_id === 8));
         });
 
-        it("a joiner started on an empty disk is kept out (no snapshots); once removed it is no longer served", async () => {
+        it("a joiner started on an empty disk never catches up, seen only in the numbers (match frozen at its bootstrap index, never StateSnapshot); once removed it is no longer served", async () => {
             const spec = await c.allocate(4);
             await cl.run(addr(leader), `CALL db.bolt.addRaftNode(4, '${spec.ip}', ${spec.boltPort}, ${spec.raftPort})`);
             await c.startJoiner(4);
-            await eventually("leader marks node 4 StateSnapshot", async () => (await cl.status(addr(leader))).progress["4"]?.state === "StateSnapshot");
-            await sleep(500);
+            // Its own log: bootstrapped from its init peers (the 3 bootstrap members + itself), acked to the leader.
+            await eventually("the leader's match for node 4 reaches the joiner's bootstrap index 4", async () => (await cl.status(addr(leader))).progress["4"]?.match === 4);
+            const first = await cl.status(addr(leader));
+            const states: string[] = [];
+            for (let k = 0; k < 15; k++) {
+                await sleep(100); // about one heartbeat each
+                const st = await cl.status(addr(leader));
+                states.push(st.progress["4"].state);
+                assert.strictEqual(st.progress["4"].match, 4, "match stays frozen at the joiner's bootstrap index");
+                assert.ok(st.commit > 4, `the leader's commit ${st.commit} is beyond it`);
+            }
+            assert.ok(!states.includes("StateSnapshot"), `TuGraph never sends snapshots: ${states.join(",")}`);
+            assert.ok(states.every((x) => x === "StateProbe" || x === "StateReplicate"), states.join(","));
+            assert.ok(states.filter((x) => x === "StateReplicate").length > states.length / 2, `mostly StateReplicate: ${states.join(",")}`);
+            // By name it looks like a healthy follower of the leader; its numbers are its own bootstrap.
+            const st4 = await cl.status(addr(4));
+            assert.deepStrictEqual([st4.raftState, st4.lead, st4.commit, st4.applied, st4.raftlog.last], ["StateFollower", first.id, 4, 4, 4]);
             // it never received any data (not even the label)
             assert.strictEqual(await cl.count(addr(4)).catch(() => 0), 0);
-            const st4 = await cl.status(addr(4));
-            assert.strictEqual(st4.lead, "0");
+            // The product's judgement (components/core/lag.ts), by numbers only.
+            const last = parseRaftStatus(JSON.stringify(await cl.status(addr(leader))));
+            assert.deepStrictEqual(laggingFromStatus(last), [4]);
+            const verdict = classifyMember(4, { leader: last, earlier: parseRaftStatus(JSON.stringify(first)), own: { 4: { applied: st4.applied, commit: st4.commit } } });
+            assert.strictEqual(verdict.state, "cannot-catch-up", verdict.reason);
             await cl.run(addr(leader), "CALL db.bolt.removeRaftNode(4)");
             await eventually("node 4 removed everywhere", async () => {
                 for (const id of [1, 2, 3]) {

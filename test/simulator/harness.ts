@@ -121,6 +121,7 @@ export class SimulatorCluster {
     readonly root: string;
     protected nodes = new Map<number, NodeState>();
     protected bootstrap: SimNodeSpec[] = [];
+    protected paused = new Set<number>();
     constructor(protected opts: ClusterOptions = {}) {
         this.root = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-sim-"));
         if (process.env.TUGRAPH_SIM_KEEP === "1") this.opts = { ...opts, keep: true };
@@ -232,6 +233,18 @@ export class SimulatorCluster {
         await n.exited;
         clearTimeout(t);
     }
+    /** SIGSTOP: the process hangs (sockets stay open, nothing answers) until resume(id); cleanup() resumes it. */
+    pause(id: number): void {
+        const n = this.nodes.get(id);
+        if (!n?.proc || !this.isRunning(id)) throw new Error(`simulator harness: node ${id} is not running`);
+        n.proc.kill("SIGSTOP");
+        this.paused.add(id);
+    }
+    resume(id: number): void {
+        if (!this.paused.delete(id)) return;
+        if (this.isRunning(id)) this.nodes.get(id)!.proc!.kill("SIGCONT");
+    }
+
     async restart(id: number): Promise<void> {
         await this.stop(id);
         await this.spawn(id);
@@ -298,7 +311,33 @@ export class SimulatorCluster {
         }
     }
 
+    /**
+     * Waits until the leader's progress for node `id` shows what TuGraph shows for a
+     * joiner on an empty disk once it answers: StateReplicate, with match at the
+     * joiner's own last index (its bootstrap) and below the leader's commit. From then
+     * on only the numbers tell that it cannot catch up. Returns the leader's status.
+     */
+    async waitForStrandedJoiner(id: number, timeoutMs = 10_000): Promise<RaftStatus> {
+        const hex = id.toString(16);
+        const deadline = Date.now() + timeoutMs;
+        let last = "";
+        for (;;) {
+            try {
+                const own = await this.status(id);
+                const leader = await this.status(await this.waitForLeader(timeoutMs));
+                const p = leader.progress[hex];
+                last = `leader ${leader.id} progress ${JSON.stringify(p)}, commit ${leader.commit}; joiner last ${own.raftlog.last}`;
+                if (p && p.state === "StateReplicate" && p.match === own.raftlog.last && p.match < leader.commit) return leader;
+            } catch (e) {
+                last = String(e);
+            }
+            if (Date.now() > deadline) throw new Error(`simulator harness: node ${id} not seen as a stranded joiner within ${timeoutMs} ms (${last})`);
+            await sleep(50);
+        }
+    }
+
     async cleanup(): Promise<void> {
+        for (const id of [...this.paused]) this.resume(id);
         await Promise.all(this.ids().map((i) => this.kill(i)));
         if (!this.opts.keep) fs.rmSync(this.root, { recursive: true, force: true });
     }

@@ -1,7 +1,8 @@
 // @ts-check
 'use strict';
 // TuGraph simulator (test double): a compact Raft in the style of etcd-raft as
-// TuGraph configures it (preVote, checkQuorum, stepDownOnRemoval, no snapshots).
+// TuGraph configures it (preVote, checkQuorum, stepDownOnRemoval, no snapshots:
+// a progress never enters StateSnapshot).
 // Peer transport: newline-delimited JSON over TCP on bolt_raft_port.
 
 const fs = require('fs');
@@ -318,17 +319,7 @@ class RaftNode {
 
   // ------------------------------------------------------------ messages
   step(m) {
-    if (m.cid !== this.clusterId) {
-      if (m.type === 'appResp' && m.snapshot && this.state === 'StateLeader') { this.handleAppResp(m); return; }
-      const k = `cid-${m.from}`;
-      if (!this.warned.has(k)) {
-        this.warned.add(k);
-        this.log(`ignoring raft messages from node ${m.from}: its raft log does not start from ours (different bootstrap entries); ` +
-          'Bolt raft has no snapshots, so this node can only join from a copy of a member\'s data directory');
-      }
-      if (m.type === 'app') this.reply(m, { type: 'appResp', term: m.term, success: false, snapshot: true });
-      return;
-    }
+    if (m.cid !== this.clusterId) { this.stepForeign(m); return; }
     if (m.term > this.term) {
       if (m.type === 'prevote' || m.type === 'vote') {
         const inLease = this.lead !== 0 && this.electionElapsed < this.o.electionTick;
@@ -385,6 +376,39 @@ class RaftNode {
     }
   }
 
+  /**
+   * Messages between nodes whose logs start from different bootstrap entries:
+   * a joiner started on an empty disk bootstrapped its own log from its init
+   * peers (term 1, commit = number of peers). As TuGraph shows it (no
+   * snapshots, see the facts file): the joiner follows the leader's term and
+   * acks its own bootstrap index to the leader's probes, and never takes an
+   * entry; the leader's match for it stays frozen at that index while its
+   * progress flips between StateProbe (each heartbeat beyond the joiner's log
+   * is refused, the probe back to its index is acked) and, mostly,
+   * StateReplicate. Votes to or from a stranger are ignored.
+   */
+  stepForeign(m) {
+    if (m.type === 'appResp') {
+      if (this.state === 'StateLeader' && m.term === this.term && this.progress.has(m.from)) this.handleAppResp(m);
+      return;
+    }
+    if (m.type !== 'app' || m.term < this.term) return;
+    const k = `cid-${m.from}`;
+    if (!this.warned.has(k)) {
+      this.warned.add(k);
+      this.log(`raft log of leader ${m.from} does not start from ours (different bootstrap entries): acking only our own index ${this.lastIndex()}; ` +
+        'Bolt raft has no snapshots, so this node can only catch up from a copy of a member\'s data directory');
+    }
+    if (m.term > this.term || this.state !== 'StateFollower') this.becomeFollower(m.term, m.from);
+    this.lead = m.from;
+    this.electionElapsed = 0;
+    // A heartbeat beyond our log is refused (the leader probes back to our index);
+    // anything else is acked at most up to our own index, and nothing is appended.
+    const own = this.lastIndex();
+    if (m.prevIndex > own && m.entries.length === 0) this.reply(m, { type: 'appResp', term: this.term, success: false, hint: own });
+    else this.reply(m, { type: 'appResp', term: this.term, success: true, match: Math.min(m.prevIndex, own) });
+  }
+
   handleAppend(m) {
     if (m.prevIndex > this.lastIndex() || this.termAt(m.prevIndex) !== m.prevTerm) {
       this.reply(m, { type: 'appResp', term: this.term, success: false, hint: Math.min(this.lastIndex(), m.prevIndex - 1) });
@@ -417,8 +441,6 @@ class RaftNode {
     const pr = this.progress.get(m.from);
     if (!pr) return;
     pr.recentActive = true;
-    if (pr.state === 'StateSnapshot') return;
-    if (m.snapshot) { this.needSnapshot(m.from, pr, 'its raft log has different bootstrap entries'); return; }
     if (m.success) {
       if (m.match > pr.match) pr.match = m.match;
       if (pr.next < pr.match + 1) pr.next = pr.match + 1;
@@ -433,17 +455,10 @@ class RaftNode {
     }
   }
 
-  needSnapshot(id, pr, why) {
-    pr.state = 'StateSnapshot';
-    this.log(`node ${id} needs a snapshot (${why}); Bolt raft has no snapshots: sending it nothing. ` +
-      'Start it from a copy of a member\'s data directory taken after its addition was applied.');
-  }
-
   sendAppend(id, heartbeat = false) {
     const pr = this.progress.get(id);
-    if (!pr || pr.state === 'StateSnapshot') return;
+    if (!pr) return;
     const prevIndex = pr.next - 1;
-    if (prevIndex < this.bootstrapCount) { this.needSnapshot(id, pr, `it lacks log entries up to ${this.bootstrapCount}`); return; }
     const entries = this.entries.slice(prevIndex, prevIndex + MAX_BATCH);
     if (!entries.length && !heartbeat && pr.state === 'StateReplicate') return;
     this.send(id, { type: 'app', term: this.term, prevIndex, prevTerm: this.termAt(prevIndex), entries, commit: this.commit });
