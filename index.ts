@@ -2,39 +2,58 @@
 //
 // The flow, top to bottom:
 //   1. components/core/config.ts   validates every `tugraph:*` key at once into a typed ClusterConfig
-//   2. components/resources/cluster.ts wires it: one Docker provider per host; a cluster record
-//      that refuses changes to what is fixed once a node exists (components/providers/clusterRecord.ts);
-//      bootstrap nodes (components/resources/raftNode.ts: rendered lgraph.json + container); then
-//      membership changes one at a time on the leader (components/providers/raftRemoval.ts,
-//      raftMember.ts), each joining node's container after its add.
-//   3. the outputs below tell clients where the cluster is.
+//   2. components/adapters/liveView.ts reads the live membership (read-only, short deadlines)
+//   3. components/resources/cluster.ts plans and wires it: the one planner (components/core/changePlan.ts)
+//      checks the membership changes as a whole against the live cluster and orders them; one Docker
+//      provider per host; a cluster record that refuses changes to what is fixed once a node exists
+//      (components/providers/clusterRecord.ts); bootstrap nodes (components/resources/raftNode.ts:
+//      rendered lgraph.json + container); then one change at a time on the leader: removals
+//      (raftRemoval.ts, then retiredContainer.ts stops the container), joins learner first
+//      (raftMember.ts, then dataSync.ts copies a member's data, then the container, then
+//      raftPromotion.ts for a voter once it has caught up).
+//   4. the outputs returned at the end tell clients where the cluster is.
 // Pure planning lives in components/core; components/resources only wires resources.
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_KEYS, formatConfigErrors, parseClusterConfig, rawFromPulumiConfig } from "./components/core/config";
 import { TuGraphCluster } from "./components/resources/cluster";
+import { readLiveMembership } from "./components/adapters/liveView";
 
 // Which secret keys the stack stores encrypted (for the plain-text warning). The SDK's
 // isConfigSecret is internal (untyped): when it is missing, we do not know, and do not warn.
 const isConfigSecret = (pulumi.runtime as { isConfigSecret?: (key: string) => boolean }).isConfigSecret;
 const encryptedKeys = isConfigSecret && SECRET_KEYS.filter((key) => isConfigSecret(`tugraph:${key}`));
 
-const parsed = parseClusterConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()), { stack: pulumi.getStack(), encryptedKeys });
-if (!parsed.ok) {
-    for (const w of parsed.warnings) pulumi.log.warn(w.message);
-    throw new pulumi.RunError(`the stack config has ${parsed.errors.length} problem(s):\n${formatConfigErrors(parsed.errors)}`);
+export = async () => {
+    const parsed = parseClusterConfig(rawFromPulumiConfig(pulumi.runtime.allConfig()), { stack: pulumi.getStack(), encryptedKeys });
+    if (!parsed.ok) {
+        for (const w of parsed.warnings) pulumi.log.warn(w.message);
+        throw new pulumi.RunError(`the stack config has ${parsed.errors.length} problem(s):\n${formatConfigErrors(parsed.errors)}`);
+    }
+
+    const secrets = new pulumi.Config("tugraph");
+    const adminPassword = secrets.requireSecret("adminPassword");
+    // A read-only look at the live membership (short deadlines): the membership plan is then
+    // checked as a whole and ordered against the cluster, in preview and in up alike.
+    const live = await readLiveMembership(parsed.config, await plainValue(adminPassword));
+    const cluster = new TuGraphCluster("tugraph", {
+        config: parsed.config,
+        adminPassword,
+        tlsKey: secrets.getSecret("tlsKey"),
+        tlsCert: secrets.getSecret("tlsCert"),
+        warnings: parsed.warnings,
+        live,
+    });
+
+    return {
+        boltEndpoints: cluster.boltEndpoints,
+        neo4jUri: cluster.neo4jUri,
+        resolverAddresses: cluster.resolverAddresses,
+        voterIds: cluster.voterIds,
+        learnerIds: cluster.learnerIds,
+    };
+};
+
+/** The value of a (secret) output, for the program's own read-only cluster call; never logged. */
+function plainValue(o: pulumi.Output<string>): Promise<string> {
+    return new Promise((resolve) => o.apply((v) => resolve(v)));
 }
-
-const secrets = new pulumi.Config("tugraph");
-const cluster = new TuGraphCluster("tugraph", {
-    config: parsed.config,
-    adminPassword: secrets.requireSecret("adminPassword"),
-    tlsKey: secrets.getSecret("tlsKey"),
-    tlsCert: secrets.getSecret("tlsCert"),
-    warnings: parsed.warnings,
-});
-
-export const boltEndpoints = cluster.boltEndpoints;
-export const neo4jUri = cluster.neo4jUri;
-export const resolverAddresses = cluster.resolverAddresses;
-export const voterIds = cluster.voterIds;
-export const learnerIds = cluster.learnerIds;

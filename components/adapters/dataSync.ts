@@ -36,8 +36,10 @@
 
 import * as crypto from "crypto";
 import * as path from "path";
-import { Duplex, Transform, TransformCallback, Writable } from "stream";
-import { pipeline } from "stream/promises";
+// Namespace imports only: the providers' closure serializer turns a captured module into a
+// require() of it, but cannot serialize a class or function taken out of a built-in module.
+import * as stream from "stream";
+import * as streamPromises from "stream/promises";
 import type Docker from "dockerode";
 import { CONTAINER_PATHS } from "../core/types";
 import { engineFor, statusOf } from "./dockerEngine";
@@ -218,62 +220,69 @@ export function tarStreamEstimate(m: Manifest): number {
 // Docker stream demultiplexing with backpressure (docker-modem's demuxStream
 // writes without waiting, which would buffer a fast donor in our memory).
 
-export class DockerDemux extends Transform {
-    private header: Buffer = Buffer.alloc(0);
-    private remaining = 0;
-    private kind = 0;
-    stdoutBytes = 0;
-    stderr = "";
+// Built with the options form, not as subclasses: the providers' closure serializer
+// cannot serialize a class that extends a built-in.
+export type DockerDemux = stream.Transform & { stdoutBytes: number; stderr: string };
 
-    constructor(private readonly onBytes?: (n: number) => void) {
-        super({ highWaterMark: 4 * 1024 * 1024 });
-    }
-
-    override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
-        let off = 0;
-        while (off < chunk.length) {
-            if (this.remaining === 0) {
-                const take = chunk.subarray(off, off + 8 - this.header.length);
-                off += take.length;
-                this.header = this.header.length ? Buffer.concat([this.header, take]) : take;
-                if (this.header.length < 8) break;
-                this.kind = this.header[0];
-                this.remaining = this.header.readUInt32BE(4);
-                this.header = Buffer.alloc(0);
-                continue;
+export function createDemux(onBytes?: (n: number) => void): DockerDemux {
+    let header: Buffer = Buffer.alloc(0);
+    let remaining = 0;
+    let kind = 0;
+    const t = new stream.Transform({
+        highWaterMark: 4 * 1024 * 1024,
+        transform(chunk: Buffer, _enc: BufferEncoding, cb: stream.TransformCallback): void {
+            let off = 0;
+            while (off < chunk.length) {
+                if (remaining === 0) {
+                    const take = chunk.subarray(off, off + 8 - header.length);
+                    off += take.length;
+                    header = header.length ? Buffer.concat([header, take]) : take;
+                    if (header.length < 8) break;
+                    kind = header[0];
+                    remaining = header.readUInt32BE(4);
+                    header = Buffer.alloc(0);
+                    continue;
+                }
+                const n = Math.min(remaining, chunk.length - off);
+                const part = chunk.subarray(off, off + n);
+                off += n;
+                remaining -= n;
+                if (kind === 1) {
+                    t.stdoutBytes += n;
+                    t.push(part);
+                    onBytes?.(n);
+                } else if (t.stderr.length < 64 * 1024) {
+                    t.stderr += part.toString("utf8");
+                }
             }
-            const n = Math.min(this.remaining, chunk.length - off);
-            const part = chunk.subarray(off, off + n);
-            off += n;
-            this.remaining -= n;
-            if (this.kind === 1) {
-                this.stdoutBytes += n;
-                this.push(part);
-                this.onBytes?.(n);
-            } else if (this.stderr.length < 64 * 1024) {
-                this.stderr += part.toString("utf8");
-            }
-        }
-        cb();
-    }
+            cb();
+        },
+    }) as DockerDemux;
+    t.stdoutBytes = 0;
+    t.stderr = "";
+    return t;
 }
 
-/** Collects a stream into a string (bounded). */
-class TextSink extends Writable {
-    text = "";
-    private scanned = 0;
-    constructor(private readonly onLine?: (line: string) => void, private readonly limit = 16 * 1024 * 1024) { super(); }
-    override _write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
-        if (this.text.length < this.limit) this.text += chunk.toString("utf8");
-        if (this.onLine) {
-            let nl: number;
-            while ((nl = this.text.indexOf("\n", this.scanned)) >= 0) {
-                this.onLine(this.text.slice(this.scanned, nl));
-                this.scanned = nl + 1;
+type TextSink = stream.Writable & { text: string };
+
+/** Collects a stream into a string (bounded), calling onLine for each complete line. */
+function createTextSink(onLine?: (line: string) => void, limit = 16 * 1024 * 1024): TextSink {
+    let scanned = 0;
+    const w = new stream.Writable({
+        write(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null) => void): void {
+            if (w.text.length < limit) w.text += chunk.toString("utf8");
+            if (onLine) {
+                let nl: number;
+                while ((nl = w.text.indexOf("\n", scanned)) >= 0) {
+                    onLine(w.text.slice(scanned, nl));
+                    scanned = nl + 1;
+                }
             }
-        }
-        cb();
-    }
+            cb();
+        },
+    }) as TextSink;
+    w.text = "";
+    return w;
 }
 
 // ---------------------------------------------------------------------------
@@ -326,9 +335,9 @@ async function runHelper(s: HelperSpec): Promise<{ code: number; stdout: string;
     const c = await createHelper(s);
     try {
         const stream = await c.attach({ stream: true, stdout: true, stderr: true });
-        const demux = new DockerDemux();
-        const sink = new TextSink();
-        const drained = pipeline(stream, demux, sink);
+        const demux = createDemux();
+        const sink = createTextSink();
+        const drained = streamPromises.pipeline(stream, demux, sink);
         await c.start();
         const [{ StatusCode }] = await Promise.all([c.wait(), drained]);
         return { code: StatusCode, stdout: sink.text, stderr: demux.stderr };
@@ -537,14 +546,14 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
         };
         let ready: () => void = () => undefined;
         const isReady = new Promise<void>((r) => { ready = r; });
-        const writerDemux = new DockerDemux();
-        const writerSink = new TextSink((line) => {
+        const writerDemux = createDemux();
+        const writerSink = createTextSink((line) => {
             if (line === "ready") ready();
             const m = /^progress (\d+)$/.exec(line);
             if (m) { relayed = Math.min(total, Number(m[1]) * 1024); tick(); }
         });
         const inp = await writer.attach({ stream: true, hijack: !direct, stdin: !direct, stdout: true, stderr: true });
-        const writerOut = pipeline(inp, writerDemux, writerSink);
+        const writerOut = streamPromises.pipeline(inp, writerDemux, writerSink);
         writerOut.catch(() => undefined);
         await writer.start();
         const writerExit = writer.wait().then((r: { StatusCode: number }) => r.StatusCode);
@@ -556,7 +565,7 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
                     `(exit ${early}: ${writerDemux.stderr.trim().slice(0, 500)}); free that port or use the relay transport`);
             }
         }
-        const readerDemux = new DockerDemux((n) => { relayed += n; tick(); });
+        const readerDemux = createDemux((n) => { relayed += n; tick(); });
         const out = await reader.attach({ stream: true, stdout: true, stderr: true });
         copyStart = Date.now();
         await reader.start();
@@ -566,14 +575,14 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
         const readDone = reader.wait().then((r: { StatusCode: number }) => r.StatusCode);
         readDone.then(() => restartDonor(), () => restartDonor()).catch(() => undefined);
         if (direct) {
-            await pipeline(out, readerDemux, new TextSink());
+            await streamPromises.pipeline(out, readerDemux, createTextSink());
         } else {
             // A receiver that dies does not always break the attach connection: stop waiting on it.
             let relayEnded = false;
             writerExit.then((code) => {
-                if (!relayEnded) (inp as unknown as Duplex).destroy(new Error(`the receiving helper exited with ${code} before the stream ended`));
+                if (!relayEnded) (inp as unknown as stream.Duplex).destroy(new Error(`the receiving helper exited with ${code} before the stream ended`));
             }, () => undefined);
-            await pipeline(out, readerDemux, inp).finally(() => { relayEnded = true; }).catch((e) => {
+            await streamPromises.pipeline(out, readerDemux, inp).finally(() => { relayEnded = true; }).catch((e) => {
                 throw syncError(`the copy stream from ${donorDesc} to ${joiner.dockerHost} broke: ${(e as Error).message}`);
             });
         }

@@ -4,7 +4,9 @@
 
 import type { InitPeer, Role } from "../core/types";
 import { checkAddSafe, checkRemovalSafe, sameAddress, toInitPeers, type RemovalPolicy } from "../core/membership";
-import { adminError, callAdd, checkLeaderSettled, callRemove, discover, listRaftNodes, waitForRemoval, withLeader, type AdminError, type AdminOptions, type Discovery } from "./boltAdmin";
+import { adminError, callAdd, checkLeaderSettled, callRemove, discover, listRaftNodes, waitForRemoval, withLeader, type AdminError, type AdminOptions, type Discovery, type RaftStatus } from "./boltAdmin";
+import { classifyMember, type MemberLag } from "../core/lag";
+import type { DonorCandidate } from "../core/donor";
 
 export interface MemberSpec {
     readonly nodeId: number;
@@ -177,4 +179,69 @@ export async function confirmedView(o: AdminOptions, knownVoters: readonly numbe
     const need = Math.floor(voters.length / 2) + 1;
     if (up < need) return keep(`only ${up} of ${voters.length} voters answered (a majority is ${need}): the leader's listing is not confirmed`);
     return { confirmed: d as Discovery & { leaderId: number } };
+}
+
+/**
+ * Waits until member `id` has caught up with the leader, judged by numbers
+ * (core/lag.ts): two samples of the leader's progress at least `sampleMs`
+ * apart. A member whose match stays frozen below the commit for
+ * `stuckAfterMs` cannot catch up (TuGraph has no snapshots) and fails at once
+ * with the fix, instead of being retried until the deadline.
+ */
+export async function waitCaughtUp(
+    o: AdminOptions,
+    id: number,
+    what: string,
+    opts: { deadlineAt: number; stuckAfterMs?: number; sampleMs?: number },
+): Promise<MemberLag> {
+    const sampleMs = opts.sampleMs ?? 500;
+    const stuckAfterMs = opts.stuckAfterMs ?? 10_000;
+    const bounded: AdminOptions = { ...o, deadlineAt: Math.min(o.deadlineAt ?? Infinity, opts.deadlineAt) };
+    let earlier: RaftStatus | undefined;
+    let stuckSince: number | undefined;
+    let sampleTime = 0;
+    let last = "no sample yet";
+    for (;;) {
+        try {
+            const d = await discover(bounded);
+            if (d.status && d.leaderId !== undefined) {
+                const lag = classifyMember(id, { leader: d.status, earlier });
+                last = `${lag.state}: ${lag.reason}`;
+                if (lag.state === "caught-up") return lag;
+                if (lag.state === "cannot-catch-up") {
+                    stuckSince ??= Date.now();
+                    if (Date.now() - stuckSince >= stuckAfterMs) {
+                        throw adminError(
+                            "gate",
+                            `${what}: node ${id} cannot catch up: the leader's match for it stayed at ${lag.match} below its commit ${d.status.commit} for ${Math.round((Date.now() - stuckSince) / 1000)} s. ` +
+                                `TuGraph has no raft snapshots: it needs a fresh copy of a member's data directory. Fix: set \`resync\` on node ${id} ` +
+                                `(any new value) and run \`pulumi up\` again`,
+                        );
+                    }
+                } else stuckSince = undefined;
+                if (!earlier || earlier.id !== d.status.id || Date.now() - sampleTime >= sampleMs) {
+                    earlier = d.status;
+                    sampleTime = Date.now();
+                }
+            } else last = d.leaderId === undefined ? "no leader" : "no leader status";
+        } catch (e) {
+            if ((e as AdminError).kind === "auth" || (e as AdminError).kind === "gate") throw e;
+            last = (e as Error).message;
+        }
+        if (Date.now() + sampleMs >= opts.deadlineAt) {
+            throw adminError("not-ready", `${what}: node ${id} has not caught up before the deadline (${last})`);
+        }
+        o.log?.(`${what}: waiting for node ${id} to catch up (${last})`);
+        await new Promise((r) => setTimeout(r, sampleMs));
+    }
+}
+/** Donor candidates from a discovery: numbers from the leader's progress, up = answered and not lagging. */
+export function donorCandidates(d: Discovery, knownVoters: readonly number[]): DonorCandidate[] {
+    return d.members.map((m) => ({
+        id: m.id,
+        isLeader: m.id === d.leaderId,
+        isVoter: !m.isLearner || knownVoters.includes(m.id),
+        up: d.reachable.includes(`${m.ip}:${m.boltPort}`) && !d.downIds.includes(m.id),
+        match: d.status?.progress[m.id]?.match,
+    }));
 }

@@ -103,9 +103,9 @@ export const STRING_KEYS = ["image", "adminUser", "web", "containerPrefix", "dat
 export const TOP_LEVEL_KEYS: readonly string[] = [
     ...STRING_KEYS, "verbose", ...TUNABLE_KEYS, "tls", "nodes", "bootstrap", "membership",
 ];
-const NODE_KEYS = ["id", "ip", "boltPort", "raftPort", "webPort", "role", "dockerHost", "dataDir", "logDir", "removed"];
+const NODE_KEYS = ["id", "ip", "boltPort", "raftPort", "webPort", "role", "dockerHost", "dataDir", "logDir", "removed", "resync"];
 const TLS_KEYS = ["enabled", "keyFile", "certFile"];
-const MEMBERSHIP_KEYS = ["callTimeoutSeconds", "totalTimeoutSeconds", "minVoters", "allowUnsafeRemoval"];
+const MEMBERSHIP_KEYS = ["callTimeoutSeconds", "totalTimeoutSeconds", "minVoters", "allowUnsafeRemoval", "allowWriteOutageForSync"];
 
 // lgraph.json keys people copy from the manual; they are derived per node here.
 const DERIVED_LGRAPH_KEYS: Readonly<Record<string, string>> = {
@@ -358,7 +358,7 @@ interface PartialNode {
     readonly index: number;
     readonly key: string; // "tugraph:nodes[i]"
     id?: number; ip?: string; boltPort?: number; raftPort?: number; webPort?: number;
-    role?: Role; dockerHost?: string; dataDir?: string; logDir?: string; removed?: boolean;
+    role?: Role; dockerHost?: string; dataDir?: string; logDir?: string; removed?: boolean; resync?: string;
     defaultDirs: boolean; // dataDir/logDir both derived from dataRoot and id
     defaultHost: boolean; // dockerHost not given: the local engine
     complete: boolean;
@@ -422,6 +422,9 @@ function parseNode(errors: Errors, entry: unknown, index: number, dataRoot: stri
     node.role = field(errors, `${key}.role`, z.enum(["voter", "learner"], { error: (i) => `must be "voter" or "learner", got ${show(i.input)}` }), entry.role ?? DEFAULTS.role);
     node.dockerHost = field(errors, `${key}.dockerHost`, dockerHostSchema, entry.dockerHost ?? DEFAULTS.dockerHost);
     node.removed = field(errors, `${key}.removed`, boolSchema(" (true marks the node for removal)"), entry.removed ?? false);
+    if (entry.resync !== undefined) {
+        node.resync = field(errors, `${key}.resync`, z.string({ error: (i) => `must be a string token (any new value copies a member's data to this node again, e.g. "2026-11-26"), got ${show(i.input)}` }).min(1, { error: "must not be empty: any new value copies a member's data to this node again" }), entry.resync);
+    }
     // Default host directories hang off dataRoot and the id, so they need both.
     const base = dataRoot !== undefined && node.id !== undefined ? `${dataRoot.replace(/\/+$/, "")}/node-${node.id}` : undefined;
     node.dataDir = entry.dataDir !== undefined ? field(errors, `${key}.dataDir`, absPathSchema, entry.dataDir) : base && `${base}/data`;
@@ -606,6 +609,7 @@ function parseMembership(errors: Errors, value: unknown, nodes: PartialNode[]): 
     const call = field(errors, `${key}.callTimeoutSeconds`, intSchema(1, CALL_TIMEOUT_MS.max / 1000, `must be an integer number of seconds from 1 to ${CALL_TIMEOUT_MS.max / 1000} (TuGraph's admin calls have no deadline of their own)`), m.callTimeoutSeconds ?? DEFAULTS.callTimeoutSeconds);
     const total = field(errors, `${key}.totalTimeoutSeconds`, intSchema(1, TOTAL_TIMEOUT_MS.max / 1000, `must be an integer number of seconds from 1 to ${TOTAL_TIMEOUT_MS.max / 1000}`), m.totalTimeoutSeconds ?? DEFAULTS.totalTimeoutSeconds);
     const unsafe = field(errors, `${key}.allowUnsafeRemoval`, boolSchema(""), m.allowUnsafeRemoval ?? false);
+    const outage = field(errors, `${key}.allowWriteOutageForSync`, boolSchema(" (true lets the leader be stopped to copy its data when no other member can donate)"), m.allowWriteOutageForSync ?? false);
     if (call !== undefined && total !== undefined && total < call) {
         fail(errors, `${key}.totalTimeoutSeconds`, `(${total}) must be at least callTimeoutSeconds (${call}): it bounds all retries of one change; raise it`);
     }
@@ -624,8 +628,8 @@ function parseMembership(errors: Errors, value: unknown, nodes: PartialNode[]): 
             `removing more voters would go below the minimum; add a voter, lower minVoters, or set allowUnsafeRemoval: true`);
         minVoters = undefined;
     }
-    if (call === undefined || total === undefined || unsafe === undefined || minVoters === undefined || total < call) return undefined;
-    return { callTimeoutMs: call * 1000, totalTimeoutMs: total * 1000, minVoters, allowUnsafeRemoval: unsafe };
+    if (call === undefined || total === undefined || unsafe === undefined || outage === undefined || minVoters === undefined || total < call) return undefined;
+    return { callTimeoutMs: call * 1000, totalTimeoutMs: total * 1000, minVoters, allowUnsafeRemoval: unsafe, allowWriteOutageForSync: outage };
 }
 
 // ---------- entry points ----------
@@ -675,7 +679,7 @@ function parse(raw: Record<string, unknown>, errors: Errors, warnings: Warnings,
     if (errors.length > 0) return { ok: false, errors, warnings };
     const specs: NodeSpec[] = nodes.map(n => ({
         id: n.id!, ip: n.ip!, boltPort: n.boltPort!, raftPort: n.raftPort!, webPort: n.webPort!,
-        role: n.role!, dockerHost: n.dockerHost!, dataDir: n.dataDir!, logDir: n.logDir!, removed: n.removed!,
+        role: n.role!, dockerHost: n.dockerHost!, dataDir: n.dataDir!, logDir: n.logDir!, removed: n.removed!, ...(n.resync !== undefined ? { resync: n.resync } : {}),
     }));
     return {
         ok: true,

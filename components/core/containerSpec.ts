@@ -12,6 +12,9 @@ export interface ContainerSpec {
     readonly labels: { label: string; value: string }[];
 }
 
+/** Seconds a node's container gets to stop cleanly (SIGTERM runs lgraph_server's own shutdown) before a kill. */
+export const STOP_TIMEOUT_SECONDS = 120;
+
 export function containerName(config: ClusterConfig, node: NodeSpec): string {
     return `${config.containerPrefix}${node.id}`;
 }

@@ -16,6 +16,7 @@ export interface NodeSpec {
     readonly dataDir: string;       // host directory mounted at /var/lib/lgraph/data
     readonly logDir: string;        // host directory mounted at /var/log/lgraph_log
     readonly removed: boolean;      // tombstone: remove from raft membership, then drop the container; data stays on disk
+    readonly resync?: string;       // a new value copies a member's data to this node again (a joiner that cannot catch up)
 }
 
 // bolt_raft_* tunables, only rendered when set. Names are TuGraph's own.
@@ -43,6 +44,7 @@ export interface MembershipSettings {
     readonly totalTimeoutMs: number;    // bound on retries + leader re-discovery for one change
     readonly minVoters: number;         // removal refused below this (default 3 when the cluster has >= 3 voters)
     readonly allowUnsafeRemoval: boolean;
+    readonly allowWriteOutageForSync: boolean; // let the leader be the donor of a data copy when no other member can (a write outage)
 }
 
 export interface ClusterConfig {

@@ -54,6 +54,9 @@ export interface RaftMemberArgs {
     plannedVoters?: pulumi.Input<number>;          // gates of delete: voters the stack declares
     encrypted?: pulumi.Input<boolean>;             // Bolt over TLS (the cluster's ssl_auth)
     providerVersion?: pulumi.Input<number>;        // components/providers/version.ts: a change stores the new provider text
+    // "learner": add as a learner whatever `role` says; a RaftPromotion makes a declared
+    // voter a voter once synced and caught up (learner-first). Absent: add as `role`.
+    joinAs?: pulumi.Input<"learner">;
 }
 
 /** Plain-data inputs/outputs as the provider sees them. */
@@ -75,6 +78,7 @@ export interface RaftMemberProps {
     plannedVoters?: number;
     encrypted?: boolean;
     providerVersion?: number;
+    joinAs?: "learner";
     // outputs
     listedRole?: "voter" | "learner"; // what listRaftNodes said at the last create/read (may lag behind role)
     roleNote?: string;
@@ -148,13 +152,15 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async create(inputs: RaftMemberProps) {
-        const spec = { nodeId: inputs.nodeId, ip: inputs.ip, boltPort: inputs.boltPort, raftPort: inputs.raftPort, role: inputs.role };
+        const joinRole = inputs.joinAs ?? inputs.role;
+        const spec = { nodeId: inputs.nodeId, ip: inputs.ip, boltPort: inputs.boltPort, raftPort: inputs.raftPort, role: joinRole };
         const r = await ensureMember(adminOptions(inputs), spec, (inputs.knownVoters ?? []).filter((x) => x !== inputs.nodeId));
         const self = r.initPeers.find((p) => p.bolt_raft_node_id === inputs.nodeId);
         const listedRole = r.listedLearner ? "learner" : "voter";
         // Found already a voter while the stack says learner: the truth is voter (demotion is not supported).
         const role = inputs.role === "voter" || listedRole === "voter" ? "voter" : "learner";
-        let roleNote = r.called ? `added as ${inputs.role}` : `already a member at ${self?.ip}:${self?.bolt_port}/${self?.bolt_raft_port}: no call made`;
+        let roleNote = r.called ? `added as ${joinRole}` : `already a member at ${self?.ip}:${self?.bolt_port}/${self?.bolt_raft_port}: no call made`;
+        if (joinRole !== inputs.role) roleNote += `; promoted by its RaftPromotion once synced and caught up`;
         if (role !== inputs.role) roleNote += `; it is a voter although the stack says learner (demotion is not supported)`;
         if (role === "voter" && listedRole === "learner") roleNote += "; promoted: listRaftNodes keeps showing is_learner=true after a promotion, role here is the truth";
         // The recorded init peers are the pinned input; a different live membership is only noted
@@ -167,7 +173,8 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async update(_id: string, olds: RaftMemberProps, news: RaftMemberProps) {
-        if (olds.role === "learner" && news.role === "voter") {
+        // Learner-first stacks promote through RaftPromotion (after the data copy and the catch-up).
+        if (olds.role === "learner" && news.role === "voter" && news.joinAs !== "learner") {
             const spec = { nodeId: news.nodeId, ip: news.ip, boltPort: news.boltPort, raftPort: news.raftPort, role: news.role };
             await promoteMember(adminOptions(news), spec, news.knownVoters ?? []);
             return {

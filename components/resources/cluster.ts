@@ -3,12 +3,17 @@ import * as docker from "@pulumi/docker";
 import { ClusterConfig, InitPeer, NodeSpec } from "../core/types";
 import type { ConfigWarning } from "../core/config";
 import { bootstrapPeers, isBootstrapNode, joinPeers } from "../core/render";
-import { membershipChain, membershipGateInputs } from "../core/membership";
+import { membershipGateInputs, type LiveMembership } from "../core/membership";
+import { describePlan, planChanges, type PlannedNode } from "../core/changePlan";
+import { containerName, STOP_TIMEOUT_SECONDS } from "../core/containerSpec";
 import { clusterEndpoints, dockerEngines } from "../core/endpoints";
 import { ClusterRecord } from "../providers/clusterRecord";
 import { clusterRecordInputs } from "../core/placement";
 import { RaftMember } from "../providers/raftMember";
 import { RaftRemoval } from "../providers/raftRemoval";
+import { DataSync, type SyncPlacement } from "../providers/dataSync";
+import { RaftPromotion } from "../providers/raftPromotion";
+import { RetiredContainer } from "../providers/retiredContainer";
 import { PROVIDER_VERSION } from "../providers/version";
 import { RaftNode } from "./raftNode";
 
@@ -19,12 +24,27 @@ export interface TuGraphClusterArgs {
     readonly tlsCert?: pulumi.Input<string>;
     /** What parseClusterConfig found suspicious; logged on this component (pulumi.log.warn). */
     readonly warnings?: readonly ConfigWarning[];
+    /**
+     * The live membership, read (read-only) before the program builds the cluster; or why
+     * not. With it the membership plan is checked as a whole against the cluster and
+     * ordered for it; without it the plan comes from the config alone.
+     */
+    readonly live?: { readonly membership?: LiveMembership; readonly note?: string };
+}
+
+/** What the planner needs of the stack's nodes. */
+export function plannedNodes(config: ClusterConfig): PlannedNode[] {
+    return config.nodes.map((n) => ({
+        id: n.id, ip: n.ip, boltPort: n.boltPort, raftPort: n.raftPort, role: n.role, removed: n.removed, dockerHost: n.dockerHost,
+        bootstrap: isBootstrapNode(config, n),
+    }));
 }
 
 /**
  * A TuGraph Bolt-raft cluster: bootstrap members start from init peers; every
- * later change of membership (removals first, then joins and promotions) runs
- * one at a time on the leader before the joining node's container starts.
+ * later change of membership runs one at a time on the leader, in the order of
+ * the one planner (core/changePlan.ts): failed or port-reused tombstones, then
+ * joins (learner, data copy, container, promotion), then healthy tombstones.
  */
 export class TuGraphCluster extends pulumi.ComponentResource {
     public readonly nodes: Record<number, RaftNode> = {};
@@ -87,25 +107,59 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         // so their rendered config is known in preview and never depends on later nodes.
         const bootstrapNodes = live.filter((n) => isBootstrapNode(config, n)).map((n) => addNode(n, peers, [record]));
 
+        // The membership plan, checked as a whole against the live cluster when it answers:
+        // a step its gate would refuse refuses the whole plan here, before anything changes.
+        const plan = planChanges(plannedNodes(config), args.live?.membership, {
+            minVoters: config.membership.minVoters,
+            allowUnsafeRemoval: config.membership.allowUnsafeRemoval,
+            allowWriteOutageForSync: config.membership.allowWriteOutageForSync,
+        });
+        if (args.live?.note) pulumi.log.warn(`membership plan from the config alone: ${args.live.note}`, this);
+        for (const line of describePlan(plan)) pulumi.log.info(line, this);
+        if (plan.refusal) throw new pulumi.RunError(plan.refusal);
+
+        const placement = (n: NodeSpec): SyncPlacement => ({
+            id: n.id, ip: n.ip, boltPort: n.boltPort, dockerHost: n.dockerHost, container: containerName(config, n), dataDir: n.dataDir,
+        });
+        const knownVoters = membershipGateInputs(config).knownVoters;
+
         // Membership changes, one at a time, after the bootstrap members exist; after the
         // record too: once every bootstrap member is tombstoned, it is the only guard left.
         let previous: pulumi.Resource[] = [record, ...bootstrapNodes];
-        for (const step of membershipChain(config)) {
+        for (const step of plan.chain) {
             const node = config.nodes.find((n) => n.id === step.nodeId)!;
             if (step.kind === "remove") {
-                previous = [new RaftRemoval(`${name}-removal-${node.id}`, {
-                    ...common,
-                    nodeId: node.id,
-                }, { parent: this, dependsOn: previous })];
-            } else {
-                const member = new RaftMember(`${name}-member-${node.id}`, {
-                    ...common,
-                    nodeId: node.id, ip: node.ip, boltPort: node.boltPort, raftPort: node.raftPort, role: node.role,
-                    initPeers: joinPeers(config, node),
-                }, { parent: this, dependsOn: previous });
-                // The joiner's container starts only after its add (the offline data copy, not
-                // automated yet, belongs in between), and the next change waits for that container.
-                previous = [addNode(node, member.initPeers, [member])];
+                const removal = new RaftRemoval(`${name}-removal-${node.id}`, { ...common, nodeId: node.id }, { parent: this, dependsOn: previous });
+                // Its container stops right away (a replacement may reuse its ports); Pulumi deletes it at the end.
+                previous = [new RetiredContainer(`${name}-retired-${node.id}`, {
+                    nodeId: node.id, dockerHost: node.dockerHost, container: containerName(config, node),
+                    stopTimeoutSeconds: STOP_TIMEOUT_SECONDS, providerVersion: PROVIDER_VERSION,
+                }, { parent: this, dependsOn: [removal] })];
+                continue;
+            }
+            // Learner first: add, copy a member's data (no snapshots in TuGraph), start, then promote a voter.
+            const member = new RaftMember(`${name}-member-${node.id}`, {
+                ...common,
+                nodeId: node.id, ip: node.ip, boltPort: node.boltPort, raftPort: node.raftPort, role: node.role, joinAs: "learner",
+                initPeers: joinPeers(config, node),
+            }, { parent: this, dependsOn: previous });
+            const sync = new DataSync(`${name}-sync-${node.id}`, {
+                ...access,
+                nodeId: node.id,
+                joiner: placement(node),
+                members: live.filter((n) => n.id !== node.id).map(placement),
+                image: config.image,
+                stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
+                allowWriteOutageForSync: config.membership.allowWriteOutageForSync,
+                ...(node.resync !== undefined ? { resync: node.resync } : {}),
+                knownVoters,
+            }, { parent: this, dependsOn: [member] });
+            const container = addNode(node, member.initPeers, [sync]);
+            previous = [container];
+            if (node.role === "voter") {
+                previous = [new RaftPromotion(`${name}-promotion-${node.id}`, {
+                    ...access, nodeId: node.id, ip: node.ip, boltPort: node.boltPort, raftPort: node.raftPort, knownVoters,
+                }, { parent: this, dependsOn: [container] })];
             }
         }
 

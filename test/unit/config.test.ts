@@ -82,7 +82,7 @@ describe("parseClusterConfig: a valid stack", () => {
                 logDir: `/root/tugraph/node-${id}/log`, removed: false,
             })),
             bootstrap: [1, 2, 3],
-            membership: { callTimeoutMs: 10000, totalTimeoutMs: 120000, minVoters: 3, allowUnsafeRemoval: false },
+            membership: { callTimeoutMs: 10000, totalTimeoutMs: 120000, minVoters: 3, allowUnsafeRemoval: false, allowWriteOutageForSync: false },
         });
     });
     it("never copies secrets into the ClusterConfig", () => {
@@ -108,7 +108,7 @@ describe("parseClusterConfig: a valid stack", () => {
         assert.equal(cfg.nodes[0].dataDir, "/data/tg/node-1/data");
         assert.equal(cfg.nodes[1].logDir, "/mnt/b");
         assert.deepStrictEqual(cfg.bootstrap, [1, 2]);
-        assert.deepStrictEqual(cfg.membership, { callTimeoutMs: 5000, totalTimeoutMs: 30000, minVoters: 2, allowUnsafeRemoval: true });
+        assert.deepStrictEqual(cfg.membership, { callTimeoutMs: 5000, totalTimeoutMs: 30000, minVoters: 2, allowUnsafeRemoval: true, allowWriteOutageForSync: false });
     });
     it("accepts images pinned by a custom tag or a digest", () => {
         ok(base({ image: "tugraph/tugraph-runtime-centos7:4.5.2-hotfix" }));
@@ -234,8 +234,8 @@ describe("parseClusterConfig: one message per rule", () => {
     describe("node fields", () => {
         const node = (extra: Record<string, unknown>) => withNodes([...three(), { id: 4, ip: "172.20.10.41", ...extra }]);
         it("missing id", () => rejects(withNodes([...three(), { ip: "10.0.0.4" }]), "tugraph:nodes[3].id", "is required"));
-        it("id 0", () => rejects(node({ id: 0 }), "tugraph:nodes[3].id", "must be an integer > 0"));
-        it("fractional id", () => rejects(node({ id: 1.5 }), "tugraph:nodes[3].id", "must be an integer > 0"));
+        it("id 0", () => rejects(node({ id: 0 }), "tugraph:nodes[3].id", "must be an integer from 1 to"));
+        it("fractional id", () => rejects(node({ id: 1.5 }), "tugraph:nodes[3].id", "must be an integer from 1 to"));
         it("id as text", () => rejects(node({ id: "4" }), "tugraph:nodes[3].id", "got \"4\""));
         it("missing ip", () => rejects(withNodes([...three(), { id: 4 }]), "tugraph:nodes[3].ip", "is required"));
         it("a host name instead of an IPv4", () => rejects(node({ ip: "db4.example.com" }), "tugraph:nodes[3].ip", "TuGraph does not resolve host names"));

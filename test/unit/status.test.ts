@@ -146,7 +146,7 @@ function memIo(files: Record<string, string>): Io {
 const PROJECT = "name: tugraph-ha\nruntime: nodejs\n";
 const NODES = [1, 2, 3].map((id) => `    - {id: ${id}, ip: ${ip(id)}, dockerHost: ssh://${ip(id)}}`).join("\n");
 const plainStack = `config:\n  tugraph:adminPassword: ${PASSWORD}\n  tugraph:nodes:\n${NODES}\n`;
-const secureStack = `config:\n  tugraph:adminPassword:\n    secure: v1:abcdef\n  tugraph:nodes:\n${NODES}\n`;
+const secureStack = `config:\n  tugraph:adminPassword:\n    secure: v1:c2FsdHNhbHRzYWx0c2FsdA==:Y2lwaGVydGV4dGNpcGhlcnRleHRjaXBoZXI=\n  tugraph:nodes:\n${NODES}\n`;
 
 function fakeDeps(o: { env?: Record<string, string>; hang?: string[]; seen?: string[] } = {}): StatusDeps & { lines: string[] } {
     const listed = [1, 2, 3].map((id) => member(id, { isLeader: id === 1 }));
@@ -216,7 +216,7 @@ describe("runStatus (in-process, fake Bolt answers)", () => {
         const r = await runStatus(["--stack", "s"], memIo({ "Pulumi.yaml": PROJECT, "Pulumi.s.yaml": bad }), fakeDeps({ seen }));
         assert.equal(r.code, 1);
         assert.match(r.stderr, /has 2 problem\(s\)/);
-        assert.match(r.stderr, /tugraph:nodes\[0\]\.ip must be an IPv4 literal/);
+        assert.match(r.stderr, /tugraph:nodes\[0\]\.ip \(node 1\) must be an IPv4 literal/);
         assert.deepStrictEqual(seen, []);
     });
 

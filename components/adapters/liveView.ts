@@ -1,0 +1,37 @@
+// The program's read-only look at the live membership, before it builds the
+// cluster: the one planner (core/changePlan.ts) then checks the whole plan
+// against it and orders it. Short deadlines, never a hang; an unreachable
+// cluster (a first deployment, or an outage) is a note, not an error. Bad
+// credentials are an error (every membership change would fail the same way).
+import type { ClusterConfig } from "../core/types";
+import type { LiveMembership } from "../core/membership";
+import { discover, type AdminError } from "./boltAdmin";
+
+export interface LiveView {
+    readonly membership?: LiveMembership;
+    readonly note?: string;
+}
+
+export async function readLiveMembership(cfg: ClusterConfig, password: string, budgetMs = 5000): Promise<LiveView> {
+    const seeds = cfg.nodes.filter((n) => !n.removed).map((n) => `${n.ip}:${n.boltPort}`);
+    const o = {
+        seeds,
+        user: cfg.adminUser,
+        password,
+        callTimeoutMs: Math.min(2000, cfg.membership.callTimeoutMs),
+        totalTimeoutMs: budgetMs,
+        deadlineAt: Date.now() + budgetMs,
+        encrypted: cfg.tls.enabled,
+    };
+    try {
+        const d = await discover(o);
+        if (d.reachable.length === 0) {
+            return { note: `no member answered (a first deployment, or the cluster is down): ${d.errors.slice(0, 3).join("; ")}` };
+        }
+        const knownVoters = cfg.nodes.filter((n) => n.role === "voter" && !n.removed).map((n) => n.id);
+        return { membership: { members: d.members, leaderId: d.leaderId, downIds: d.downIds, knownVoters } };
+    } catch (e) {
+        if ((e as AdminError).kind === "auth") throw e;
+        return { note: (e as Error).message };
+    }
+}

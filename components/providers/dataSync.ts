@@ -1,0 +1,179 @@
+// DataSync: the offline data copy a joining node needs, as a step of the
+// resource lifecycle, between its membership add (RaftMember, as a learner)
+// and its container. TuGraph has no raft snapshots: a joiner must start from a
+// copy of a caught-up member's whole data directory, taken after its add.
+//   create -> choose the donor by numbers (never the leader while another
+//             member can donate; learners first; a voter only while the
+//             voters that keep running are a majority), stop it cleanly, stream
+//             its data directory into a staging directory beside the joiner's,
+//             verify, swap (old content moved aside, never deleted), start the
+//             donor again and wait until it has caught up (adapters/dataSync.ts).
+//   diff   -> a new `resync` token replaces it: the copy runs again (the joiner's
+//             own container is stopped for it, and started again after).
+//   delete -> nothing: a data directory is never deleted.
+// Once per join: every later `up` is "same" unless the stack asks again.
+import * as pulumi from "@pulumi/pulumi";
+import { adminOptions } from "../adapters/boltAdmin";
+import { syncDataDir, stderrProgress } from "../adapters/dataSync";
+import { engineFor, statusOf } from "../adapters/dockerEngine";
+import { confirmedView, donorCandidates, waitCaughtUp } from "../adapters/membershipOps";
+import { listRaftNodes } from "../adapters/boltAdmin";
+import { chooseDonor } from "../core/donor";
+import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
+import { definedOnly, without } from "./props";
+import { withSecretPassword } from "./secretOptions";
+
+/** Where a member runs: what the copy needs to reach its container and data. */
+export interface SyncPlacement {
+    id: number;
+    ip: string;
+    boltPort: number;
+    dockerHost: string;
+    container: string;
+    dataDir: string;
+}
+
+export interface DataSyncArgs {
+    nodeId: pulumi.Input<number>;
+    joiner: pulumi.Input<SyncPlacement>;
+    members: pulumi.Input<SyncPlacement[]>;        // every other live node of the stack: possible donors
+    image: pulumi.Input<string>;                    // the cluster's image, on every host: runs the helpers
+    stopTimeoutSeconds: pulumi.Input<number>;       // the donor's clean shutdown
+    allowWriteOutageForSync?: pulumi.Input<boolean>;
+    resync?: pulumi.Input<string>;                  // a new value copies again
+    knownVoters?: pulumi.Input<number[]>;
+    seeds: pulumi.Input<pulumi.Input<string>[]>;
+    adminUser: pulumi.Input<string>;
+    adminPassword: pulumi.Input<string>;
+    callTimeoutMs: pulumi.Input<number>;
+    totalTimeoutMs: pulumi.Input<number>;
+    encrypted?: pulumi.Input<boolean>;
+    providerVersion?: pulumi.Input<number>;
+}
+
+const OUTPUT_KEYS = ["donorId", "donorReason", "bytes", "files", "seconds", "syncedAt", "movedAside"];
+const REPLACE_KEYS = ["nodeId", "resync"];
+
+export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: any, newInputs: any) {
+        const news = without(asProps(newInputs), OUTPUT_KEYS) as any;
+        const f = validateAccess(news);
+        validateVersion(news, f);
+        const place = (p: any, key: string) => {
+            if (p === UNKNOWN) return;
+            if (!p || typeof p.dockerHost !== "string" || typeof p.container !== "string" || typeof p.dataDir !== "string" || !p.dataDir.startsWith("/")) {
+                f.push({ property: key, reason: "must be {id, ip, boltPort, dockerHost, container, dataDir (absolute)}" });
+            }
+        };
+        place(news.joiner, "joiner");
+        if (news.members !== UNKNOWN) {
+            if (!Array.isArray(news.members) || news.members.length === 0) f.push({ property: "members", reason: "must list the other live nodes (possible donors)" });
+            else news.members.forEach((m: any, i: number) => place(m, `members[${i}]`));
+        }
+        if (news.image !== UNKNOWN && (typeof news.image !== "string" || news.image.length === 0)) f.push({ property: "image", reason: "must be the cluster's image" });
+        if (news.stopTimeoutSeconds !== UNKNOWN && !(Number.isInteger(news.stopTimeoutSeconds) && news.stopTimeoutSeconds >= 10 && news.stopTimeoutSeconds <= 3600)) {
+            f.push({ property: "stopTimeoutSeconds", reason: "must be an integer from 10 to 3600 (lgraph_server's own shutdown must fit in it)" });
+        }
+        return { inputs: definedOnly(news), failures: f };
+    },
+
+    async diff(_id: string, olds: any, news: any) {
+        const replaces = REPLACE_KEYS.filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
+        const changed = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "encrypted", "providerVersion", "image", "stopTimeoutSeconds", "allowWriteOutageForSync"]
+            .filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
+        return { changes: replaces.length + changed.length > 0, replaces, deleteBeforeReplace: false };
+    },
+
+    async create(inputs: any) {
+        const o = adminOptions(inputs);
+        const id: number = inputs.nodeId;
+        const what = `data sync for node ${id}`;
+        const deadlineAt = Date.now() + inputs.totalTimeoutMs;
+        const known: number[] = inputs.knownVoters ?? [];
+        // The donor must already list the joiner: the copied log then knows the node (facts: copy after the add).
+        let choice: ReturnType<typeof chooseDonor> | undefined;
+        let donor: SyncPlacement | undefined;
+        let last = "";
+        while (!donor) {
+            const v = await confirmedView({ ...o, deadlineAt }, known);
+            if (!v.confirmed) last = v.note;
+            else {
+                const d = v.confirmed;
+                choice = chooseDonor({
+                    members: donorCandidates(d, known),
+                    leaderCommit: d.status?.commit ?? 0,
+                    joinerId: id,
+                    allowWriteOutageForSync: inputs.allowWriteOutageForSync ?? false,
+                });
+                const place = (inputs.members as SyncPlacement[]).find((m) => m.id === choice!.id);
+                if (!place) throw new Error(`${what}: the chosen donor ${choice.id} is not a node of this stack (add it to tugraph:nodes, or remove it)`);
+                const listed = await listRaftNodes({ ...o, deadlineAt }, `${place.ip}:${place.boltPort}`).catch(() => []);
+                if (listed.some((m) => m.id === id)) donor = place;
+                else last = `donor ${place.id} has not applied the add of node ${id} yet`;
+            }
+            if (!donor) {
+                if (Date.now() + 500 >= deadlineAt) throw new Error(`${what}: no donor ready before the deadline: ${last}`);
+                await new Promise((r) => setTimeout(r, 500));
+            }
+        }
+        o.log?.(`${what}: donor ${choice!.reason}`);
+        // A resync: the joiner's own container is stopped for the copy, and started again after it.
+        const joinerContainer = engineFor(inputs.joiner.dockerHost).getContainer(inputs.joiner.container);
+        const running = await joinerContainer.inspect().then((i) => i.State.Running, (e) => (statusOf(e) === 404 ? false : Promise.reject(e)));
+        if (running) await joinerContainer.stop({ t: inputs.stopTimeoutSeconds });
+        try {
+            const r = await syncDataDir({
+                donor: { dockerHost: donor.dockerHost, container: donor.container, dataDir: donor.dataDir },
+                joiner: { dockerHost: inputs.joiner.dockerHost, dataDir: inputs.joiner.dataDir, container: inputs.joiner.container },
+                image: inputs.image,
+                stopTimeoutSeconds: inputs.stopTimeoutSeconds,
+                label: `node ${id} from node ${donor.id}`,
+                progress: stderrProgress(`node ${id} from node ${donor.id}`),
+                waitDonorCaughtUp: async () => {
+                    await waitCaughtUp(o, donor!.id, `${what}: donor ${donor!.id} back`, { deadlineAt: Date.now() + inputs.totalTimeoutMs });
+                },
+            });
+            return {
+                id: `sync-${id}`,
+                outs: definedOnly({
+                    ...without(inputs, OUTPUT_KEYS),
+                    donorId: donor.id,
+                    donorReason: choice!.reason,
+                    bytes: r.bytes,
+                    files: r.files,
+                    seconds: r.seconds,
+                    syncedAt: new Date().toISOString(),
+                    movedAside: r.movedAside,
+                }),
+            };
+        } finally {
+            if (running) await joinerContainer.start().catch(() => undefined);
+        }
+    },
+
+    async update(_id: string, olds: any, news: any) {
+        // Settings only (credentials, timeouts, provider text): the copy is not repeated.
+        const kept = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, olds[k]]));
+        return { outs: definedOnly({ ...without(news, OUTPUT_KEYS), ...kept }) };
+    },
+
+    async delete() {
+        // A data directory is never deleted; forgetting the sync changes nothing.
+    },
+};
+
+export class DataSync extends pulumi.dynamic.Resource {
+    public readonly donorId!: pulumi.Output<number>;
+    public readonly bytes!: pulumi.Output<number>;
+    public readonly syncedAt!: pulumi.Output<string>;
+    constructor(name: string, args: DataSyncArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            dataSyncProvider,
+            name,
+            { ...args, donorId: undefined, donorReason: undefined, bytes: undefined, files: undefined, seconds: undefined, syncedAt: undefined, movedAside: undefined },
+            withSecretPassword(opts),
+            "tugraph",
+            "DataSync",
+        );
+    }
+}

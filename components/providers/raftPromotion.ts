@@ -1,0 +1,71 @@
+// RaftPromotion: a learner becomes a voter only once it has caught up (by
+// numbers: core/lag.ts). It follows the node's container in the chain, so a
+// joiner declared voter is added as a learner, synced, started, waited for,
+// and only then counts in the quorum: an empty voter never exists.
+//   create -> wait until caught up (a match frozen below the commit fails at
+//             once with the fix: resync), then addRaftNode on the leader (gated)
+//   delete -> nothing: TuGraph has no demotion (remove the node instead)
+import * as pulumi from "@pulumi/pulumi";
+import { adminOptions } from "../adapters/boltAdmin";
+import { promoteMember, waitCaughtUp } from "../adapters/membershipOps";
+import { asProps, validateCommon, validateMember, validateVersion, UNKNOWN } from "../adapters/validate";
+import { definedOnly, without } from "./props";
+import { withSecretPassword } from "./secretOptions";
+
+export interface RaftPromotionArgs {
+    nodeId: pulumi.Input<number>;
+    ip: pulumi.Input<string>;
+    boltPort: pulumi.Input<number>;
+    raftPort: pulumi.Input<number>;
+    knownVoters?: pulumi.Input<number[]>;
+    seeds: pulumi.Input<pulumi.Input<string>[]>;
+    adminUser: pulumi.Input<string>;
+    adminPassword: pulumi.Input<string>;
+    callTimeoutMs: pulumi.Input<number>;
+    totalTimeoutMs: pulumi.Input<number>;
+    encrypted?: pulumi.Input<boolean>;
+    providerVersion?: pulumi.Input<number>;
+}
+
+const OUTPUT_KEYS = ["promotedAt", "lagAtPromotion"];
+
+export const raftPromotionProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: any, newInputs: any) {
+        const news = without(asProps(newInputs), OUTPUT_KEYS) as any;
+        const f = [...validateCommon(news), ...validateMember({ ...news, role: "voter", initPeers: UNKNOWN }), ...validateVersion(news)];
+        return { inputs: definedOnly(news), failures: f };
+    },
+
+    async diff(_id: string, olds: any, news: any) {
+        const replaces = ["nodeId", "ip", "boltPort", "raftPort"].filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
+        const changed = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "encrypted", "providerVersion"].filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
+        return { changes: replaces.length + changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+    },
+
+    async create(inputs: any) {
+        const o = adminOptions(inputs);
+        const what = `promoting node ${inputs.nodeId}`;
+        const lag = await waitCaughtUp(o, inputs.nodeId, what, { deadlineAt: Date.now() + inputs.totalTimeoutMs });
+        const spec = { nodeId: inputs.nodeId, ip: inputs.ip, boltPort: inputs.boltPort, raftPort: inputs.raftPort, role: "voter" as const };
+        await promoteMember(o, spec, (inputs.knownVoters ?? []).filter((x: number) => x !== inputs.nodeId));
+        return {
+            id: `promoted-${inputs.nodeId}`,
+            outs: definedOnly({ ...without(inputs, OUTPUT_KEYS), promotedAt: new Date().toISOString(), lagAtPromotion: lag.reason }),
+        };
+    },
+
+    async update(_id: string, olds: any, news: any) {
+        return { outs: definedOnly({ ...without(news, OUTPUT_KEYS), promotedAt: olds.promotedAt, lagAtPromotion: olds.lagAtPromotion }) };
+    },
+
+    async delete() {
+        // No demotion in TuGraph: the voter stays a voter until its node is removed.
+    },
+};
+
+export class RaftPromotion extends pulumi.dynamic.Resource {
+    public readonly promotedAt!: pulumi.Output<string>;
+    constructor(name: string, args: RaftPromotionArgs, opts?: pulumi.CustomResourceOptions) {
+        super(raftPromotionProvider, name, { ...args, promotedAt: undefined, lagAtPromotion: undefined }, withSecretPassword(opts), "tugraph", "RaftPromotion");
+    }
+}
