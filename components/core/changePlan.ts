@@ -145,9 +145,10 @@ export function planChanges(nodes: readonly PlannedNode[], live: LiveMembership 
 
     const plannedVoters = nodes.filter((n) => !n.removed && n.role === "voter").length;
     // Voters as the stack knows them among current members (the listing hides promotions).
+    // Known voters are members only: a joiner is a learner until its own promotion step.
     let state: LiveMembership = {
         ...live,
-        knownVoters: [...new Set([...(live.knownVoters ?? []), ...nodes.filter((n) => n.role === "voter" && isMember(live, n.id) && !n.removed).map((n) => n.id)])],
+        knownVoters: [...new Set([...(live.knownVoters ?? []), ...nodes.filter((n) => n.role === "voter" && !n.removed).map((n) => n.id)])].filter((id) => isMember(live, id)),
     };
     const gate = (f: () => string): { ok: true; verdict: string } | { ok: false; verdict: string } => {
         try {

@@ -89,7 +89,8 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
         const id: number = inputs.nodeId;
         const what = `data sync for node ${id}`;
         const deadlineAt = Date.now() + inputs.totalTimeoutMs;
-        const known: number[] = inputs.knownVoters ?? [];
+        // The joiner is a learner until its RaftPromotion: never count it as a voter here.
+        const known: number[] = (inputs.knownVoters ?? []).filter((x: number) => x !== id);
         // The donor must already list the joiner: the copied log then knows the node (facts: copy after the add).
         let choice: ReturnType<typeof chooseDonor> | undefined;
         let donor: SyncPlacement | undefined;

@@ -18,7 +18,10 @@
 //   - refresh = Read on every resource at once (an empty id drops it), then Diff;
 //     destroy deletes from the state, in reverse dependency order.
 // Other resource types (Docker) go through a Realizer: state-only by default, or
-// a real Docker engine (test/scenario/dockerRealizer.ts). A test double of the
+// a real Docker engine (test/scenario/dockerRealizer.ts). A test may also give a
+// realizer for a dynamic type whose real provider needs Docker (DataSync,
+// RetiredContainer) when its nodes are simulator processes; those providers run
+// through the real host in the Docker tests. A test double of the
 // engine, never product code.
 import * as pulumi from "@pulumi/pulumi";
 import { ProviderHost, UNKNOWN, containsUnknown, plain, type DiffResult, type Props } from "./providerHost";
@@ -208,7 +211,7 @@ export class Deployment {
             const start = Date.now();
             const old = state.get(urn);
             try {
-                const r = isDynamic(type)
+                const r = isDynamic(type) && !this.realizers[type]
                     ? await this.dynamicStep(urn, old, news, preview, entry, state, (op, extra) => step(op, { urn, type, name }, start, extra))
                     : await this.realizedStep(urn, type, name, old, news, preview, entry, state, (op, extra) => step(op, { urn, type, name }, start, extra));
                 if (r.deferred) deferredDeletes.push(r.deferred);
@@ -242,10 +245,18 @@ export class Deployment {
                 this.o.stack ?? "test",
                 preview,
             );
-            result = program();
+            try {
+                // A program that throws (e.g. a refused plan) fails the update before any step, as in the engine.
+                result = await program();
+            } catch (e) {
+                errors.push(`program: ${(e as Error).message}`);
+            }
             // Every registration and apply settles before the deletes, as the engine waits for the program.
+            // After a program error some outputs never resolve: the engine stops there, so do we.
             for (let i = 0; i < 3; i++) {
-                await settings.waitForRPCs().catch(() => undefined);
+                const rpcs = settings.waitForRPCs().catch(() => undefined);
+                if (errors.length > 0) await Promise.race([rpcs, new Promise((r) => setTimeout(r, 1000))]);
+                else await rpcs;
                 await new Promise((r) => setTimeout(r, 20));
             }
         } finally {
@@ -376,7 +387,7 @@ export class Deployment {
                 const start = Date.now();
                 try {
                     if (!preview) {
-                        if (isDynamic(r.type)) await this.host.delete(base(r.urn), r.id, r.inputs, r.outputs);
+                        if (isDynamic(r.type) && !this.realizers[r.type]) await this.host.delete(base(r.urn), r.id, r.inputs, r.outputs);
                         else await (this.realizers[r.type] ?? stateOnlyRealizer()).delete(r);
                     }
                 } catch (e) {
@@ -399,7 +410,7 @@ export class Deployment {
         await Promise.all([...this.state.values()].filter((r) => r.custom).map(async (r) => {
             const start = Date.now();
             try {
-                if (isDynamic(r.type)) {
+                if (isDynamic(r.type) && !this.realizers[r.type]) {
                     const got = await this.host.read(r.urn, r.id, r.inputs, r.outputs);
                     if (!got.id) {
                         this.state.delete(r.urn);

@@ -26,8 +26,7 @@ describe("provider text stored by an earlier commit (fixture from 882394b)", fun
 
     it("refresh fails on the old text; the next up is an update with no cluster call that stores the current text; refresh then works", async () => {
         c = await startCluster();
-        const sim = c;
-        d = await simulatorDeployment(c, { copyFrom: async () => follower(sim, [1, 2, 3]) });
+        d = await simulatorDeployment(c);
         const nodes = await stackNodes(c, [1, 2, 3, 4], { 4: { role: "learner" } });
         await d.upOk(clusterProgram(stackConfig({ nodes: nodes.slice(0, 3), bootstrap: [1, 2, 3] })));
         const program = clusterProgram(stackConfig({ nodes, bootstrap: [1, 2, 3] }));

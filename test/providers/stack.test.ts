@@ -4,7 +4,21 @@
 // host in the engine's order, and a joiner's "container" starts its process.
 import * as assert from "assert";
 import type { SimulatorCluster } from "../simulator/harness";
-import { follower, listing, memberIds, startCluster } from "./engine";
+import { listing, memberIds, startCluster } from "./engine";
+import { runOn } from "../simulator/harness";
+
+async function waitFor(cond: () => Promise<boolean>, ms = 15_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+        try {
+            if (await cond()) return;
+        } catch (e) {
+            if (Date.now() > deadline) throw e;
+        }
+        if (Date.now() > deadline) throw new Error("condition not met in time");
+        await new Promise((r) => setTimeout(r, 200));
+    }
+}
 import type { Deployment } from "../engine/deployment";
 import { clusterProgram, simulatorDeployment, stackConfig, stackNodes } from "../engine/simulatorStack";
 
@@ -20,7 +34,7 @@ describe("membership through the cluster component's wiring (step-order driver +
         await c?.cleanup();
         c = d = undefined;
     });
-    const deploy = async (sim: SimulatorCluster, among: number[]) => simulatorDeployment(sim, { copyFrom: async () => follower(sim, among) });
+    const deploy = async (sim: SimulatorCluster, _among: number[]) => simulatorDeployment(sim);
 
     it("the manual's failed-node case with the stack's defaults: kill 3, tombstone 3 and add 4 in one `up`", async () => {
         c = await startCluster();
@@ -52,17 +66,29 @@ describe("membership through the cluster component's wiring (step-order driver +
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3, 4, 5]);
     });
 
-    it("grow by a voter and a learner in one `up`, one change at a time", async () => {
+    it("grow by a voter and a learner in one `up`, one change at a time, learner first: add, copy, start, promote once caught up", async () => {
         c = await startCluster();
         d = await deploy(c, [1, 2, 3]);
         await d.upOk(clusterProgram(stackConfig({ nodes: await stackNodes(c, [1, 2, 3]), bootstrap: [1, 2, 3] })));
         const cfg = stackConfig({ nodes: await stackNodes(c, [1, 2, 3, 4, 5], { 5: { role: "learner" } }), bootstrap: [1, 2, 3] });
         const up = await d.upOk(clusterProgram(cfg));
-        assert.deepStrictEqual(ops(up.steps, /member|node-[45]-container/), ["create member-4", "create node-4-container", "create member-5", "create node-5-container"]);
-        const member = (id: number) => up.steps.find((s) => !s.preview && s.name === `tugraph-member-${id}`)!;
-        assert.ok(member(5).start >= member(4).end, "one change at a time");
+        assert.deepStrictEqual(ops(up.steps, /member|sync|promotion|node-[45]-container/), [
+            "create member-4", "create sync-4", "create node-4-container", "create promotion-4",
+            "create member-5", "create sync-5", "create node-5-container",
+        ]);
+        const step = (n: string) => up.steps.find((s) => !s.preview && s.name === `tugraph-${n}`)!;
+        assert.ok(step("member-5").start >= step("promotion-4").end, "one change at a time");
+        assert.match(d.get("RaftMember", "tugraph-member-4")!.outputs.roleNote, /added as learner; promoted by its RaftPromotion/);
+        assert.ok(d.get("RaftPromotion", "tugraph-promotion-4")!.outputs.promotedAt, "promoted once caught up");
+        assert.strictEqual(d.get("RaftPromotion", "tugraph-promotion-5"), undefined, "a declared learner stays one");
         assert.deepStrictEqual(d.get("RaftMember", "tugraph-member-5")!.outputs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4, 5]);
+        // Both joined as learners (TuGraph's listing keeps is_learner after a promotion: the state holds the truth).
         const rows = await listing(c, 1);
-        assert.deepStrictEqual(rows.map((r) => [r.id, r.learner]), [[1, false], [2, false], [3, false], [4, false], [5, true]]);
+        assert.deepStrictEqual(rows.map((r) => [r.id, r.learner]), [[1, false], [2, false], [3, false], [4, true], [5, true]]);
+        // Both caught up on their copies: a write reaches them.
+        const leader = await c.waitForLeader(15_000, [1, 2, 3, 4, 5]);
+        await runOn(c.boltAddress(leader), "CALL db.createVertexLabel('p', 'id', 'id', 'INT32', false)");
+        await runOn(c.boltAddress(leader), "CREATE (n:p {id: 1})");
+        for (const id of [4, 5]) await waitFor(async () => Number((await runOn(c!.boltAddress(id), "MATCH (n:p) RETURN count(n)"))[0]["count(n)"]) === 1);
     });
 });

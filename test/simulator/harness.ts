@@ -262,15 +262,18 @@ export class SimulatorCluster {
         await this.allocate(id);
         const initPeers = [...this.bootstrap.filter((p) => p.id !== id), this.nodeSpec(id)];
         this.writeConfig(id, initPeers);
-        if (opts.copyFrom !== undefined) {
-            const src = opts.copyFrom;
-            const wasRunning = this.isRunning(src);
-            if (wasRunning) await this.stop(src);
-            fs.rmSync(this.dataDir(id), { recursive: true, force: true });
-            fs.cpSync(this.dataDir(src), this.dataDir(id), { recursive: true });
-            if (wasRunning) await this.spawn(src);
-        }
+        if (opts.copyFrom !== undefined) await this.copyData(opts.copyFrom, id);
         await this.spawn(id);
+    }
+
+    /** The manual's offline copy: member `from` stopped (SIGTERM), its whole data directory copied to `to`'s, started again. */
+    async copyData(from: number, to: number): Promise<void> {
+        await this.allocate(to);
+        const wasRunning = this.isRunning(from);
+        if (wasRunning) await this.stop(from);
+        fs.rmSync(this.dataDir(to), { recursive: true, force: true });
+        fs.cpSync(this.dataDir(from), this.dataDir(to), { recursive: true });
+        if (wasRunning) await this.spawn(from);
     }
 
     /** Sets a simulator fault on a running node (via the simulator-only procedure). */
