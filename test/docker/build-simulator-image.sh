@@ -40,7 +40,11 @@ for h in "${hosts[@]}"; do
         need+=("$h")
     fi
 done
-[ ${#need[@]} -eq 0 ] && exit 0
+# Also tagged with a pinned version, so a test stack can name it as its `image` (the config
+# requires a pinned tag >= 4.5.2); DataSync's helper containers run the stack's image.
+STACK_TAG="${TUGRAPH_SIMULATOR_STACK_IMAGE:-tugraph-simulator:4.5.2}"
+tag_all() { for h in "${hosts[@]}"; do DOCKER_HOST="$h" docker tag "$IMAGE" "$STACK_TAG"; done; }
+if [ ${#need[@]} -eq 0 ]; then tag_all; exit 0; fi
 
 work="$(mktemp -d /tmp/tugraph-simulator-rootfs.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
@@ -102,3 +106,4 @@ for h in "${need[@]}"; do
         "$work/rootfs.tar" "$IMAGE" >/dev/null
     echo "build-simulator-image.sh: imported $IMAGE ($hash) into $h"
 done
+tag_all

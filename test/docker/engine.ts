@@ -5,6 +5,8 @@ import { execFile } from "child_process";
 import * as path from "path";
 
 export const SIMULATOR_IMAGE = process.env.TUGRAPH_SIMULATOR_IMAGE ?? "tugraph-simulator:test";
+/** The same image under a pinned tag (build-simulator-image.sh), for a test stack's `image`. */
+export const SIMULATOR_STACK_IMAGE = process.env.TUGRAPH_SIMULATOR_STACK_IMAGE ?? "tugraph-simulator:4.5.2";
 export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
 export const START_ENGINE_SCRIPT = path.join(__dirname, "start-engine.sh");
 export const BUILD_IMAGE_SCRIPT = path.join(__dirname, "build-simulator-image.sh");

@@ -3,8 +3,9 @@
 // engine running the TuGraph simulator (test double) image. A 3-node cluster comes up
 // from the rendered configs; growing the stack to 4 nodes leaves nodes 1-3 untouched
 // (same containers, not restarted), the RaftMember provider adds node 4 on the live
-// leader before node 4's container, and node 4, started on a copy of a member's data
-// taken after its add, catches up.
+// leader as a learner, DataSync copies a follower's data directory (stopped cleanly,
+// streamed through the engine's API), node 4's container starts on that copy, catches
+// up, and is promoted.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
@@ -14,7 +15,7 @@ import { parseClusterConfig } from "../../components/core/config";
 import { ClusterConfig } from "../../components/core/types";
 import { TuGraphCluster } from "../../components/resources/cluster";
 import { discover } from "../../components/adapters/boltAdmin";
-import { dockerOk, requireDocker, SIMULATOR_IMAGE } from "../docker/engine";
+import { requireDocker, SIMULATOR_IMAGE, SIMULATOR_STACK_IMAGE } from "../docker/engine";
 import { DEFAULT_PASSWORD, freePorts, runOn } from "../simulator/harness";
 import { removeContainers, startedAt } from "./dockerApply";
 import { Deployment } from "../engine/deployment";
@@ -44,6 +45,7 @@ describe("scenario: the program's declarations on real Docker (simulator image)"
             adminPassword: DEFAULT_PASSWORD,
             containerPrefix: PREFIX,
             dataRoot: root,
+            image: SIMULATOR_STACK_IMAGE, // DataSync's helper containers run the stack's image
             membership: { callTimeoutSeconds: 5, totalTimeoutSeconds: 60 },
             nodes: ids.map((id) => ({ id, ip: "127.0.0.1", boltPort: ports[id - 1], raftPort: ports[3 + id], webPort: ports[7 + id] })),
             ...extra,
@@ -66,21 +68,9 @@ describe("scenario: the program's declarations on real Docker (simulator image)"
     }
 
     it("bootstraps 3 nodes from the rendered configs, grows to 4 without touching 1-3, and node 4 catches up", async () => {
-        let copiedFrom: number | undefined;
         const grown = stack([1, 2, 3, 4], { bootstrap: [1, 2, 3] });
-        // The offline data copy (a later issue automates it), where it belongs: after node 4's add, before its container.
-        const beforeCreate = async (inputs: Record<string, any>) => {
-            if (inputs.name !== `${PREFIX}4`) return;
-            const leader = await leaderOf([1, 2, 3]);
-            const source = [1, 2, 3].find((id) => id !== leader)!;
-            await waitUntil(async () => (await runOn(bolt(source), "CALL db.bolt.listRaftNodes()")).some((r: any) => Number(r.node_id) === 4));
-            await dockerOk(["stop", `${PREFIX}${source}`]);
-            fs.cpSync(grown.nodes[source - 1].dataDir, grown.nodes[3].dataDir, { recursive: true });
-            await dockerOk(["start", `${PREFIX}${source}`]);
-            copiedFrom = source;
-        };
         const d = await new Deployment({
-            realizers: { "docker:index/container:Container": dockerContainers({ image: SIMULATOR_IMAGE, beforeCreate, waitHealthyMs: 60_000 }) },
+            realizers: { "docker:index/container:Container": dockerContainers({ image: SIMULATOR_IMAGE, waitHealthyMs: 60_000 }) },
         }).start();
         try {
             // 1. Bootstrap: `pulumi up` of the 3-node stack.
@@ -93,12 +83,13 @@ describe("scenario: the program's declarations on real Docker (simulator image)"
 
             // 2. Grow the stack: node 4 joins; bootstrap members' containers are the same.
             const up = await d.upOk(program(grown));
-            const real = up.steps.filter((s) => !s.preview && (s.type.endsWith("Container") || s.type.endsWith("RaftMember")));
-            assert.deepStrictEqual(real.map((s) => `${s.op} ${s.name}`), [
-                "same tugraph-node-1-container", "same tugraph-node-2-container", "same tugraph-node-3-container",
-                "create tugraph-member-4", "create tugraph-node-4-container",
-            ].filter((x) => real.some((s) => `${s.op} ${s.name}` === x)).sort((a, b) => real.findIndex((s) => `${s.op} ${s.name}` === a) - real.findIndex((s) => `${s.op} ${s.name}` === b)));
-            assert.deepStrictEqual(real.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`), ["create tugraph-member-4", "create tugraph-node-4-container"]);
+            for (const id of [1, 2, 3]) assert.strictEqual(up.steps.find((s) => !s.preview && s.name === `tugraph-node-${id}-container`)?.op, "same");
+            assert.deepStrictEqual(up.steps.filter((s) => !s.preview && s.op !== "same" && /member|sync|promotion|node-4/.test(s.name)).map((s) => `${s.op} ${s.name}`),
+                ["create tugraph-member-4", "create tugraph-sync-4", "create tugraph-node-4-container", "create tugraph-promotion-4"]);
+            const sync = d.get("DataSync", "tugraph-sync-4")!.outputs;
+            const copiedFrom: number = sync.donorId;
+            assert.notStrictEqual(copiedFrom, leader, "the leader is never the donor while another member can donate");
+            assert.ok(sync.files > 0 && sync.bytes > 0, JSON.stringify(sync));
             assert.deepStrictEqual(d.get("RaftMember", "tugraph-member-4")!.outputs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4]);
             const untouched = await Promise.all([1, 2, 3].filter((id) => id !== copiedFrom).map((id) => startedAt(`${PREFIX}${id}`)));
             assert.deepStrictEqual(untouched, [1, 2, 3].filter((id) => id !== copiedFrom).map((id) => before[id - 1]), "nodes not used as copy source were not restarted");
