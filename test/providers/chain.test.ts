@@ -5,12 +5,12 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { parseClusterConfig } from "../../components/core/config";
-import { membershipChain } from "../../components/core/membership";
+import { planChanges } from "../../components/core/changePlan";
 import type { ClusterConfig } from "../../components/core/types";
-import { TuGraphCluster } from "../../components/resources/cluster";
+import { plannedNodes, TuGraphCluster } from "../../components/resources/cluster";
 import { RaftMember } from "../../components/providers/raftMember";
 import { RaftRemoval } from "../../components/providers/raftRemoval";
-import { recordRegistrations, Registered as Registration } from "../mocks/program";
+import { recordRegistrations } from "../mocks/program";
 
 const PASSWORD = "chain-test-Pa55";
 const node = (id: number, extra: Record<string, unknown> = {}) => ({ id, ip: "127.0.0.1", boltPort: 7686 + id, raftPort: 8999 + id, webPort: 7069 + id, ...extra });
@@ -19,49 +19,52 @@ function config(raw: Record<string, unknown>): ClusterConfig {
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
     return parsed.config;
 }
-const isMembership = (r: Registration) => r.type.endsWith(":RaftMember") || r.type.endsWith(":RaftRemoval");
 
 describe("membership chain under Pulumi mocks", function () {
     this.timeout(60_000);
 
     for (const preview of [false, true]) {
-        it(`every membership change depends on exactly the previous one, removals first (${preview ? "preview" : "up"})`, async () => {
+        it(`every membership change depends on exactly the previous one, in the planner's order (${preview ? "preview" : "up"})`, async () => {
             const cfg = config({
                 nodes: [node(1), node(2), node(3, { removed: true }), node(6), node(4, { role: "learner" }), node(5), node(7, { removed: true })],
                 bootstrap: [1, 2, 3],
             });
             const regs = await recordRegistrations(() => new TuGraphCluster("tugraph", { config: cfg, adminPassword: pulumi.secret(PASSWORD) }), { preview });
-            const chain = membershipChain(cfg);
-            const members = regs.filter(isMembership);
-            // One membership resource per chain step, in chain order.
-            const kindOf = (r: Registration) => (r.type.endsWith(":RaftRemoval") ? "remove" : "member");
-            assert.deepStrictEqual(members.map((r) => ({ kind: kindOf(r), nodeId: r.inputs.nodeId })), chain);
-            assert.deepStrictEqual(chain.map((s) => `${s.kind}${s.nodeId}`), ["remove3", "remove7", "member4", "member5", "member6"]);
-            const urns = new Set(members.map((r) => r.urn));
-            members.forEach((r, i) => {
-                const memberDeps = r.dependencies.filter((u) => urns.has(u));
-                if (i === 0) {
-                    assert.deepStrictEqual(memberDeps, [], "the first change waits for no other change");
-                    assert.ok(r.dependencies.length > 0, "the first change waits for the bootstrap members");
-                } else {
-                    // Directly after a removal; after a joiner's add, through that joiner's container
-                    // (which itself waits for the add): the next change waits for the new node to run.
-                    const prev = members[i - 1];
-                    const prevContainer = regs.find((c) => c.type === "docker:index/container:Container" && c.name === `tugraph-node-${prev.inputs.nodeId}-container`);
-                    const expected = kindOf(prev) === "remove" ? [prev.urn] : [prevContainer!.urn];
-                    assert.deepStrictEqual([...memberDeps, ...r.dependencies.filter((u) => u === prevContainer?.urn)], expected,
-                        `${r.name} waits for exactly ${prev.name}${kindOf(prev) === "member" ? "'s node" : ""}`);
-                    if (prevContainer) assert.ok(prevContainer.dependencies.includes(prev.urn), "the previous joiner's container waits for its add");
+            const byName = (n: string) => regs.find((r) => r.name === `tugraph-${n}`);
+            // Without a live view the planner keeps the config's order: tombstones, then joins, by id.
+            const plan = planChanges(plannedNodes(cfg), undefined, { minVoters: 3, allowUnsafeRemoval: false });
+            assert.deepStrictEqual(plan.chain.map((c) => `${c.kind}${c.nodeId}`), ["remove3", "remove7", "join4", "join5", "join6"]);
+            // Each chain item's resources, in order; each waits for exactly the one before it.
+            const expected: string[] = [];
+            for (const c of plan.chain) {
+                if (c.kind === "remove") expected.push(`removal-${c.nodeId}`, `retired-${c.nodeId}`);
+                else {
+                    expected.push(`member-${c.nodeId}`, `sync-${c.nodeId}`, `node-${c.nodeId}-container`);
+                    if (c.nodeId !== 4) expected.push(`promotion-${c.nodeId}`); // 4 is declared a learner: it stays one
                 }
-                assert.ok(r.additionalSecretOutputs.includes("adminPassword"));
-                assert.ok(!String(r.inputs.__provider ?? "").includes(PASSWORD), "the provider text holds no password");
+            }
+            const chainUrns = new Set(expected.map((n) => byName(n)!.urn));
+            expected.forEach((n, i) => {
+                const r = byName(n);
+                assert.ok(r, `${n} is registered`);
+                // (A joiner's container also takes its init peers from its own add: an input dependency.)
+                const own = n.endsWith("-container") ? byName(`member-${n.split("-")[1]}`)!.urn : undefined;
+                const deps = r!.dependencies.filter((u) => chainUrns.has(u) && u !== own);
+                if (i === 0) {
+                    assert.deepStrictEqual(deps, [], "the first change waits for no other change");
+                    assert.ok(r!.dependencies.some((u) => u.endsWith("::tugraph-record")), "the first change waits for the cluster record");
+                } else {
+                    assert.deepStrictEqual(deps, [byName(expected[i - 1])!.urn], `${n} waits for exactly ${expected[i - 1]}`);
+                }
+                if (r!.type.startsWith("pulumi-nodejs:") && !n.startsWith("retired")) {
+                    assert.ok(r!.additionalSecretOutputs.includes("adminPassword"), `${n}: the password is a secret output`);
+                    assert.ok(!String(r!.inputs.__provider ?? "").includes(PASSWORD), "the provider text holds no password");
+                }
             });
-            // A joiner's container comes after its add; a tombstoned node has no container.
+            // Joiners are added as learners; a tombstoned node has no container (it is stopped, then dropped).
+            assert.deepStrictEqual(["member-4", "member-5", "member-6"].map((n) => byName(n)!.inputs.joinAs), ["learner", "learner", "learner"]);
             const containers = regs.filter((r) => r.type === "docker:index/container:Container");
             assert.ok(!containers.some((c) => c.name.includes("node-3-") || c.name.includes("node-7-")));
-            const member4 = members.find((r) => r.inputs.nodeId === 4)!;
-            const node4 = regs.find((r) => r.type === "tugraph:index:RaftNode" && r.name === "tugraph-node-4")!;
-            assert.ok(node4.dependencies.includes(member4.urn), "node 4 starts only after its add");
         });
     }
 
