@@ -68,3 +68,6 @@ export function makeTestPki(): TestPki {
         cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
     };
 }
+
+/** A parseable CA certificate (valid until 2126) for config tests: test/fixtures/tls/ca.pem. Its key was thrown away. */
+export const FIXTURE_CA = fs.readFileSync(path.join(__dirname, "..", "fixtures", "tls", "ca.pem"), "utf8");
