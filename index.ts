@@ -30,6 +30,8 @@ const cluster = new TuGraphCluster("tugraph", {
     adminPassword: secrets.requireSecret("adminPassword"),
     tlsKey: secrets.getSecret("tlsKey"),
     tlsCert: secrets.getSecret("tlsCert"),
+    // A CA certificate is public: kept as given (a secret stays one).
+    tlsCa: isConfigSecret?.("tugraph:tlsCa") ? secrets.getSecret("tlsCa") : secrets.get("tlsCa"),
     warnings: parsed.warnings,
 });
 
