@@ -58,7 +58,8 @@ export interface AdminStateProps {
 export function adminOptions(p: AdminStateProps): AdminOptions {
     const recorded = (p.initPeers ?? []).map((x) => `${x.ip}:${x.bolt_port}`);
     const seeds = [...new Set([...(p.seeds ?? []), ...recorded])];
-    return { seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs, encrypted: p.encrypted, tlsCa: p.tlsCa, insecureSkipVerify: p.insecureSkipVerify, log: progressLog };
+    return { seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs, encrypted: p.encrypted, log: progressLog,
+        ...(p.tlsCa !== undefined ? { tlsCa: p.tlsCa } : {}), ...(p.insecureSkipVerify !== undefined ? { insecureSkipVerify: p.insecureSkipVerify } : {}) };
 }
 
 /**
