@@ -6,7 +6,7 @@ import * as assert from "assert";
 import { adminPasswordProvider } from "../../components/providers/adminPassword";
 import { raftMemberProvider } from "../../components/providers/raftMember";
 import { SimulatorCluster } from "../simulator/harness";
-import { makeTestPki, type CertPair, type TestPki } from "../tls/certs";
+import { useTestPki, type CertPair } from "../tls/certs";
 import { common, engineCreate, engineRead, memberInputs, rejects, useProviderHost } from "./engine";
 
 const PW = "Tls@Pw-5e3a";
@@ -14,10 +14,8 @@ const PW = "Tls@Pw-5e3a";
 describe("TLS trust through the real provider host", function () {
     this.timeout(120_000);
     const host = useProviderHost();
-    let pki: TestPki;
+    const testPki = useTestPki();
     let c: SimulatorCluster | undefined;
-    before(() => (pki = makeTestPki()));
-    after(() => pki.cleanup());
     afterEach(async () => {
         await c?.cleanup();
         c = undefined;
@@ -34,29 +32,29 @@ describe("TLS trust through the real provider host", function () {
         common(cl, [1, 2, 3], { adminPassword: PW, encrypted: true, totalTimeoutMs: 10_000, ...trust });
 
     it("a certificate signed by tugraph:tlsCa passes: the password is set and a member added over verified TLS; no temp CA file is left", async () => {
-        const cl = await tlsCluster(pki.node);
+        const cl = await tlsCluster(testPki().node);
         const fs = await import("fs");
         const os = await import("os");
         const before = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("tugraph-ha-ca-")).length;
-        const s = await engineCreate(adminPasswordProvider, tlsInputs(cl, { tlsCa: pki.ca }));
+        const s = await engineCreate(adminPasswordProvider, tlsInputs(cl, { tlsCa: testPki().ca }));
         assert.match(s.outs.note, /changed from TuGraph's default/);
         cl.adminPassword = PW;
-        const m = await engineCreate(raftMemberProvider, await memberInputs(cl, 4, "learner", [1, 2, 3], { adminPassword: PW, encrypted: true, tlsCa: pki.ca }));
+        const m = await engineCreate(raftMemberProvider, await memberInputs(cl, 4, "learner", [1, 2, 3], { adminPassword: PW, encrypted: true, tlsCa: testPki().ca }));
         assert.strictEqual(m.id, "4");
         assert.strictEqual((await engineRead(m)).outs.driftKind, undefined);
         assert.strictEqual(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("tugraph-ha-ca-")).length, before, "every temp CA file removed");
     });
 
     it("the self-signed certificate itself as tugraph:tlsCa passes", async () => {
-        const cl = await tlsCluster(pki.selfSigned);
-        const s = await engineCreate(adminPasswordProvider, tlsInputs(cl, { tlsCa: pki.selfSigned.cert }));
+        const cl = await tlsCluster(testPki().selfSigned);
+        const s = await engineCreate(adminPasswordProvider, tlsInputs(cl, { tlsCa: testPki().selfSigned.cert }));
         assert.match(s.outs.note, /changed from TuGraph's default/);
     });
 
     it("an impostor (a certificate from another CA) fails at once, naming the node and the fix; the password never crosses", async () => {
-        const cl = await tlsCluster(pki.impostor);
+        const cl = await tlsCluster(testPki().impostor);
         const started = Date.now();
-        const e = await rejects(engineCreate(adminPasswordProvider, tlsInputs(cl, { tlsCa: pki.ca })),
+        const e = await rejects(engineCreate(adminPasswordProvider, tlsInputs(cl, { tlsCa: testPki().ca })),
             /the TLS certificate of the node at 127\.0\.0\.1:\d+ is not signed by the CA in tugraph:tlsCa \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\).*Fix: set tugraph:tlsCa to the CA that signed the certificate the nodes serve/);
         assert.ok(Date.now() - started < 5000, `not retried (${Date.now() - started} ms)`);
         assert.ok(!e.message.includes(PW));
@@ -67,13 +65,13 @@ describe("TLS trust through the real provider host", function () {
     });
 
     it("a certificate from the right CA for another address fails, saying which IP it must name", async () => {
-        const cl = await tlsCluster(pki.wrongHost);
-        await rejects(engineCreate(adminPasswordProvider, tlsInputs(cl, { tlsCa: pki.ca })),
+        const cl = await tlsCluster(testPki().wrongHost);
+        await rejects(engineCreate(adminPasswordProvider, tlsInputs(cl, { tlsCa: testPki().ca })),
             /the TLS certificate of the node at 127\.0\.0\.1:\d+ does not name 127\.0\.0\.1 \(ERR_TLS_CERT_ALTNAME_INVALID\): Fix: reissue it with subjectAltName IP:127\.0\.0\.1/);
     });
 
     it("insecureSkipVerify connects to any certificate (the opt-out); TLS with neither is refused by check", async () => {
-        const cl = await tlsCluster(pki.impostor);
+        const cl = await tlsCluster(testPki().impostor);
         const s = await engineCreate(adminPasswordProvider, tlsInputs(cl, { insecureSkipVerify: true }));
         assert.match(s.outs.note, /changed from TuGraph's default/);
         await rejects(engineCreate(adminPasswordProvider, tlsInputs(cl, {})), /check failures[\s\S]*tlsCa[\s\S]*is required when encrypted is true/);

@@ -71,3 +71,13 @@ export function makeTestPki(): TestPki {
 
 /** A parseable CA certificate (valid until 2126) for config tests: test/fixtures/tls/ca.pem. Its key was thrown away. */
 export const FIXTURE_CA = fs.readFileSync(path.join(__dirname, "..", "fixtures", "tls", "ca.pem"), "utf8");
+
+/** One set of test certificates for the enclosing describe (made before, removed after). */
+export function useTestPki(): () => TestPki {
+    let pki: TestPki | undefined;
+    before(() => {
+        pki = makeTestPki();
+    });
+    after(() => pki?.cleanup());
+    return () => pki!;
+}

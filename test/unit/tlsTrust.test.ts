@@ -1,7 +1,7 @@
 // tugraph:tlsCa and tugraph:tls.insecureSkipVerify: how the admin client trusts the nodes' certificate.
 import { strict as assert } from "node:assert";
 import { parseClusterConfig } from "../../components/core/config";
-import { FIXTURE_CA, makeTestPki, type TestPki } from "../tls/certs";
+import { FIXTURE_CA, useTestPki } from "../tls/certs";
 
 const nodes = [1, 2, 3].map((id) => ({ id, ip: "127.0.0.1", boltPort: 7686 + id, raftPort: 8000 + id, webPort: 7070 + id }));
 const base = (over: Record<string, unknown>) => ({ adminPassword: "x", nodes, bootstrap: [1, 2, 3], ...over });
@@ -12,9 +12,7 @@ function errors(raw: Record<string, unknown>) {
 }
 
 describe("config: TLS trust of the admin client", () => {
-    let pki: TestPki;
-    before(() => (pki = makeTestPki()));
-    after(() => pki.cleanup());
+    const testPki = useTestPki();
 
     it("TLS on needs tugraph:tlsCa (or the explicit opt-out), with the command that sets it", () => {
         const e = errors(base({ tls: tlsOn }));
@@ -45,12 +43,12 @@ describe("config: TLS trust of the admin client", () => {
     });
     it("an inline node certificate is checked against the CA and every node's IP before anything runs", () => {
         const inline = (cert: string, ca: string) => base({ tls: { enabled: true }, tlsKey: "-----BEGIN PRIVATE KEY-----\nk", tlsCert: cert, tlsCa: ca });
-        assert.deepStrictEqual(errors(inline(pki.node.cert, pki.ca)), []);
-        assert.deepStrictEqual(errors(inline(pki.selfSigned.cert, pki.selfSigned.cert)), [], "a self-signed certificate is its own CA");
-        const other = errors(inline(pki.impostor.cert, pki.ca));
+        assert.deepStrictEqual(errors(inline(testPki().node.cert, testPki().ca)), []);
+        assert.deepStrictEqual(errors(inline(testPki().selfSigned.cert, testPki().selfSigned.cert)), [], "a self-signed certificate is its own CA");
+        const other = errors(inline(testPki().impostor.cert, testPki().ca));
         assert.deepStrictEqual(other.map((x) => x.key), ["tugraph:tlsCert"]);
         assert.match(other[0].message, /is not signed by the CA in tugraph:tlsCa \(issuer: CN=otherca\).*Fix:/);
-        const host = errors(inline(pki.wrongHost.cert, pki.ca));
+        const host = errors(inline(testPki().wrongHost.cert, testPki().ca));
         assert.match(host[0].message, /^tugraph:tlsCert does not name 127\.0\.0\.1 in its subjectAltName \(it has: IP Address:10\.9\.9\.9\).*subjectAltName IP:127\.0\.0\.1/);
     });
 });
