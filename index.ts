@@ -40,6 +40,8 @@ export = async () => {
         adminPassword,
         tlsKey: secrets.getSecret("tlsKey"),
         tlsCert: secrets.getSecret("tlsCert"),
+        // A CA certificate is public: kept as given (a secret stays one).
+        tlsCa: isConfigSecret?.("tugraph:tlsCa") ? secrets.getSecret("tlsCa") : secrets.get("tlsCa"),
         warnings: parsed.warnings,
         live,
     });

@@ -21,6 +21,7 @@
 import type { LiveMember, LiveMembership } from "../core/membership";
 import { NODE_ID_MAX, isNodeId, isPeerIp, isPort } from "../core/nodeRules";
 import { notCaughtUp } from "../core/lag";
+import { NO_TRUST_MESSAGE, driverTrust, tlsProblem } from "./tlsTrust";
 
 export interface AdminOptions {
     readonly seeds: readonly string[];      // "ip:boltPort" of known members
@@ -28,7 +29,9 @@ export interface AdminOptions {
     readonly password: string;
     readonly callTimeoutMs: number;         // deadline of one call
     readonly totalTimeoutMs: number;        // bound on retries + re-discovery for one operation
-    readonly encrypted?: boolean;           // Bolt over TLS (ssl_auth); certificates are not verified
+    readonly encrypted?: boolean;           // Bolt over TLS (ssl_auth), certificate verified against tlsCa (adapters/tlsTrust.ts)
+    readonly tlsCa?: string;                // PEM of the CA (or the self-signed certificate) the nodes' certificate must chain to
+    readonly insecureSkipVerify?: boolean;  // TLS without verifying the certificate (the explicit opt-out)
     readonly database?: string;             // graph named in every RUN (TuGraph refuses a RUN without 'db'); default "default"
     readonly log?: (msg: string) => void;
     readonly deadlineAt?: number;           // epoch ms no call may run past (the operation's total deadline)
@@ -42,6 +45,8 @@ export interface AdminStateProps {
     readonly callTimeoutMs: number;
     readonly totalTimeoutMs: number;
     readonly encrypted?: boolean;
+    readonly tlsCa?: string;
+    readonly insecureSkipVerify?: boolean;
     readonly initPeers?: readonly { readonly ip: string; readonly bolt_port: number }[];
 }
 
@@ -54,7 +59,8 @@ export interface AdminStateProps {
 export function adminOptions(p: AdminStateProps): AdminOptions {
     const recorded = (p.initPeers ?? []).map((x) => `${x.ip}:${x.bolt_port}`);
     const seeds = [...new Set([...(p.seeds ?? []), ...recorded])];
-    return { seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs, encrypted: p.encrypted, log: progressLog };
+    return { seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs, encrypted: p.encrypted, log: progressLog,
+        ...(p.tlsCa !== undefined ? { tlsCa: p.tlsCa } : {}), ...(p.insecureSkipVerify !== undefined ? { insecureSkipVerify: p.insecureSkipVerify } : {}) };
 }
 
 /**
@@ -70,7 +76,7 @@ export function progressLog(message: string): void {
 
 export type AdminErrorKind =
     | "auth" | "deadline" | "not-leader" | "connection" | "no-leader" | "not-applied" | "not-ready"
-    | "gate" | "conflict" | "invalid" | "server";
+    | "gate" | "conflict" | "invalid" | "server" | "tls";
 
 export type AdminError = Error & { kind: AdminErrorKind; address?: string; call?: string };
 
@@ -108,6 +114,9 @@ export function classifyError(err: unknown, address: string, call: string, user:
     const text = scrub(shortCause(raw), password);
     const at = `${call} at ${address}`;
     const who = user === password ? "the configured admin user" : `user '${user}'`;
+    // An untrusted certificate is not retried: it will not fix itself, and it may be an impostor.
+    const tls = tlsProblem(raw, address);
+    if (tls) return adminError("tls", scrub(`${tls} (${call})`, password), address, call);
     if (/Security|Unauthori[sz]ed|AuthenticationRateLimit/i.test(code) || /authenticat|unauthori[sz]ed|credential|password|login/i.test(raw)) {
         return adminError("auth", `authentication failed for ${who} at ${address} (${call}): ${text}`, address, call);
     }
@@ -180,19 +189,20 @@ export function destroySockets(root: unknown): number {
  * and session are closed whatever happens; after a missed deadline their
  * sockets are destroyed, so nothing stays open in the provider's process.
  */
-export async function runCall(o: AdminOptions, address: string, call: string, query: string): Promise<Record<string, unknown>[]> {
+export async function runCall(o: AdminOptions, address: string, call: string, query: string, params?: Record<string, unknown>): Promise<Record<string, unknown>[]> {
     const ms = callBudgetMs(o);
     if (ms <= 0) throw adminError("deadline", `${call} at ${address} not started: the operation's deadline has passed`, address, call);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const neo4j = require("neo4j-driver");
     let driver: { session: (c: unknown) => any; close: () => Promise<void> } | undefined;
-    let session: { run: (q: string) => any; close: () => Promise<void> } | undefined;
+    let session: { run: (q: string, p?: Record<string, unknown>) => any; close: () => Promise<void> } | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let missed = false;
+    const trust = driverTrust(o);
+    if (!trust) throw adminError("tls", `${call} at ${address} not started: ${NO_TRUST_MESSAGE}`, address, call);
     try {
         driver = neo4j.driver(`bolt://${address}`, neo4j.auth.basic(o.user, o.password), {
-            encrypted: o.encrypted ? "ENCRYPTION_ON" : "ENCRYPTION_OFF",
-            trust: "TRUST_ALL_CERTIFICATES",
+            ...trust.config,
             connectionTimeout: ms,
             connectionAcquisitionTimeout: ms,
             maxConnectionPoolSize: 1,
@@ -202,7 +212,7 @@ export async function runCall(o: AdminOptions, address: string, call: string, qu
         });
         // TuGraph's Bolt handler refuses a RUN without a 'db' entry: always name the graph.
         session = driver!.session({ defaultAccessMode: neo4j.session.WRITE, database: o.database ?? "default" });
-        const running: Promise<{ records: { toObject: () => Record<string, unknown> }[] }> = Promise.resolve(session!.run(query));
+        const running: Promise<{ records: { toObject: () => Record<string, unknown> }[] }> = Promise.resolve(session!.run(query, params));
         running.catch(() => undefined); // the loser of the race must not become an unhandled rejection
         const deadline = new Promise<never>((_, reject) => {
             timer = setTimeout(() => {
@@ -224,6 +234,7 @@ export async function runCall(o: AdminOptions, address: string, call: string, qu
         await Promise.race([closing, new Promise((r) => (grace = setTimeout(r, missed ? 50 : Math.min(200, ms))))]);
         if (grace) clearTimeout(grace);
         if (missed) destroySockets(driver);
+        trust.cleanup();
     }
 }
 
@@ -320,7 +331,7 @@ export async function discover(o: AdminOptions): Promise<Discovery> {
             if ("m" in r) answers.set(r.a, r.m);
             else errors.set(r.a, r.e);
         }
-        const auth = [...errors.values()].find((e) => e.kind === "auth");
+        const auth = [...errors.values()].find((e) => e.kind === "auth" || e.kind === "tls");
         if (auth) throw auth;
         // Nobody answered and some refused for a reason a retry will not fix (e.g. "bolt raft is not enabled"): fail now.
         if (answers.size === 0 && [...errors.values()].some((e) => !isRetryable(e))) {

@@ -1,8 +1,8 @@
 // The program's read-only look at the live membership, before it builds the
 // cluster: the one planner (core/changePlan.ts) then checks the whole plan
 // against it and orders it. Short deadlines, never a hang; an unreachable
-// cluster (a first deployment, or an outage) is a note, not an error. Bad
-// credentials are an error (every membership change would fail the same way).
+// cluster (a first deployment, or an outage) or a refused password (a new
+// cluster still on TuGraph's default, or a rotation) is a note, not an error.
 import type { ClusterConfig } from "../core/types";
 import type { LiveMembership } from "../core/membership";
 import { discover, type AdminError } from "./boltAdmin";
@@ -31,7 +31,9 @@ export async function readLiveMembership(cfg: ClusterConfig, password: string, b
         const knownVoters = cfg.nodes.filter((n) => n.role === "voter" && !n.removed).map((n) => n.id);
         return { membership: { members: d.members, leaderId: d.leaderId, downIds: d.downIds, knownVoters } };
     } catch (e) {
-        if ((e as AdminError).kind === "auth") throw e;
+        // A refused password is what a new cluster (TuGraph's default password) or a rotation
+        // (the stack's is new) looks like: AdminPassword sets it. The plan then comes from the config.
+        if ((e as AdminError).kind === "auth") return { note: `the cluster refused the stack's admin password (a new cluster, or a rotation AdminPassword will make): ${(e as Error).message}` };
         return { note: (e as Error).message };
     }
 }

@@ -58,6 +58,21 @@ export function validateAccess(p: Record<string, any>, f: CheckFailure[] = []): 
     if (p.encrypted !== undefined && !unknown(p.encrypted) && typeof p.encrypted !== "boolean") {
         f.push({ property: "encrypted", reason: `must be true or false, got ${show(p.encrypted)}` });
     }
+    validateTrust(p, f);
+    return f;
+}
+
+/** TLS trust (adapters/tlsTrust.ts): a CA in PEM, or the explicit opt-out; with TLS on, one of them. */
+export function validateTrust(p: Record<string, any>, f: CheckFailure[] = []): CheckFailure[] {
+    if (p.tlsCa !== undefined && !unknown(p.tlsCa) && (typeof p.tlsCa !== "string" || !p.tlsCa.includes("-----BEGIN CERTIFICATE-----"))) {
+        f.push({ property: "tlsCa", reason: "must be PEM text holding a certificate (-----BEGIN CERTIFICATE-----)" });
+    }
+    if (p.insecureSkipVerify !== undefined && !unknown(p.insecureSkipVerify) && typeof p.insecureSkipVerify !== "boolean") {
+        f.push({ property: "insecureSkipVerify", reason: `must be true or false, got ${show(p.insecureSkipVerify)}` });
+    }
+    if (p.encrypted === true && p.tlsCa === undefined && p.insecureSkipVerify !== true && !unknown(p.insecureSkipVerify)) {
+        f.push({ property: "tlsCa", reason: "is required when encrypted is true (or insecureSkipVerify: true): the nodes' certificate is verified against it" });
+    }
     return f;
 }
 

@@ -49,7 +49,8 @@ export function planReport(cfg: ClusterConfig, ctx: PlanContext): string {
         `Plan for stack ${ctx.stack} of project ${ctx.project} (from the stack file only: no Pulumi CLI, no cluster access)`,
         `image: ${cfg.image}`,
         `admin: user ${cfg.adminUser}, password ${secretState("adminPassword", true)}`,
-        `tls: ${cfg.tls.enabled ? `on (key ${cfg.tls.keyFile ?? secretState("tlsKey", true)}, cert ${cfg.tls.certFile ?? secretState("tlsCert", true)})` : "off"}`,
+        `tls: ${cfg.tls.enabled ? `on (key ${cfg.tls.keyFile ?? secretState("tlsKey", true)}, cert ${cfg.tls.certFile ?? secretState("tlsCert", true)}; ` +
+            `${cfg.tls.insecureSkipVerify ? "certificates NOT verified: insecureSkipVerify" : "certificates verified against tugraph:tlsCa"})` : "off"}`,
         `nodes: ${live.length} (${live.filter(n => n.role === "voter").length} voters, ${live.filter(n => n.role === "learner").length} learners)` +
             `, ${cfg.nodes.length - live.length} to be removed`,
         `bootstrap: ${cfg.bootstrap.join(", ")}`,

@@ -12,6 +12,7 @@ import { z } from "zod";
 import { isIpv4 } from "./ipv4";
 import { CALL_TIMEOUT_MS, MIN_VOTERS_MAX, NODE_ID_MAX, TOTAL_TIMEOUT_MS } from "./nodeRules";
 import { isWithinDir } from "./placement";
+import { CA_FIX, caProblem, certProblem } from "./tlsTrust";
 import type {
     ClusterConfig, MembershipSettings, NodeSpec, RaftTunables, Role, TlsSettings,
 } from "./types";
@@ -99,12 +100,13 @@ export const TUNABLE_KEYS = Object.keys(RAFT_TUNABLES) as (keyof RaftTunables)[]
 
 export const SECRET_KEYS = ["adminPassword", "tlsKey", "tlsCert"] as const;
 // Keys whose value is a plain string: never JSON-decoded (a password "123" stays "123").
-export const STRING_KEYS = ["image", "adminUser", "web", "containerPrefix", "dataRoot", ...SECRET_KEYS] as const;
+// tlsCa (PEM) may be plain or encrypted: a CA certificate is public.
+export const STRING_KEYS = ["image", "adminUser", "web", "containerPrefix", "dataRoot", "tlsCa", ...SECRET_KEYS] as const;
 export const TOP_LEVEL_KEYS: readonly string[] = [
     ...STRING_KEYS, "verbose", ...TUNABLE_KEYS, "tls", "nodes", "bootstrap", "membership",
 ];
 const NODE_KEYS = ["id", "ip", "boltPort", "raftPort", "webPort", "role", "dockerHost", "dataDir", "logDir", "removed", "resync"];
-const TLS_KEYS = ["enabled", "keyFile", "certFile"];
+const TLS_KEYS = ["enabled", "keyFile", "certFile", "insecureSkipVerify"];
 const MEMBERSHIP_KEYS = ["callTimeoutSeconds", "totalTimeoutSeconds", "minVoters", "allowUnsafeRemoval", "allowWriteOutageForSync"];
 
 // lgraph.json keys people copy from the manual; they are derived per node here.
@@ -314,12 +316,12 @@ function parseTunables(errors: Errors, warnings: Warnings, raw: Record<string, u
     return ok ? out : undefined;
 }
 
-function parseTls(errors: Errors, raw: Record<string, unknown>, stack: string | undefined): TlsSettings | undefined {
+function parseTls(errors: Errors, warnings: Warnings, raw: Record<string, unknown>, stack: string | undefined): TlsSettings | undefined {
     const key = k("tls");
     const tlsRaw = raw.tls ?? {};
     const keySecret = checkSecret(errors, "tlsKey", raw.tlsKey, false, stack);
     const certSecret = checkSecret(errors, "tlsCert", raw.tlsCert, false, stack);
-    if (!isPlainObject(tlsRaw)) { fail(errors, key, `must be an object {enabled, keyFile?, certFile?}, got ${show(tlsRaw)}`); return undefined; }
+    if (!isPlainObject(tlsRaw)) { fail(errors, key, `must be an object {enabled, keyFile?, certFile?, insecureSkipVerify?}, got ${show(tlsRaw)}`); return undefined; }
     checkKeys(errors, key, tlsRaw, TLS_KEYS, {});
     const enabled = field(errors, `${key}.enabled`, boolSchema(""), tlsRaw.enabled ?? false);
     const keyFile = tlsRaw.keyFile === undefined ? undefined : field(errors, `${key}.keyFile`, absPathSchema, tlsRaw.keyFile);
@@ -347,8 +349,46 @@ function parseTls(errors: Errors, raw: Record<string, unknown>, stack: string | 
     }
     if (!keySecret && raw.tlsKey !== undefined) ok = false;
     if (!certSecret && raw.tlsCert !== undefined) ok = false;
+    const insecureSkipVerify = tlsRaw.insecureSkipVerify === undefined ? undefined
+        : field(errors, `${key}.insecureSkipVerify`, boolSchema(""), tlsRaw.insecureSkipVerify);
+    if (tlsRaw.insecureSkipVerify !== undefined && insecureSkipVerify === undefined) ok = false;
+    if (!parseTlsTrust(errors, warnings, raw, enabled, insecureSkipVerify, stack)) ok = false;
     if (!ok || enabled === undefined) return undefined;
-    return { enabled, ...(keyFile !== undefined ? { keyFile } : {}), ...(certFile !== undefined ? { certFile } : {}) };
+    return {
+        enabled, ...(keyFile !== undefined ? { keyFile } : {}), ...(certFile !== undefined ? { certFile } : {}),
+        ...(insecureSkipVerify === true ? { insecureSkipVerify } : {}),
+    };
+}
+
+// How the admin client trusts the nodes' certificate (core/tlsTrust.ts): tugraph:tlsCa, or the loud opt-out.
+function parseTlsTrust(errors: Errors, warnings: Warnings, raw: Record<string, unknown>, enabled: boolean | undefined,
+    insecureSkipVerify: boolean | undefined, stack: string | undefined): boolean {
+    const caKey = k("tlsCa");
+    const skipKey = k("tls.insecureSkipVerify");
+    const fix = CA_FIX.replace("tugraph:tlsCa <", `tugraph:tlsCa -s ${stack ?? "<stack>"} <`);
+    const ca = raw.tlsCa;
+    let ok = true;
+    if (ca !== undefined && ca !== ENCRYPTED) {
+        const why = typeof ca !== "string" || ca === "" ? "must be PEM text" : caProblem(ca);
+        if (why) { fail(errors, caKey, `${why}: ${fix}`); ok = false; }
+    }
+    if (enabled === true) {
+        if (ca !== undefined && insecureSkipVerify === true) {
+            fail(errors, skipKey, `is true while ${caKey} is set: verify against the CA (remove insecureSkipVerify) or skip verification (remove tlsCa), not both`);
+            ok = false;
+        } else if (ca === undefined && insecureSkipVerify !== true) {
+            fail(errors, caKey, `is required when tls.enabled is true: the admin client verifies every node's certificate (the admin password travels over it): ${fix}. ` +
+                `To connect without verifying anything, set ${skipKey}: true instead (not recommended)`);
+            ok = false;
+        } else if (insecureSkipVerify === true) {
+            warn(warnings, skipKey, "is true: the admin client accepts ANY certificate from the nodes, so whoever can intercept a connection " +
+                `can pose as a node and receive the admin password. Fix: ${fix}, and remove insecureSkipVerify`);
+        }
+    } else if (enabled === false && (ca !== undefined || insecureSkipVerify !== undefined)) {
+        fail(errors, ca !== undefined ? caKey : skipKey, "is set but tls.enabled is false, so it would be ignored: set tugraph:tls.enabled to true or remove it");
+        ok = false;
+    }
+    return ok;
 }
 
 // ---------- nodes ----------
@@ -657,7 +697,7 @@ function parse(raw: Record<string, unknown>, errors: Errors, warnings: Warnings,
     const verbose = field(errors, k("verbose"), z.union([z.literal(0), z.literal(1), z.literal(2)],
         { error: (i) => `must be 0, 1 or 2 (TuGraph log verbosity), got ${show(i.input)}` }), raw.verbose ?? DEFAULTS.verbose);
     const raftTunables = parseTunables(errors, warnings, raw);
-    const tls = parseTls(errors, raw, opts.stack);
+    const tls = parseTls(errors, warnings, raw, opts.stack);
     const web = field(errors, k("web"), absPathSchema, raw.web ?? DEFAULTS.web);
     const containerPrefix = field(errors, k("containerPrefix"), z.string({ error: (i) => `must be a string, got ${show(i.input)}` })
         .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { error: (i) => `must be a valid Docker container name prefix (letters, digits, _ . -, starting with a letter or digit), got ${show(i.input)}` }),
@@ -675,6 +715,12 @@ function parse(raw: Record<string, unknown>, errors: Errors, warnings: Warnings,
     }
     const bootstrap = parseBootstrap(errors, warnings, raw.bootstrap, nodes, opts.stack);
     const membership = parseMembership(errors, raw.membership, nodes);
+    // An inline node certificate is checked against the CA and every live node's IP now, not at the first admin call.
+    if (tls?.enabled && typeof raw.tlsCert === "string" && typeof raw.tlsCa === "string") {
+        const ips = nodes.filter(n => n.removed === false && n.ip !== undefined).map(n => n.ip!);
+        const why = certProblem(raw.tlsCert, raw.tlsCa, ips);
+        if (why) fail(errors, k("tlsCert"), why);
+    }
 
     if (errors.length > 0) return { ok: false, errors, warnings };
     const specs: NodeSpec[] = nodes.map(n => ({

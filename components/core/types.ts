@@ -37,6 +37,9 @@ export interface TlsSettings {
     // the container at the fixed paths below.
     readonly keyFile?: string;
     readonly certFile?: string;
+    // The admin client's trust in the nodes' certificate: tugraph:tlsCa (PEM, passed to the
+    // resources beside the config), or this explicit opt-out (any certificate; warned every run).
+    readonly insecureSkipVerify?: boolean;
 }
 
 export interface MembershipSettings {

@@ -53,6 +53,7 @@ export interface RaftMemberArgs {
     allowUnsafeRemoval?: pulumi.Input<boolean>;    // gates of delete
     plannedVoters?: pulumi.Input<number>;          // gates of delete: voters the stack declares
     encrypted?: pulumi.Input<boolean>;             // Bolt over TLS (the cluster's ssl_auth)
+    tlsCa?: pulumi.Input<string>; insecureSkipVerify?: pulumi.Input<boolean>; // TLS trust (adapters/tlsTrust.ts)
     providerVersion?: pulumi.Input<number>;        // components/providers/version.ts: a change stores the new provider text
     // "learner": add as a learner whatever `role` says; a RaftPromotion makes a declared
     // voter a voter once synced and caught up (learner-first). Absent: add as `role`.
@@ -77,6 +78,7 @@ export interface RaftMemberProps {
     allowUnsafeRemoval?: boolean;
     plannedVoters?: number;
     encrypted?: boolean;
+    tlsCa?: string; insecureSkipVerify?: boolean;    // TLS trust (adapters/tlsTrust.ts)
     providerVersion?: number;
     joinAs?: "learner";
     // outputs
@@ -97,7 +99,7 @@ const REPLACE_KEYS = ["nodeId", "ip", "boltPort", "raftPort"] as const;
 // resource each time would only be preview noise (they are refreshed
 // whenever an update runs anyway, and delete/read also try every recorded
 // init peer).
-const UPDATE_KEYS = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "minVoters", "allowUnsafeRemoval", "encrypted", "providerVersion"] as const;
+const UPDATE_KEYS = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "minVoters", "allowUnsafeRemoval", "encrypted", "tlsCa", "insecureSkipVerify", "providerVersion"] as const;
 // Outputs only: never carried from one result into the next by a spread of inputs.
 const OUTPUT_KEYS = ["listedRole", "roleNote", "refreshNote", "drift", "driftKind"];
 

@@ -34,6 +34,7 @@ export interface RaftRemovalArgs {
     plannedVoters?: pulumi.Input<number>;          // voters the stack declares (non-removed voters): a replacement (remove 3, add 4) is not a shrink
     knownVoters?: pulumi.Input<number[]>;          // ids the stack says are voters (the listing hides promotions)
     encrypted?: pulumi.Input<boolean>;             // Bolt over TLS (the cluster's ssl_auth)
+    tlsCa?: pulumi.Input<string>; insecureSkipVerify?: pulumi.Input<boolean>; // TLS trust (adapters/tlsTrust.ts)
     providerVersion?: pulumi.Input<number>;        // components/providers/version.ts: a change stores the new provider text
 }
 
@@ -49,6 +50,7 @@ export interface RaftRemovalProps {
     plannedVoters?: number;
     knownVoters?: number[];
     encrypted?: boolean;
+    tlsCa?: string; insecureSkipVerify?: boolean;    // TLS trust (adapters/tlsTrust.ts)
     providerVersion?: number;
     // outputs
     wasMember?: boolean;
@@ -75,7 +77,7 @@ export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {
         const replaces = news.nodeId !== olds.nodeId ? ["nodeId"] : [];
         // Credentials and policy are an update (no cluster call); seeds, knownVoters and
         // plannedVoters are not: they change on every grow or shrink (preview noise only).
-        const keys = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "minVoters", "allowUnsafeRemoval", "encrypted", "providerVersion"] as const;
+        const keys = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "minVoters", "allowUnsafeRemoval", "encrypted", "tlsCa", "insecureSkipVerify", "providerVersion"] as const;
         const changes = keys.filter((k) => news[k] === (UNKNOWN as unknown) || news[k] !== olds[k]);
         return { changes: replaces.length > 0 || changes.length > 0, replaces, deleteBeforeReplace: false };
     },

@@ -8,6 +8,7 @@ import { describePlan, planChanges, type PlannedNode } from "../core/changePlan"
 import { containerName, STOP_TIMEOUT_SECONDS } from "../core/containerSpec";
 import { clusterEndpoints, dockerEngines } from "../core/endpoints";
 import { ClusterRecord } from "../providers/clusterRecord";
+import { AdminPassword } from "../providers/adminPassword";
 import { clusterRecordInputs } from "../core/placement";
 import { RaftMember } from "../providers/raftMember";
 import { RaftRemoval } from "../providers/raftRemoval";
@@ -22,6 +23,8 @@ export interface TuGraphClusterArgs {
     readonly adminPassword: pulumi.Input<string>;
     readonly tlsKey?: pulumi.Input<string>;
     readonly tlsCert?: pulumi.Input<string>;
+    /** PEM the admin client verifies the nodes' certificate against (tugraph:tlsCa). */
+    readonly tlsCa?: pulumi.Input<string>;
     /** What parseClusterConfig found suspicious; logged on this component (pulumi.log.warn). */
     readonly warnings?: readonly ConfigWarning[];
     /**
@@ -77,6 +80,8 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             callTimeoutMs: config.membership.callTimeoutMs,
             totalTimeoutMs: config.membership.totalTimeoutMs,
             encrypted: config.tls.enabled,
+            tlsCa: args.tlsCa,
+            insecureSkipVerify: config.tls.insecureSkipVerify,
             // Raising it stores the current provider text in every membership resource (see version.ts).
             providerVersion: PROVIDER_VERSION,
         };
@@ -125,7 +130,9 @@ export class TuGraphCluster extends pulumi.ComponentResource {
 
         // Membership changes, one at a time, after the bootstrap members exist; after the
         // record too: once every bootstrap member is tombstoned, it is the only guard left.
-        let previous: pulumi.Resource[] = [record, ...bootstrapNodes];
+        // The admin password is set (or rotated) once the bootstrap members run, before any change logs in with it.
+        const password = new AdminPassword(`${name}-admin-password`, access, { parent: this, dependsOn: [record, ...bootstrapNodes] });
+        let previous: pulumi.Resource[] = [record, ...bootstrapNodes, password];
         for (const step of plan.chain) {
             const node = config.nodes.find((n) => n.id === step.nodeId)!;
             if (step.kind === "remove") {

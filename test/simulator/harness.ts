@@ -57,6 +57,8 @@ export interface ClusterOptions {
     env?: Record<string, string>;
     /** Keep temp dirs after cleanup() (for debugging). */
     keep?: boolean;
+    /** ssl_auth: every node serves Bolt over TLS with this key and certificate (PEM file paths). */
+    tls?: { keyFile: string; certFile: string };
 }
 
 /** Free TCP ports on 127.0.0.1 (bound, then released). */
@@ -73,10 +75,14 @@ export async function freePorts(n: number): Promise<number[]> {
     return ports;
 }
 
-/** A neo4j-driver (v6 by default) Driver to one node, default credentials, bolt:// (direct). */
-export function simulatorDriver(address: string, opts: { password?: string; user?: string; driver?: typeof neo4j } = {}): Driver {
+/**
+ * A neo4j-driver (v6 by default) Driver to one node, default credentials, bolt:// (direct).
+ * `encrypted`: TLS without verifying the certificate (the harness's own checks; the product verifies).
+ */
+export function simulatorDriver(address: string, opts: { password?: string; user?: string; driver?: typeof neo4j; encrypted?: boolean } = {}): Driver {
     const lib = opts.driver ?? neo4j;
     return lib.driver(`bolt://${address}`, lib.auth.basic(opts.user ?? DEFAULT_USER, opts.password ?? DEFAULT_PASSWORD), {
+        ...(opts.encrypted ? { encrypted: "ENCRYPTION_ON", trust: "TRUST_ALL_CERTIFICATES" } : {}),
         maxConnectionPoolSize: 4,
         connectionAcquisitionTimeout: 10_000,
         connectionTimeout: 5_000,
@@ -85,8 +91,10 @@ export function simulatorDriver(address: string, opts: { password?: string; user
 }
 
 /** Runs one auto-commit statement against a node and returns plain-object rows. */
-export async function runOn(address: string, query: string, params: Record<string, unknown> = {}): Promise<Record<string, unknown>[]> {
-    const d = simulatorDriver(address);
+export async function runOn(
+    address: string, query: string, params: Record<string, unknown> = {}, opts: { password?: string; encrypted?: boolean } = {},
+): Promise<Record<string, unknown>[]> {
+    const d = simulatorDriver(address, opts);
     try {
         const s = d.session({ database: "default" });
         try {
@@ -122,6 +130,8 @@ export class SimulatorCluster {
     protected nodes = new Map<number, NodeState>();
     protected bootstrap: SimNodeSpec[] = [];
     protected paused = new Set<number>();
+    /** The password the harness's own calls (status, waitForLeader, faults) log in with: set it after a rotation. */
+    adminPassword = DEFAULT_PASSWORD;
     constructor(protected opts: ClusterOptions = {}) {
         this.root = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-sim-"));
         if (process.env.TUGRAPH_SIM_KEEP === "1") this.opts = { ...opts, keep: true };
@@ -180,7 +190,8 @@ export class SimulatorCluster {
             verbose: 1,
             log_dir: path.join(this.nodeDir(id), "log"),
             disable_auth: false,
-            ssl_auth: false,
+            ssl_auth: !!this.opts.tls,
+            ...(this.opts.tls ? { server_key: this.opts.tls.keyFile, server_cert: this.opts.tls.certFile } : {}),
         };
         if (this.opts.tickInterval) cfg.bolt_raft_tick_interval = this.opts.tickInterval;
         if (this.opts.electionTick) cfg.bolt_raft_election_tick = this.opts.electionTick;
@@ -278,15 +289,20 @@ export class SimulatorCluster {
 
     /** Sets a simulator fault on a running node (via the simulator-only procedure). */
     async setFault(id: number, fault: "hang_admin_calls", on: boolean): Promise<void> {
-        await runOn(this.boltAddress(id), `CALL simulator.setFault('${fault}', ${on ? "true" : "false"})`);
+        await this.run(id, `CALL simulator.setFault('${fault}', ${on ? "true" : "false"})`);
     }
     /** Fault for the next (re)start of a node, through TUGRAPH_SIMULATOR_FAULTS. */
     setStartupFaults(id: number, faults: string[]): void {
         this.nodes.get(id)!.env.TUGRAPH_SIMULATOR_FAULTS = faults.join(",");
     }
 
+    /** runOn node `id`, over TLS when the cluster serves it; `password` when it is no longer the default. */
+    run(id: number, query: string, params: Record<string, unknown> = {}, password = this.adminPassword): Promise<Record<string, unknown>[]> {
+        return runOn(this.boltAddress(id), query, params, { password, encrypted: !!this.opts.tls });
+    }
+
     async status(id: number): Promise<RaftStatus> {
-        const rows = await runOn(this.boltAddress(id), "CALL db.bolt.getRaftStatus()");
+        const rows = await this.run(id, "CALL db.bolt.getRaftStatus()");
         return JSON.parse(String(rows[0].status));
     }
 

@@ -7,6 +7,7 @@ import {
 } from "../../components/core/config";
 import fc from "fast-check";
 import type { ClusterConfig } from "../../components/core/types";
+import { FIXTURE_CA } from "../tls/certs";
 
 const PASSWORD = "Pw#distinctive-4711";
 // Three machines, as in the manual: one docker engine each (ports may repeat across hosts).
@@ -86,7 +87,7 @@ describe("parseClusterConfig: a valid stack", () => {
         });
     });
     it("never copies secrets into the ClusterConfig", () => {
-        const cfg = ok(base({ tls: { enabled: true }, tlsKey: "-----BEGIN KEY-----\nsecretkeymaterial", tlsCert: "-----BEGIN CERT-----\ncertmaterial" }));
+        const cfg = ok(base({ tls: { enabled: true }, tlsKey: "-----BEGIN KEY-----\nsecretkeymaterial", tlsCert: "-----BEGIN CERT-----\ncertmaterial", tlsCa: FIXTURE_CA }));
         const text = JSON.stringify(cfg);
         for (const s of [PASSWORD, "secretkeymaterial", "certmaterial"]) assert.ok(!text.includes(s));
         assert.deepStrictEqual(cfg.tls, { enabled: true });
@@ -95,7 +96,7 @@ describe("parseClusterConfig: a valid stack", () => {
         const cfg = ok(base({
             image: "registry.local:5000/tugraph/tugraph-runtime-centos7:4.6.0", adminUser: "ops", verbose: 2,
             bolt_raft_tick_interval: 200, bolt_raft_election_tick: 20, bolt_raft_heartbeat_tick: 2,
-            tls: { enabled: true, keyFile: "/etc/tg/key.pem", certFile: "/etc/tg/cert.pem" },
+            tls: { enabled: true, keyFile: "/etc/tg/key.pem", certFile: "/etc/tg/cert.pem" }, tlsCa: FIXTURE_CA,
             web: "/opt/web", containerPrefix: "tg_", dataRoot: "/data/tg/",
             nodes: [
                 { id: 1, ip: "10.0.0.1", dockerHost: "ssh://root@10.0.0.1:2222" },
@@ -201,18 +202,18 @@ describe("parseClusterConfig: one message per rule", () => {
     });
     describe("tls", () => {
         it("enabled without key and cert names both keys", () => {
-            const errors = errorsOf(base({ tls: { enabled: true } }));
+            const errors = errorsOf(base({ tls: { enabled: true }, tlsCa: FIXTURE_CA }));
             assert.deepStrictEqual(errors.map(e => e.key), ["tugraph:tls.keyFile", "tugraph:tls.certFile"]);
             assert.ok(errors[0].message.includes("or the secret tugraph:tlsKey is required when tls.enabled is true"));
             assert.ok(errors[1].message.includes("tugraph:tlsCert"));
         });
-        it("two sources for the key", () => rejects(base({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" }, tlsKey: "-----BEGIN K" }), "tugraph:tls.keyFile", "are both set: give exactly one source"));
+        it("two sources for the key", () => rejects(base({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" }, tlsKey: "-----BEGIN K", tlsCa: FIXTURE_CA }), "tugraph:tls.keyFile", "are both set: give exactly one source"));
         it("a key file while tls is off", () => rejects(base({ tls: { keyFile: "/k.pem" } }), "tugraph:tls.keyFile", "tls.enabled is false"));
         it("an inline cert while tls is off", () => rejects(base({ tlsCert: "-----BEGIN C" }), "tugraph:tlsCert", "tls.enabled is false"));
-        it("a relative key file", () => rejects(base({ tls: { enabled: true, keyFile: "k.pem", certFile: "/c.pem" } }), "tugraph:tls.keyFile", "must be an absolute path"));
+        it("a relative key file", () => rejects(base({ tls: { enabled: true, keyFile: "k.pem", certFile: "/c.pem" }, tlsCa: FIXTURE_CA }), "tugraph:tls.keyFile", "must be an absolute path"));
         it("an inline key that is not PEM, without quoting it", () => {
-            rejects(base({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "not-a-pem-s3cr3t" }), "tugraph:tlsKey", "must hold a PEM block");
-            assert.ok(!errorsOf(base({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "not-a-pem-s3cr3t" }))[0].message.includes("s3cr3t"));
+            rejects(base({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "not-a-pem-s3cr3t", tlsCa: FIXTURE_CA }), "tugraph:tlsKey", "must hold a PEM block");
+            assert.ok(!errorsOf(base({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "not-a-pem-s3cr3t", tlsCa: FIXTURE_CA }))[0].message.includes("s3cr3t"));
         });
         it("a typo inside tls", () => rejects(base({ tls: { enable: true } }), "tugraph:tls.enable", "did you mean enabled?"));
         it("enabled not a boolean", () => rejects(base({ tls: { enabled: "yes" } }), "tugraph:tls.enabled", "must be true or false"));

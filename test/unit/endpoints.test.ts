@@ -2,6 +2,7 @@
 import { strict as assert } from "node:assert";
 import { formatConfigErrors, parseClusterConfig } from "../../components/core/config";
 import { clusterEndpoints } from "../../components/core/endpoints";
+import { FIXTURE_CA } from "../tls/certs";
 
 function cfg(raw: Record<string, unknown>) {
     const r = parseClusterConfig({
@@ -20,6 +21,6 @@ describe("clusterEndpoints", () => {
         assert.deepStrictEqual(e.resolverAddresses, ["10.0.0.1:7687", "10.0.0.2:7687", "10.0.0.3:7687"]);
     });
     it("neo4j+s:// (encrypted, certificate verified) when TLS is on", () => {
-        assert.equal(clusterEndpoints(cfg({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" } })).neo4jUri, "neo4j+s://10.0.0.2:7687");
+        assert.equal(clusterEndpoints(cfg({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" }, tlsCa: FIXTURE_CA })).neo4jUri, "neo4j+s://10.0.0.2:7687");
     });
 });

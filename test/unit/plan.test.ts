@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { Io, parsePlanArgs, runPlan } from "../../components/cli/planCommand";
 import fc from "fast-check";
+import { FIXTURE_CA } from "../tls/certs";
 import { SECRET_MASK } from "../../components/cli/planReport";
 import { StackFileError, looksLikeCiphertext, projectNameFromText, stackConfigFromText } from "../../components/cli/stackFile";
 import { ENCRYPTED } from "../../components/core/config";
@@ -114,13 +115,13 @@ describe("runPlan (in-process)", () => {
     it("shows secure values as [secret] and validates them as present", () => {
         const io = memIo({
             "Pulumi.yaml": PROJECT,
-            "Pulumi.s.yaml": `config:\n  tugraph:adminPassword:\n    secure: ${CIPHERTEXT}\n  tugraph:tls: {enabled: true, certFile: /c.pem}\n  tugraph:tlsKey:\n    secure: ${KMS_CIPHERTEXT}\n  tugraph:bootstrap: [1, 2, 3]\n${NODES_1_2_3}`,
+            "Pulumi.s.yaml": `config:\n  tugraph:adminPassword:\n    secure: ${CIPHERTEXT}\n  tugraph:tls: {enabled: true, certFile: /c.pem}\n  tugraph:tlsKey:\n    secure: ${KMS_CIPHERTEXT}\n  tugraph:tlsCa:\n    secure: ${KMS_CIPHERTEXT}\n  tugraph:bootstrap: [1, 2, 3]\n${NODES_1_2_3}`,
         });
         const r = runPlan(["--stack=s"], io);
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stderr, "");
         assert.ok(r.stdout.includes("password [secret] (encrypted)"));
-        assert.ok(r.stdout.includes("tls: on (key [secret] (encrypted), cert /c.pem)"));
+        assert.ok(r.stdout.includes("tls: on (key [secret] (encrypted), cert /c.pem; certificates verified against tugraph:tlsCa)"));
     });
     it("never prints the password, even when it is misplaced into other keys", () => {
         const io = memIo({
@@ -225,7 +226,7 @@ describe("plan output and secrets", () => {
         "Pulumi.yaml": PROJECT,
         "Pulumi.s.yaml": `config:\n  tugraph:adminPassword: ${JSON.stringify(pw)}\n${body}`,
     });
-    const VALID = `  tugraph:bootstrap: [1, 2, 3]\n${NODES_1_2_3}  tugraph:tls: {enabled: true, keyFile: /k.pem, certFile: /c.pem}\n`;
+    const VALID = `  tugraph:bootstrap: [1, 2, 3]\n${NODES_1_2_3}  tugraph:tls: {enabled: true, keyFile: /k.pem, certFile: /c.pem}\n  tugraph:tlsCa: ${JSON.stringify(FIXTURE_CA)}\n`;
     const INVALID = `  tugraph:enable_ha: true\n  tugraph:adminPasword: oops\n  tugraph:nodes:\n    - {id: 1, ip: 10.0.0.256}\n    - {id: 1, ip: ::1}\n`;
     const reference = { valid: runPlan(["--stack", "s"], withPassword("Pw-unique-8c1f2e!", VALID)), invalid: runPlan(["--stack", "s"], withPassword("Pw-unique-8c1f2e!", INVALID)) };
 

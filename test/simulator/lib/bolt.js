@@ -3,6 +3,7 @@
 // TuGraph simulator (test double): the Bolt 4.x server as TuGraph speaks it.
 
 const net = require('net');
+const tls = require('tls');
 const { MessageWriter, MessageReader, toBoltValue } = require('./packstream');
 
 const MSG = {
@@ -33,11 +34,13 @@ class BoltError extends Error {
  * @param {BoltBackend} backend
  * @param {number} port
  * @param {string} bindHost
+ * @param {{key: Buffer, cert: Buffer} | null} [tlsOptions] ssl_auth: Bolt over TLS with this key and certificate
  */
-function startBoltServer(backend, port, bindHost) {
+function startBoltServer(backend, port, bindHost, tlsOptions) {
   let connSeq = 0;
   const sockets = new Set();
-  const server = net.createServer((socket) => {
+  /** @param {net.Socket} socket */
+  const onConnection = (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     socket.on('error', () => {});
@@ -187,7 +190,12 @@ function startBoltServer(backend, port, bindHost) {
       socket.write(chosen);
       if (rest.length) reader.push(rest);
     });
-  });
+  };
+  const server = tlsOptions
+    ? tls.createServer({ key: tlsOptions.key, cert: tlsOptions.cert }, onConnection)
+    : net.createServer(onConnection);
+  // A client that refuses the certificate (or speaks plain Bolt to a TLS port) ends the handshake: logged, nothing else.
+  if (tlsOptions) server.on('tlsClientError', (e) => backend.log(`bolt: TLS handshake failed: ${e && e.message}`));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, bindHost, () => {

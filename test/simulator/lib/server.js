@@ -130,7 +130,16 @@ async function main(argv) {
   for (const k of Object.keys(cfg)) {
     if (k === 'enable_ha' || k.startsWith('ha_')) log(`WARNING: RPC-HA key '${k}' in a Bolt raft config: mixing the two HA modes is unsupported`);
   }
-  if (cfg.ssl_auth) log('WARNING: ssl_auth is true but the simulator does not simulate TLS: Bolt stays plain text');
+  // ssl_auth: Bolt over TLS with server_key / server_cert (PEM files), as TuGraph; raft stays plain.
+  let tlsOptions = null;
+  if (cfg.ssl_auth) {
+    try {
+      tlsOptions = { key: fs.readFileSync(String(cfg.server_key)), cert: fs.readFileSync(String(cfg.server_cert)) };
+    } catch (e) {
+      die(`ssl_auth is true but server_key / server_cert cannot be read: ${e.message}`);
+      return;
+    }
+  }
   if (cfg.bolt_port <= 0) { die('bolt_port is 0: the simulator only simulates the Bolt server'); return; }
   fs.mkdirSync(cfg.directory, { recursive: true });
   const graph = new Graph(cfg.directory);
@@ -255,12 +264,12 @@ async function main(argv) {
   let bolt;
   try {
     if (raft) await raft.start(bindHost, cfg.bolt_raft_port);
-    bolt = await startBoltServer(backend, cfg.bolt_port, bindHost);
+    bolt = await startBoltServer(backend, cfg.bolt_port, bindHost, tlsOptions);
   } catch (e) {
     die(`failed to listen: ${e.message}`);
     return;
   }
-  log(`Bolt server listening on ${bindHost}:${cfg.bolt_port}${raft ? `, raft on ${bindHost}:${cfg.bolt_raft_port} (node ${cfg.bolt_raft_node_id})` : ''}`);
+  log(`Bolt server${tlsOptions ? ' (TLS)' : ''} listening on ${bindHost}:${cfg.bolt_port}${raft ? `, raft on ${bindHost}:${cfg.bolt_raft_port} (node ${cfg.bolt_raft_node_id})` : ''}`);
   const shutdown = (sig) => {
     log(`received ${sig}, shutting down`);
     if (raft) raft.stop();
