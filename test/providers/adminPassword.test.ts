@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { adminPasswordProvider, AdminPassword } from "../../components/providers/adminPassword";
 import { TUGRAPH_DEFAULT_PASSWORD } from "../../components/adapters/passwordOps";
 import { SimulatorCluster, runOn, DEFAULT_PASSWORD } from "../simulator/harness";
-import { common, engineCreate, engineRead, engineUp, follower, rejects, startCluster, useProviderHost } from "./engine";
+import { common, engineCreate, engineRead, engineUp, rejects, startCluster, useProviderHost } from "./engine";
 import { clusterProgram, simulatorDeployment, stackConfig, stackNodes } from "../engine/simulatorStack";
 import type { Deployment } from "../engine/deployment";
 import { isSecret } from "../engine/providerHost";
