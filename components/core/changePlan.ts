@@ -23,7 +23,7 @@
 // Without a live view (first deployment, cluster unreachable) the order is
 // tombstones, then joins, and the steps come from the config alone.
 import { chooseDonor } from "./donor";
-import { checkAddSafe, checkRemovalSafe, isMember, quorumVoterIds, voterIds, type LiveMembership } from "./membership";
+import { applyRemove, checkAddSafe, checkRemovalSafe, isMember, voterIds, type LiveMembership } from "./membership";
 import type { Role } from "./types";
 
 export interface PlannedNode {
@@ -93,25 +93,7 @@ export function chainOrder(nodes: readonly PlannedNode[], live?: LiveMembership)
         .map(({ n }) => ({ kind: n.removed ? ("remove" as const) : ("join" as const), nodeId: n.id }));
 }
 
-/**
- * The membership after each kind of step, as the gates see it. A joiner is a
- * learner that is down (not caught up) from its add until it starts on its copy.
- */
-function afterRemove(s: LiveMembership, id: number): LiveMembership {
-    const members = s.members.filter((m) => m.id !== id);
-    let leaderId = s.leaderId;
-    if (leaderId === id) {
-        const down = new Set(s.downIds);
-        leaderId = quorumVoterIds({ ...s, members }).find((x) => !down.has(x));
-    }
-    return {
-        members: members.map((m) => ({ ...m, isLeader: m.id === leaderId })),
-        leaderId,
-        downIds: s.downIds.filter((x) => x !== id),
-        knownVoters: (s.knownVoters ?? []).filter((x) => x !== id),
-    };
-}
-
+/** The membership after a learner's add, as the gates see it: a member that is down (not caught up) until it starts on its copy. */
 function afterAddLearner(s: LiveMembership, n: PlannedNode): LiveMembership {
     return {
         ...s,
@@ -172,7 +154,7 @@ export function planChanges(nodes: readonly PlannedNode[], live: LiveMembership 
                 return `quorum kept: ${left.filter((x) => !down.has(x)).length} of ${left.length} voters up after it (${why}); its container is stopped, its data kept`;
             });
             push("remove", n.id, `remove ${n.id}`, g.verdict, !g.ok);
-            if (g.ok) state = afterRemove(state, n.id);
+            if (g.ok) state = applyRemove(state, n.id);
             continue;
         }
         if (m) {

@@ -219,29 +219,7 @@ export function checkRemovalSafe(live: LiveMembership, nodeId: number, policy: R
 }
 
 // ---------------------------------------------------------------------------
-// The chain of membership resources in a stack (one change at a time)
-
-export type ChainKind = "remove" | "member";
-export interface ChainStep {
-    readonly kind: ChainKind;  // "remove": a RaftRemoval (tombstone); "member": a RaftMember (joiner add/promote)
-    readonly nodeId: number;
-}
-
-/**
- * The order of membership resources: every tombstoned node (RaftRemoval) by
- * id, then every live non-bootstrap node (RaftMember) by id. Each depends on
- * the previous one, so removals run before additions and no two changes run
- * at the same time. Bootstrap nodes get no resource unless tombstoned.
- */
-export function membershipChain(cfg: Pick<ClusterConfig, "nodes" | "bootstrap">): ChainStep[] {
-    const boot = new Set(cfg.bootstrap);
-    const removals = cfg.nodes.filter((n) => n.removed).map((n) => n.id).sort((a, b) => a - b);
-    const members = cfg.nodes.filter((n) => !n.removed && !boot.has(n.id)).map((n) => n.id).sort((a, b) => a - b);
-    return [
-        ...removals.map((nodeId) => ({ kind: "remove" as const, nodeId })),
-        ...members.map((nodeId) => ({ kind: "member" as const, nodeId })),
-    ];
-}
+// Inputs of the membership resources
 
 /**
  * Extra inputs the cluster component should pass to every RaftRemoval and
@@ -261,7 +239,7 @@ export function membershipGateInputs(cfg: Pick<ClusterConfig, "nodes">): { plann
 }
 
 // ---------------------------------------------------------------------------
-// Planning (the plan command): desired node list vs live membership
+// Desired nodes and the membership after a removal (used by core/changePlan.ts, the one planner)
 
 export interface DesiredNode {
     readonly id: number;
@@ -272,86 +250,8 @@ export interface DesiredNode {
     readonly removed: boolean;
 }
 
-export type PlanStep =
-    | { readonly kind: "remove"; readonly nodeId: number; readonly refused?: string }
-    | { readonly kind: "add"; readonly nodeId: number; readonly role: Role; readonly refused?: string }
-    | { readonly kind: "promote"; readonly nodeId: number; readonly refused?: string }
-    | { readonly kind: "conflict"; readonly nodeId: number; readonly refused: string };
-
-export interface PlanOptions {
-    readonly minVoters: number;
-    readonly allowUnsafeRemoval: boolean;
-}
-
 export function sameAddress(m: Pick<LiveMember, "ip" | "boltPort" | "raftPort">, d: Pick<DesiredNode, "ip" | "boltPort" | "raftPort">): boolean {
     return m.ip === d.ip && m.boltPort === d.boltPort && m.raftPort === d.raftPort;
-}
-
-/**
- * Ordered steps that take `live` to `desired`: removals (tombstones that are
- * still members) by id, then additions and promotions by id. Each step is
- * checked against the membership the previous steps lead to; the first
- * refused step and every step after it carry `refused` (a run stops at the
- * first refusal). Members that are neither desired nor tombstoned are left
- * alone: only a tombstone removes. A desired id that is a member at another
- * address is a conflict (TuGraph keeps the old address on a duplicate add).
- * A joiner is assumed down and lagging after its add, for the steps after
- * its own too: its container starts on an empty data directory and, with no
- * raft snapshots in TuGraph, it does not catch up until a member's data
- * directory is copied to it (not automated yet). So a second voter joining in
- * the same run is refused (checkAddSafe), as the live gate would refuse it.
- */
-export function planMembership(desired: readonly DesiredNode[], live: LiveMembership, opts: PlanOptions): PlanStep[] {
-    const steps: PlanStep[] = [];
-    const tomb = desired.filter((d) => d.removed).sort((a, b) => a.id - b.id);
-    const keep = desired.filter((d) => !d.removed).sort((a, b) => a.id - b.id);
-    const plannedVoters = keep.filter((d) => d.role === "voter").length;
-
-    for (const d of tomb) if (isMember(live, d.id)) steps.push({ kind: "remove", nodeId: d.id });
-    for (const d of keep) {
-        const m = live.members.find((x) => x.id === d.id);
-        if (!m) {
-            steps.push({ kind: "add", nodeId: d.id, role: d.role });
-        } else if (!sameAddress(m, d)) {
-            steps.push({
-                kind: "conflict",
-                nodeId: d.id,
-                refused: `node ${d.id} is a member at ${m.ip}:${m.boltPort}/${m.raftPort}, the stack says ${d.ip}:${d.boltPort}/${d.raftPort}; remove it first (removed: true) and add it under a new id`,
-            });
-        } else if (d.role === "voter" && !voterIds(live).includes(d.id)) {
-            steps.push({ kind: "promote", nodeId: d.id });
-        }
-    }
-
-    // Simulate, gating each step against the state the steps before produce.
-    let state: LiveMembership = { ...live, knownVoters: [...(live.knownVoters ?? [])] };
-    let refusedAt = -1;
-    const out: PlanStep[] = [];
-    steps.forEach((s, i) => {
-        if (refusedAt >= 0) {
-            out.push({ ...s, refused: s.refused ?? `not run: step ${refusedAt + 1} was refused` } as PlanStep);
-            return;
-        }
-        try {
-            if (s.kind === "conflict") throw gateError(s.refused);
-            if (s.kind === "remove") {
-                checkRemovalSafe(state, s.nodeId, { ...opts, plannedVoters });
-                state = applyRemove(state, s.nodeId);
-            } else if (s.kind === "add") {
-                checkAddSafe(state, s.nodeId, s.role);
-                const d = keep.find((x) => x.id === s.nodeId)!;
-                state = applyAdd(state, d);
-            } else {
-                checkAddSafe(state, s.nodeId, "voter");
-                state = { ...state, knownVoters: [...(state.knownVoters ?? []), s.nodeId] };
-            }
-            out.push(s);
-        } catch (e) {
-            refusedAt = i;
-            out.push({ ...s, refused: (e as Error).message } as PlanStep);
-        }
-    });
-    return out;
 }
 
 /** The membership after removing `id` (a removed leader is replaced by another up voter, if any). */
@@ -367,18 +267,6 @@ export function applyRemove(live: LiveMembership, id: number): LiveMembership {
         leaderId,
         downIds: live.downIds.filter((x) => x !== id),
         knownVoters: (live.knownVoters ?? []).filter((x) => x !== id),
-    };
-}
-
-/**
- * The membership after adding `d` and starting its container: it is a member
- * that is not caught up (empty data directory, no snapshots), i.e. down.
- */
-export function applyAdd(live: LiveMembership, d: DesiredNode): LiveMembership {
-    return {
-        ...live,
-        members: [...live.members, { id: d.id, ip: d.ip, boltPort: d.boltPort, raftPort: d.raftPort, isLeader: false, isLearner: d.role === "learner" }],
-        downIds: [...live.downIds.filter((x) => x !== d.id), d.id],
     };
 }
 

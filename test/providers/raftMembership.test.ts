@@ -4,7 +4,7 @@ import * as assert from "assert";
 import { raftMemberProvider as member } from "../../components/providers/raftMember";
 import { raftRemovalProvider as removal } from "../../components/providers/raftRemoval";
 import { ensureMember } from "../../components/adapters/membershipOps";
-import { membershipChain } from "../../components/core/membership";
+import { planChanges } from "../../components/core/changePlan";
 import type { SimulatorCluster } from "../simulator/harness";
 import { DEFAULT_PASSWORD, runOn, simulatorDriver } from "../simulator/harness";
 import {
@@ -45,7 +45,8 @@ describe("membership providers against the simulator (through the real provider 
     it("bootstrap: no membership resource; a RaftMember for an existing member at the same address makes no call", async () => {
         c = await startCluster();
         const ids = [1, 2, 3];
-        assert.deepStrictEqual(membershipChain({ nodes: ids.map((id) => ({ id, removed: false } as any)), bootstrap: ids }), []);
+        const boot = ids.map((id) => ({ id, ip: "127.0.0.1", boltPort: 1, raftPort: 2, role: "voter" as const, removed: false, dockerHost: "unix:///d", bootstrap: true }));
+        assert.deepStrictEqual(planChanges(boot, undefined, { minVoters: 3, allowUnsafeRemoval: false }).chain, []);
         const before = await listing(c, 1);
         const s = await engineCreate(member, await memberInputs(c, 2, "voter", [1]));
         assert.match(s.outs.roleNote, /already a member .*no call made/);
