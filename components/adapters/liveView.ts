@@ -6,9 +6,12 @@
 import type { ClusterConfig } from "../core/types";
 import type { LiveMembership } from "../core/membership";
 import { discover, type AdminError } from "./boltAdmin";
+import { classifyLag, type MemberLag } from "../core/lag";
 
 export interface LiveView {
     readonly membership?: LiveMembership;
+    /** How far behind each member is, judged by numbers over two samples (only taken when someone is behind). */
+    readonly lag?: readonly MemberLag[];
     readonly note?: string;
 }
 
@@ -29,7 +32,17 @@ export async function readLiveMembership(cfg: ClusterConfig, password: string, b
             return { note: `no member answered (a first deployment, or the cluster is down): ${d.errors.slice(0, 3).join("; ")}` };
         }
         const knownVoters = cfg.nodes.filter((n) => n.role === "voter" && !n.removed).map((n) => n.id);
-        return { membership: { members: d.members, leaderId: d.leaderId, downIds: d.downIds, knownVoters } };
+        const membership = { members: d.members, leaderId: d.leaderId, downIds: d.downIds, knownVoters };
+        // Someone behind: a second sample a moment later tells "catching up" from "cannot catch up".
+        let lag: MemberLag[] | undefined;
+        if (d.status && d.downIds.length > 0 && Date.now() + 1500 < o.deadlineAt) {
+            await new Promise((r) => setTimeout(r, 1000));
+            const again = await discover(o).catch(() => undefined);
+            // A member that does not answer is not judged by its frozen numbers (it may catch up once back).
+            const own = Object.fromEntries(d.members.filter((m) => !d.reachable.includes(`${m.ip}:${m.boltPort}`)).map((m) => [m.id, null]));
+            if (again?.status) lag = classifyLag({ leader: again.status, earlier: d.status, own });
+        }
+        return { membership, ...(lag ? { lag } : {}) };
     } catch (e) {
         // A refused password is what a new cluster (TuGraph's default password) or a rotation
         // (the stack's is new) looks like: AdminPassword sets it. The plan then comes from the config.

@@ -1,5 +1,7 @@
 // `plan` as a function of its arguments and a tiny file-system interface, so
-// tests run it in-process. Exit codes: 0 valid, 1 invalid config, 2 usage.
+// tests run it in-process. Exit codes: 0 valid (and, unless --offline, the
+// live plan has no refused step), 1 invalid config, 2 usage, cluster
+// unreachable or a membership step that would be refused.
 // `status` (statusCommand.ts) reuses loadValidStack() and parses its own
 // arguments the same way.
 
@@ -8,6 +10,11 @@ import { ConfigWarning, formatConfigErrors, parseClusterConfig } from "../core/c
 import { planReport } from "./planReport";
 import { StackConfig, StackFileError, projectNameFromText, stackConfigFromText } from "./stackFile";
 import type { ClusterConfig } from "../core/types";
+import { ENCRYPTED } from "../core/config";
+import { describePlan, planChanges } from "../core/changePlan";
+import { driftWarnings } from "../core/drift";
+import type { LiveView } from "../adapters/liveView";
+import { plannedNodes } from "../core/plannedNodes";
 
 export interface Io {
     readonly cwd: string;
@@ -16,14 +23,17 @@ export interface Io {
 }
 export interface CommandResult { readonly code: 0 | 1 | 2; readonly stdout: string; readonly stderr: string }
 
-export const USAGE = "usage: npm run plan -- --stack <name> [--dir <project directory>]";
+export const USAGE = "usage: npm run plan -- --stack <name> [--dir <project directory>] [--offline]";
+export const PASSWORD_ENV = "TUGRAPH_ADMIN_PASSWORD";
 
-export interface PlanArgs { readonly stack: string; readonly dir?: string }
+export interface PlanArgs { readonly stack: string; readonly dir?: string; readonly offline?: boolean }
 
 export function parsePlanArgs(argv: readonly string[]): PlanArgs | string {
     let stack: string | undefined;
     let dir: string | undefined;
+    let offline = false;
     for (let i = 0; i < argv.length; i++) {
+        if (argv[i] === "--offline") { offline = true; continue; }
         const [flag, inline] = argv[i].split(/=(.*)/s, 2);
         if (flag !== "--stack" && flag !== "--dir") return `unknown argument ${argv[i]}`;
         const value = inline ?? argv[++i];
@@ -32,7 +42,7 @@ export function parsePlanArgs(argv: readonly string[]): PlanArgs | string {
     }
     if (stack === undefined) return "missing --stack <name>";
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) return `--stack ${stack} is not a valid stack name`;
-    return { stack, dir };
+    return { stack, dir, offline };
 }
 
 export interface LoadedStack extends StackConfig { readonly project: string; readonly stack: string; readonly stackFile: string }
@@ -89,4 +99,55 @@ export function runPlan(argv: readonly string[], io: Io): CommandResult {
 // Warnings do not change the exit code: the same ones \`pulumi up\` logs.
 function warningsText(name: string, stack: string, warnings: readonly ConfigWarning[]): string {
     return warnings.length === 0 ? "" : `${name}: warning: stack ${stack} has ${warnings.length} warning(s):\n${formatConfigErrors(warnings)}\n`;
+}
+
+/** The admin password: the stack's plain value, or the environment when the stack holds an encrypted one. */
+export function adminPassword(loaded: LoadedStack, env: Readonly<Record<string, string | undefined>>, name: string): { password: string } | { error: string } {
+    const raw = loaded.raw.adminPassword;
+    if (raw === ENCRYPTED) {
+        const p = env[PASSWORD_ENV];
+        if (p) return { password: p };
+        return {
+            error: `tugraph:adminPassword is encrypted (secure:) in ${loaded.stackFile}, and ${name} does not decrypt stack secrets: ` +
+                `set ${PASSWORD_ENV} to the cluster's admin password, e.g. ` +
+                `${PASSWORD_ENV}="$(pulumi config get tugraph:adminPassword -s ${loaded.stack})" npm run ${name} -- --stack ${loaded.stack}`,
+        };
+    }
+    return { password: String(raw) };
+}
+
+export interface LivePlanDeps {
+    readonly env: Readonly<Record<string, string | undefined>>;
+    /** Reads the live membership (components/adapters/liveView.ts in the shell; a fake in tests). */
+    readLive(config: ClusterConfig, password: string): Promise<LiveView>;
+}
+
+/**
+ * `plan` with the live cluster: the static report, then the membership steps the
+ * one planner (the same as preview and `up`) would take against the live
+ * membership, each with its gate's verdict, and the drift it sees. Without a
+ * reachable cluster it says plainly that the plan is from the config alone (exit 2).
+ */
+export async function runLivePlan(argv: readonly string[], io: Io, deps: LivePlanDeps): Promise<CommandResult> {
+    const stat = runPlan(argv, io);
+    const args = parsePlanArgs(argv);
+    if (stat.code !== 0 || typeof args === "string" || args.offline) return stat;
+    const valid = loadValidStack(io, args, "plan", USAGE);
+    if ("code" in valid) return { ...valid, stdout: "" };
+    const pw = adminPassword(valid.loaded, deps.env, "plan");
+    if ("error" in pw) return { code: 2, stdout: stat.stdout, stderr: `${stat.stderr}plan: ${pw.error}\n` };
+    const live = await deps.readLive(valid.config, pw.password);
+    const nodes = plannedNodes(valid.config);
+    const plan = planChanges(nodes, live.membership, {
+        minVoters: valid.config.membership.minVoters,
+        allowUnsafeRemoval: valid.config.membership.allowUnsafeRemoval,
+        allowWriteOutageForSync: valid.config.membership.allowWriteOutageForSync,
+    });
+    const lines = ["", ...describePlan(plan)];
+    if (live.note) lines.push(`the cluster did not answer as expected, so this plan is from the config alone: ${live.note}`);
+    const drift = live.membership ? driftWarnings(nodes, live.membership, live.lag) : [];
+    if (drift.length > 0) lines.push("drift (the cluster differs from the stack; nothing is changed implicitly):", ...drift.map((d) => `  - ${d}`));
+    if (plan.refusal) lines.push(plan.refusal);
+    const code = !live.membership || plan.refusal ? 2 : 0;
+    return { code, stdout: `${stat.stdout}${lines.join("\n")}\n`, stderr: stat.stderr };
 }

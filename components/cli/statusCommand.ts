@@ -15,11 +15,12 @@ import type { ClusterConfig } from "../core/types";
 import { notCaughtUp } from "../core/lag";
 import type { AdminOptions, RaftStatus } from "../adapters/boltAdmin";
 import { getRaftStatus, listRaftNodes, scrub } from "../adapters/boltAdmin";
-import { Io, LoadedStack, loadValidStack } from "./planCommand";
+import { Io, adminPassword, loadValidStack, PASSWORD_ENV } from "./planCommand";
+
+export { adminPassword, PASSWORD_ENV };
 import { NodeAnswer, statusJson, statusReport, statusText } from "./statusReport";
 
 export const STATUS_USAGE = "usage: npm run status -- --stack <name> [--dir <project directory>] [--json] [--timeout <seconds per node, default 5>]";
-export const PASSWORD_ENV = "TUGRAPH_ADMIN_PASSWORD";
 export const DEFAULT_DEADLINE_MS = 5000;
 
 export interface StatusArgs { readonly stack: string; readonly dir?: string; readonly json: boolean; readonly deadlineMs: number }
@@ -105,28 +106,13 @@ export async function askAll(deps: StatusDeps, o: AdminOptions, addresses: reado
     }
 }
 
-/** The admin password: the stack's plain value, or the environment when the stack holds an encrypted one. */
-export function adminPassword(loaded: LoadedStack, env: StatusDeps["env"]): { password: string } | { error: string } {
-    const raw = loaded.raw.adminPassword;
-    if (raw === ENCRYPTED) {
-        const p = env[PASSWORD_ENV];
-        if (p) return { password: p };
-        return {
-            error: `tugraph:adminPassword is encrypted (secure:) in ${loaded.stackFile}, and status does not decrypt stack secrets: ` +
-                `set ${PASSWORD_ENV} to the cluster's admin password, e.g. ` +
-                `${PASSWORD_ENV}="$(pulumi config get tugraph:adminPassword -s ${loaded.stack})" npm run status -- --stack ${loaded.stack}`,
-        };
-    }
-    return { password: String(raw) };
-}
-
 export async function runStatus(argv: readonly string[], io: Io, deps: StatusDeps): Promise<StatusResult> {
     const args = parseStatusArgs(argv);
     if (typeof args === "string") return { code: 64, stdout: "", stderr: `status: ${args}\n${STATUS_USAGE}\n` };
     const valid = loadValidStack(io, args, "status", STATUS_USAGE);
     if ("code" in valid) return { code: valid.code === 2 ? 64 : valid.code, stdout: "", stderr: valid.stderr };
     const { loaded, config } = valid;
-    const pw = adminPassword(loaded, deps.env);
+    const pw = adminPassword(loaded, deps.env, "status");
     if ("error" in pw) return { code: 1, stdout: "", stderr: `status: ${pw.error}\n` };
     // The admin client's messages are scrubbed of the password where they are made.
     const progress = (line: string) => deps.progress(`status: ${line}`);

@@ -150,7 +150,7 @@ export function planChanges(nodes: readonly PlannedNode[], live: LiveMembership 
                 const left = voterIds(state).filter((x) => x !== n.id);
                 const down = new Set(state.downIds);
                 const reuse = reusesPortsOf(n, nodes);
-                const why = state.downIds.includes(n.id) ? "it is down" : reuse && !isMember(state, reuse.id) ? `node ${reuse.id} reuses its ports` : "after the joins";
+                const why = state.downIds.includes(n.id) ? "it is down" : reuse && !isMember(state, reuse.id) ? `node ${reuse.id} reuses its ports` : "healthy: removed after any joins";
                 return `quorum kept: ${left.filter((x) => !down.has(x)).length} of ${left.length} voters up after it (${why}); its container is stopped, its data kept`;
             });
             push("remove", n.id, `remove ${n.id}`, g.verdict, !g.ok);

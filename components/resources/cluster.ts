@@ -3,8 +3,13 @@ import * as docker from "@pulumi/docker";
 import { ClusterConfig, InitPeer, NodeSpec } from "../core/types";
 import type { ConfigWarning } from "../core/config";
 import { bootstrapPeers, isBootstrapNode, joinPeers } from "../core/render";
-import { membershipGateInputs, type LiveMembership } from "../core/membership";
-import { describePlan, planChanges, type PlannedNode } from "../core/changePlan";
+import { membershipGateInputs } from "../core/membership";
+import type { LiveView } from "../adapters/liveView";
+import { describePlan, planChanges } from "../core/changePlan";
+import { plannedNodes } from "../core/plannedNodes";
+
+export { plannedNodes };
+import { driftWarnings } from "../core/drift";
 import { containerName, STOP_TIMEOUT_SECONDS } from "../core/containerSpec";
 import { clusterEndpoints, dockerEngines } from "../core/endpoints";
 import { ClusterRecord } from "../providers/clusterRecord";
@@ -32,15 +37,7 @@ export interface TuGraphClusterArgs {
      * not. With it the membership plan is checked as a whole against the cluster and
      * ordered for it; without it the plan comes from the config alone.
      */
-    readonly live?: { readonly membership?: LiveMembership; readonly note?: string };
-}
-
-/** What the planner needs of the stack's nodes. */
-export function plannedNodes(config: ClusterConfig): PlannedNode[] {
-    return config.nodes.map((n) => ({
-        id: n.id, ip: n.ip, boltPort: n.boltPort, raftPort: n.raftPort, role: n.role, removed: n.removed, dockerHost: n.dockerHost,
-        bootstrap: isBootstrapNode(config, n),
-    }));
+    readonly live?: LiveView;
 }
 
 /**
@@ -120,6 +117,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             allowWriteOutageForSync: config.membership.allowWriteOutageForSync,
         });
         if (args.live?.note) pulumi.log.warn(`membership plan from the config alone: ${args.live.note}`, this);
+        if (args.live?.membership) for (const w of driftWarnings(plannedNodes(config), args.live.membership, args.live.lag)) pulumi.log.warn(w, this);
         for (const line of describePlan(plan)) pulumi.log.info(line, this);
         if (plan.refusal) throw new pulumi.RunError(plan.refusal);
 

@@ -25,8 +25,15 @@ function plan(...args: string[]) {
 
 describe("plan CLI (child process)", function () {
     this.timeout(60000);
-    it("--stack dev: exit 0, three rendered configs, no password, no warning", () => {
+    it("--stack dev without a running cluster: the config plan, then plainly from the config alone, exit 2", () => {
         const r = plan("--stack", "dev");
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stdout, /membership steps \(from the config alone: the cluster did not answer\):|membership: no change declared/);
+        assert.match(r.stdout, /the cluster did not answer as expected, so this plan is from the config alone: no member answered/);
+        assert.ok(!r.stdout.includes("73@TuGraph") && !r.stderr.includes("73@TuGraph"));
+    });
+    it("--stack dev --offline: exit 0, three rendered configs, no password, no warning", () => {
+        const r = plan("--stack", "dev", "--offline");
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stderr, "", "the dev stack states its bootstrap and may keep its plain default password");
         for (const id of [1, 2, 3]) {
@@ -178,8 +185,8 @@ describe("runPlan (in-process)", () => {
 
 describe("plan arguments and stack files", () => {
     it("parses and refuses arguments", () => {
-        assert.deepStrictEqual(parsePlanArgs(["--stack", "dev"]), { stack: "dev", dir: undefined });
-        assert.deepStrictEqual(parsePlanArgs(["--dir=x", "--stack=prod"]), { stack: "prod", dir: "x" });
+        assert.deepStrictEqual(parsePlanArgs(["--stack", "dev"]), { stack: "dev", dir: undefined, offline: false });
+        assert.deepStrictEqual(parsePlanArgs(["--dir=x", "--stack=prod", "--offline"]), { stack: "prod", dir: "x", offline: true });
         assert.equal(parsePlanArgs(["--stack"]), "--stack needs a value");
         assert.equal(parsePlanArgs(["--stack", "--dir", "x"]), "--stack needs a value");
         assert.match(parsePlanArgs(["--stak", "dev"]) as string, /unknown argument --stak/);
