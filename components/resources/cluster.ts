@@ -20,6 +20,8 @@ import { RaftRemoval } from "../providers/raftRemoval";
 import { DataSync, type SyncPlacement } from "../providers/dataSync";
 import { RaftPromotion } from "../providers/raftPromotion";
 import { RetiredContainer } from "../providers/retiredContainer";
+import { NodeReady, RollGate } from "../providers/rolling";
+import { clusterRollSpec, rollOrder } from "../core/rolling";
 import { PROVIDER_VERSION } from "../providers/version";
 import { RaftNode } from "./raftNode";
 
@@ -105,9 +107,23 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             return raftNode;
         };
 
+        // Rolling changes: every node's container changes one at a time, each waiting until the one
+        // before is back and caught up (NodeReady), after a health check of the whole cluster when a
+        // cluster-wide setting changes (RollGate). Bootstrap members go learners/followers first, leader last.
+        const rollAccess = { ...access, knownVoters: membershipGateInputs(config).knownVoters };
+        const gate = new RollGate(`${name}-roll-gate`, { ...rollAccess, rollSpec: clusterRollSpec(config) }, { parent: this, dependsOn: [record] });
+        const ready = (node: NodeSpec, raftNode: RaftNode) =>
+            new NodeReady(`${name}-ready-${node.id}`, { ...rollAccess, nodeId: node.id, container: raftNode.containerName, spec: raftNode.spec }, { parent: this, dependsOn: [raftNode] });
+
         // Bootstrap members: init peers come straight from the (guarded) record's input,
         // so their rendered config is known in preview and never depends on later nodes.
-        const bootstrapNodes = live.filter((n) => isBootstrapNode(config, n)).map((n) => addNode(n, peers, [record]));
+        const bootstrapNodes: RaftNode[] = [];
+        let rolled: pulumi.Resource[] = [record, gate];
+        for (const n of rollOrder(live.filter((x) => isBootstrapNode(config, x)), args.live?.membership)) {
+            const raftNode = addNode(n, peers, rolled);
+            bootstrapNodes.push(raftNode);
+            rolled = [ready(n, raftNode)];
+        }
 
         // The membership plan, checked as a whole against the live cluster when it answers:
         // a step its gate would refuse refuses the whole plan here, before anything changes.
@@ -129,8 +145,8 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         // Membership changes, one at a time, after the bootstrap members exist; after the
         // record too: once every bootstrap member is tombstoned, it is the only guard left.
         // The admin password is set (or rotated) once the bootstrap members run, before any change logs in with it.
-        const password = new AdminPassword(`${name}-admin-password`, access, { parent: this, dependsOn: [record, ...bootstrapNodes] });
-        let previous: pulumi.Resource[] = [record, ...bootstrapNodes, password];
+        const password = new AdminPassword(`${name}-admin-password`, access, { parent: this, dependsOn: [record, ...bootstrapNodes, ...rolled] });
+        let previous: pulumi.Resource[] = [record, ...bootstrapNodes, ...rolled, password];
         for (const step of plan.chain) {
             const node = config.nodes.find((n) => n.id === step.nodeId)!;
             if (step.kind === "remove") {
@@ -160,11 +176,11 @@ export class TuGraphCluster extends pulumi.ComponentResource {
                 knownVoters,
             }, { parent: this, dependsOn: [member] });
             const container = addNode(node, member.initPeers, [sync]);
-            previous = [container];
+            previous = [ready(node, container)];
             if (node.role === "voter") {
                 previous = [new RaftPromotion(`${name}-promotion-${node.id}`, {
                     ...access, nodeId: node.id, ip: node.ip, boltPort: node.boltPort, raftPort: node.raftPort, knownVoters,
-                }, { parent: this, dependsOn: [container] })];
+                }, { parent: this, dependsOn: previous })];
             }
         }
 

@@ -3,6 +3,7 @@ import * as docker from "@pulumi/docker";
 import { CONTAINER_PATHS, ClusterConfig, InitPeer, NodeSpec } from "../core/types";
 import { lgraphJsonText, renderLgraphConfig } from "../core/render";
 import { containerSpec } from "../core/containerSpec";
+import { digest } from "../core/rolling";
 
 export interface RaftNodeArgs {
     readonly config: ClusterConfig;
@@ -23,6 +24,8 @@ export class RaftNode extends pulumi.ComponentResource {
     public readonly containerName: string;
     public readonly lgraphJson: pulumi.Output<string>;
     public readonly container: docker.Container;
+    /** A digest of what the container is made of (image, rendered config, shape): changes exactly when the container is replaced. */
+    public readonly spec: pulumi.Output<string>;
 
     constructor(name: string, args: RaftNodeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("tugraph:index:RaftNode", name, {}, opts);
@@ -33,6 +36,7 @@ export class RaftNode extends pulumi.ComponentResource {
         this.boltEndpoint = `${node.ip}:${node.boltPort}`;
         this.containerName = spec.name;
         this.lgraphJson = pulumi.output(args.initPeers).apply((peers) => lgraphJsonText(renderLgraphConfig(config, node, peers)));
+        this.spec = pulumi.all([args.image, this.lgraphJson]).apply(([image, lgraph]) => digest(JSON.stringify({ image, lgraph, spec })));
 
         const uploads: docker.types.input.ContainerUpload[] = [{ file: CONTAINER_PATHS.config, content: this.lgraphJson }];
         if (args.tlsKey) uploads.push({ file: CONTAINER_PATHS.serverKey, content: args.tlsKey, permissions: "0600" });

@@ -38,7 +38,10 @@ describe("program under Pulumi mocks", () => {
         assert.strictEqual(ofType(registered, "RaftMember").length, 0, "bootstrap members get no add call");
         // The guard's check runs before any container is touched.
         const record = ofType(registered, ":ClusterRecord")[0];
-        for (const c of containers(registered)) assert.ok(c.dependencies.includes(record.urn), `${c.name} waits for the cluster record`);
+        // The first container waits for the record; the others roll after it, one at a time (each after the previous node is ready).
+        const [first, ...rest] = containers(registered).sort((a, b) => a.name.localeCompare(b.name));
+        assert.ok(first.dependencies.includes(record.urn), `${first.name} waits for the cluster record`);
+        for (const c of rest) assert.ok(c.dependencies.some((u) => /::tugraph-ready-\d+$/.test(u)), `${c.name} waits for the node before it to be ready`);
         // Parents: container under its node, node under the cluster (the URN carries the parent chain).
         assert.match(await resolve(result.nodes[2].urn), /::tugraph:index:Cluster\$tugraph:index:RaftNode::tugraph-node-2$/);
         assert.match(await resolve(result.nodes[2].container.urn), /::tugraph:index:RaftNode\$docker:index\/container:Container::tugraph-node-2-container$/);

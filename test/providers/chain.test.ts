@@ -39,7 +39,7 @@ describe("membership chain under Pulumi mocks", function () {
             for (const c of plan.chain) {
                 if (c.kind === "remove") expected.push(`removal-${c.nodeId}`, `retired-${c.nodeId}`);
                 else {
-                    expected.push(`member-${c.nodeId}`, `sync-${c.nodeId}`, `node-${c.nodeId}-container`);
+                    expected.push(`member-${c.nodeId}`, `sync-${c.nodeId}`, `node-${c.nodeId}-container`, `ready-${c.nodeId}`);
                     if (c.nodeId !== 4) expected.push(`promotion-${c.nodeId}`); // 4 is declared a learner: it stays one
                 }
             }
@@ -47,12 +47,14 @@ describe("membership chain under Pulumi mocks", function () {
             expected.forEach((n, i) => {
                 const r = byName(n);
                 assert.ok(r, `${n} is registered`);
-                // (A joiner's container also takes its init peers from its own add: an input dependency.)
-                const own = n.endsWith("-container") ? byName(`member-${n.split("-")[1]}`)!.urn : undefined;
+                // (A joiner's container, and its readiness through the container's spec, also take its init
+                // peers from its own add: an input dependency.)
+                const own = /-container$|^ready-/.test(n) ? byName(`member-${n.split("-")[1]}`)!.urn : undefined;
                 const deps = r!.dependencies.filter((u) => chainUrns.has(u) && u !== own);
                 if (i === 0) {
                     assert.deepStrictEqual(deps, [], "the first change waits for no other change");
                     assert.ok(r!.dependencies.some((u) => u.endsWith("::tugraph-record")), "the first change waits for the cluster record");
+                    assert.ok(r!.dependencies.some((u) => u.endsWith("::tugraph-ready-2")), "and for the last bootstrap node to be ready (3 is tombstoned)");
                 } else {
                     assert.deepStrictEqual(deps, [byName(expected[i - 1])!.urn], `${n} waits for exactly ${expected[i - 1]}`);
                 }
@@ -61,6 +63,9 @@ describe("membership chain under Pulumi mocks", function () {
                     assert.ok(!String(r!.inputs.__provider ?? "").includes(PASSWORD), "the provider text holds no password");
                 }
             });
+            // The bootstrap members roll one at a time: container, then its readiness, then the next.
+            const roll = ["roll-gate", "node-1-container", "ready-1", "node-2-container", "ready-2"];
+            roll.slice(1).forEach((n, i) => assert.ok(byName(n)!.dependencies.includes(byName(roll[i])!.urn), `${n} waits for ${roll[i]}`));
             // Joiners are added as learners; a tombstoned node has no container (it is stopped, then dropped).
             assert.deepStrictEqual(["member-4", "member-5", "member-6"].map((n) => byName(n)!.inputs.joinAs), ["learner", "learner", "learner"]);
             const containers = regs.filter((r) => r.type === "docker:index/container:Container");

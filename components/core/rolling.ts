@@ -1,0 +1,29 @@
+// Rolling changes, pure: which settings every node's container carries (a
+// change of any of them restarts every node: it must roll), and in which order
+// the nodes go. One node at a time, the leader last (its restart is the one
+// that costs an election); each waits until the one before is back and caught
+// up (components/providers/rolling.ts).
+import type { LiveMembership } from "./membership";
+import type { ClusterConfig, NodeSpec } from "./types";
+
+/** A short stable digest (FNV-1a, 32 bit, hex) of a text: an input that changes when the text does. */
+export function digest(text: string): string {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < text.length; i++) {
+        h ^= text.charCodeAt(i);
+        h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return h.toString(16).padStart(8, "0");
+}
+
+/** The cluster-wide settings every container carries: a change replaces every container (a roll). */
+export function clusterRollSpec(cfg: ClusterConfig): string {
+    const { image, containerPrefix, verbose, web, raft, tls } = cfg;
+    return digest(JSON.stringify({ image, containerPrefix, verbose, web, raft, tls }));
+}
+
+/** Nodes in roll order: learners, then followers, then the leader; by id within each. */
+export function rollOrder(nodes: readonly NodeSpec[], live?: LiveMembership): NodeSpec[] {
+    const rank = (n: NodeSpec) => (live?.leaderId === n.id ? 2 : n.role === "learner" ? 0 : 1);
+    return [...nodes].sort((a, b) => rank(a) - rank(b) || a.id - b.id);
+}

@@ -1,0 +1,118 @@
+// Rolling changes as resources. A cluster-wide setting (image, tunables, TLS,
+// verbose, web, containerPrefix) replaces every node's container; the cluster
+// component chains the containers so the engine replaces them one at a time:
+//   RollGate  -> before the first container: when the cluster-wide settings
+//                change, the cluster must be healthy (a leader, every voter up
+//                and caught up), or nothing is restarted.
+//   NodeReady -> after each node's container: when that container changed, wait
+//                until the node is back and caught up (by numbers) before the
+//                next node's container may change. A node that does not come
+//                back stops the roll with the fix; the nodes after it are untouched.
+// On a first deployment both only record (a bootstrap node alone has no leader to
+// catch up with).
+import * as pulumi from "@pulumi/pulumi";
+import { adminOptions, discover } from "../adapters/boltAdmin";
+import { waitCaughtUp } from "../adapters/membershipOps";
+import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
+import { voterIds } from "../core/membership";
+import { definedOnly } from "./props";
+import { withSecretPassword } from "./secretOptions";
+
+interface Access {
+    seeds: pulumi.Input<pulumi.Input<string>[]>;
+    adminUser: pulumi.Input<string>;
+    adminPassword: pulumi.Input<string>;
+    callTimeoutMs: pulumi.Input<number>;
+    totalTimeoutMs: pulumi.Input<number>;
+    encrypted?: pulumi.Input<boolean>;
+    providerVersion?: pulumi.Input<number>;
+    knownVoters?: pulumi.Input<number[]>;
+}
+
+const ACCESS_KEYS = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "encrypted", "providerVersion", "tlsCa", "insecureSkipVerify"];
+
+function checkAccess(newInputs: any) {
+    const news = asProps(newInputs);
+    const f = validateAccess(news);
+    validateVersion(news, f);
+    return { news, f };
+}
+
+/** A change of `key` is what the resource acts on; a change of access settings is only recorded. */
+function diffOn(key: string) {
+    return async (_id: string, olds: any, news: any) => {
+        const changed = [key, ...ACCESS_KEYS].filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
+        return { changes: changed.length > 0 };
+    };
+}
+
+export const rollGateProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: any, newInputs: any) {
+        const { news, f } = checkAccess(newInputs);
+        if (news.rollSpec !== UNKNOWN && typeof news.rollSpec !== "string") f.push({ property: "rollSpec", reason: "must be a string" });
+        return { inputs: definedOnly(news), failures: f };
+    },
+    diff: diffOn("rollSpec"),
+    async create(inputs: any) {
+        return { id: "roll-gate", outs: definedOnly({ ...inputs }) };
+    },
+    async update(_id: string, olds: any, news: any) {
+        if (olds.rollSpec === news.rollSpec) return { outs: definedOnly({ ...news }) };
+        // Never start a roll on an unhealthy cluster: each restart takes a voter away for a while.
+        const o = adminOptions(news);
+        const d = await discover({ ...o, deadlineAt: Date.now() + news.totalTimeoutMs });
+        const voters = voterIds({ ...d, knownVoters: news.knownVoters ?? [] });
+        const behind = voters.filter((v) => d.downIds.includes(v));
+        if (d.leaderId === undefined || behind.length > 0) {
+            throw new Error(
+                `refusing a rolling change of every node (image, tunables, TLS, verbose, web or containerPrefix): the cluster is not healthy ` +
+                    `(${d.leaderId === undefined ? "no leader" : `voter(s) ${behind.join(", ")} down or behind`}); a roll restarts one node at a time and ` +
+                    `needs every voter up. Nothing was restarted. Fix the cluster (\`npm run status\` shows it), then run \`pulumi up\` again`,
+            );
+        }
+        return { outs: definedOnly({ ...news }) };
+    },
+    async delete() {
+        /* nothing to undo */
+    },
+};
+
+export const nodeReadyProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds: any, newInputs: any) {
+        const { news, f } = checkAccess(newInputs);
+        if (news.spec !== UNKNOWN && typeof news.spec !== "string") f.push({ property: "spec", reason: "must be a string" });
+        return { inputs: definedOnly(news), failures: f };
+    },
+    diff: diffOn("spec"),
+    async create(inputs: any) {
+        return { id: `ready-${inputs.nodeId}`, outs: definedOnly({ ...inputs }) };
+    },
+    async update(_id: string, olds: any, news: any) {
+        if (olds.spec === news.spec) return { outs: definedOnly({ ...news }) };
+        const what = `rolling change: node ${news.nodeId} (container ${news.container})`;
+        try {
+            const lag = await waitCaughtUp(adminOptions(news), news.nodeId, what, { deadlineAt: Date.now() + news.totalTimeoutMs });
+            return { outs: definedOnly({ ...news, readyAt: new Date().toISOString(), lag: lag.reason }) };
+        } catch (e) {
+            throw new Error(
+                `${what} did not come back and catch up: ${(e as Error).message}. The roll stopped here: the nodes after it were not touched. ` +
+                    `Look at the container's log on its host, fix the node (or revert the change), then run \`pulumi up\` again`,
+            );
+        }
+    },
+    async delete() {
+        /* nothing to undo */
+    },
+};
+
+export class RollGate extends pulumi.dynamic.Resource {
+    constructor(name: string, args: Access & { rollSpec: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
+        super(rollGateProvider, name, { ...args }, withSecretPassword(opts), "tugraph", "RollGate");
+    }
+}
+
+export class NodeReady extends pulumi.dynamic.Resource {
+    constructor(name: string, args: Access & { nodeId: pulumi.Input<number>; container: pulumi.Input<string>; spec: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
+        super(nodeReadyProvider, name, { ...args, readyAt: undefined, lag: undefined }, withSecretPassword(opts), "tugraph", "NodeReady");
+    }
+}
