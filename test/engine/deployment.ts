@@ -252,12 +252,19 @@ export class Deployment {
                 errors.push(`program: ${(e as Error).message}`);
             }
             // Every registration and apply settles before the deletes, as the engine waits for the program.
-            // After a program error some outputs never resolve: the engine stops there, so do we.
+            // After a failed step (or a program error) the dependents' registrations never come:
+            // the engine stops there, and so do we, a moment after the failure.
+            const sleep = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms));
             for (let i = 0; i < 3; i++) {
-                const rpcs = settings.waitForRPCs().catch(() => undefined);
-                if (errors.length > 0) await Promise.race([rpcs, new Promise((r) => setTimeout(r, 1000))]);
-                else await rpcs;
-                await new Promise((r) => setTimeout(r, 20));
+                const rpcs = settings.waitForRPCs().then(() => true, () => true);
+                for (;;) {
+                    if (await Promise.race([rpcs, sleep(200)])) break;
+                    if (errors.length > 0) {
+                        await Promise.race([rpcs, sleep(1000)]);
+                        break;
+                    }
+                }
+                await sleep(20);
             }
         } finally {
             MockMonitor.prototype.registerResource = saved;

@@ -7,7 +7,8 @@ import { applyContainer, removeContainers, waitHealthy } from "./dockerApply";
 import { dockerOk } from "../docker/engine";
 
 export interface DockerRealizerOptions {
-    image: string;                    // the image to run (under the driver the image id is a placeholder)
+    /** The image to run; absent: the declared one (the driver's image id is `sha256:<name>` of the stack's image). */
+    image?: string;
     host?: string;
     /** Runs before a container is created (e.g. the offline data copy a joiner needs). */
     beforeCreate?: (inputs: Record<string, any>) => Promise<void>;
@@ -22,7 +23,8 @@ export function dockerContainers(o: DockerRealizerOptions): Realizer {
         async create(r, preview) {
             if (preview) return base.create(r, preview);
             await o.beforeCreate?.(r.inputs);
-            const made = await applyContainer(r.inputs, { image: o.image, host: o.host });
+            const image = o.image ?? String(r.inputs.image).replace(/^sha256:/, "");
+            const made = await applyContainer(r.inputs, { image, host: o.host });
             if (o.waitHealthyMs) await waitHealthy(made.name, o.waitHealthyMs, o.host);
             return { id: made.id, outputs: { ...r.inputs, id: made.id } };
         },
