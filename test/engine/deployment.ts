@@ -225,9 +225,10 @@ export class Deployment {
         };
 
         const saved = MockMonitor.prototype.registerResource;
-        MockMonitor.prototype.registerResource = function (req: any, callback: (e: unknown, r?: unknown) => void) {
+        MockMonitor.prototype.registerResource = function (this: any, req: any, callback: (e: unknown, r?: unknown) => void) {
             register(req).then(
                 ({ urn, id, outputs }) => {
+                    this.resources.set(urn, { urn, id, state: outputs }); // registerResourceOutputs looks it up
                     const resp = new resproto.RegisterResourceResponse();
                     resp.setUrn(urn);
                     resp.setId(id);
