@@ -252,11 +252,21 @@ export class Deployment {
                 errors.push(`program: ${(e as Error).message}`);
             }
             // Every registration and apply settles before the deletes, as the engine waits for the program.
-            // After a program error some outputs never resolve: the engine stops there, so do we.
+            // After a program error, or a step that fails while we wait (its dependents' outputs
+            // then never resolve), the engine stops there, so do we.
             for (let i = 0; i < 3; i++) {
                 const rpcs = settings.waitForRPCs().catch(() => undefined);
-                if (errors.length > 0) await Promise.race([rpcs, new Promise((r) => setTimeout(r, 1000))]);
-                else await rpcs;
+                let poll: NodeJS.Timeout | undefined;
+                const failed = new Promise<void>((resolve) => {
+                    poll = setInterval(() => {
+                        if (errors.length > 0) { clearInterval(poll); setTimeout(resolve, 1000); }
+                    }, 50);
+                });
+                try {
+                    await Promise.race([rpcs, failed]);
+                } finally {
+                    clearInterval(poll);
+                }
                 await new Promise((r) => setTimeout(r, 20));
             }
         } finally {
