@@ -9,6 +9,8 @@ import { dockerOk } from "../docker/engine";
 export interface DockerRealizerOptions {
     image: string;                    // the image to run (under the driver the image id is a placeholder)
     host?: string;
+    /** The engine of one container (several engines standing for hosts); default `host`. */
+    hostOf?: (inputs: Record<string, any>) => string | undefined;
     /** Runs before a container is created (e.g. the offline data copy a joiner needs). */
     beforeCreate?: (inputs: Record<string, any>) => Promise<void>;
     /** The provider's `wait`: block until healthy. */
@@ -22,14 +24,16 @@ export function dockerContainers(o: DockerRealizerOptions): Realizer {
         async create(r, preview) {
             if (preview) return base.create(r, preview);
             await o.beforeCreate?.(r.inputs);
-            const made = await applyContainer(r.inputs, { image: o.image, host: o.host });
-            if (o.waitHealthyMs) await waitHealthy(made.name, o.waitHealthyMs, o.host);
+            const host = o.hostOf?.(r.inputs) ?? o.host;
+            const made = await applyContainer(r.inputs, { image: o.image, host });
+            if (o.waitHealthyMs) await waitHealthy(made.name, o.waitHealthyMs, host);
             return { id: made.id, outputs: { ...r.inputs, id: made.id } };
         },
         async delete(r) {
             const name = String(r.inputs.name);
-            await dockerOk(["stop", "-t", String(r.inputs.stopTimeout ?? 30), name], { host: o.host }).catch(() => undefined);
-            await removeContainers([name], o.host);
+            const host = o.hostOf?.(r.inputs) ?? o.host;
+            await dockerOk(["stop", "-t", String(r.inputs.stopTimeout ?? 30), name], { host }).catch(() => undefined);
+            await removeContainers([name], host);
         },
     };
 }
