@@ -73,7 +73,7 @@ describe("replacement on one host: the removed node's container stops before its
         assert.strictEqual(containers[`a:${s.container(3)}`], undefined, "3's container is gone");
         assert.strictEqual(containers[`a:${s.container(4)}`], "running");
         // Node 4 answers on node 3's bolt port, and has the data.
-        const status = JSON.parse((await runOn(s.bolt(3), "CALL db.bolt.getRaftStatus()"))[0].status);
+        const status = JSON.parse(String((await runOn(s.bolt(3), "CALL db.bolt.getRaftStatus()"))[0].status));
         assert.strictEqual(status.id, "4", "node 4 runs on node 3's ports");
         const leader2 = await s.leader([1, 2, 4]);
         assert.deepStrictEqual((await s.members(leader2)).map((m) => parseInt(m)), [1, 2, 4]); // the listing keeps is_learner after a promotion
