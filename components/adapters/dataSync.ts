@@ -696,6 +696,29 @@ async function startDonor(c: Docker.Container, desc: string): Promise<void> {
     }
 }
 
+/**
+ * A sync whose deploying process died mid-copy leaves its donor STOPPED (a `docker stop`: its
+ * restart policy does not bring it back) and its reader helper behind (exited, a read-only bind
+ * of the donor's data dir at /src). When such a leftover reader exists for this member and none
+ * of its readers still runs, starts the member's container again and removes those readers.
+ * Returns what it did, or undefined when there was nothing to recover. Never touches data.
+ */
+export async function recoverInterruptedSync(member: DonorSide): Promise<string | undefined> {
+    const dataDir = checkDir("member", member.dataDir);
+    const engine = engineFor(member.dockerHost);
+    const helpers = await engine.listContainers({ all: true, filters: { label: [`${HELPER_LABEL}=datasync`] } });
+    const readers = helpers.filter((h) => (h.Mounts ?? []).some((m) =>
+        m.Destination === "/src" && path.posix.normalize(m.Source ?? "").replace(/\/+$/, "") === dataDir));
+    if (readers.length === 0 || readers.some((h) => h.State === "running")) return undefined;
+    const c = engine.getContainer(member.container);
+    const desc = `container ${member.container} on ${member.dockerHost}`;
+    const running = await c.inspect().then((i) => i.State.Running, (e) => (statusOf(e) === 404 ? undefined : Promise.reject(e)));
+    if (running === false) await startDonor(c, desc);
+    for (const h of readers) await removeHelper(member.dockerHost, engine.getContainer(h.Id));
+    return `an earlier sync that read ${dataDir} was interrupted (its helper was left behind)` +
+        (running === false ? `; started ${desc} again, which it had stopped` : "") + `; removed ${readers.length} leftover helper(s)`;
+}
+
 /** Removes the staging directory THIS sync created (its name carries this run's stamp and random suffix). */
 async function removeStaging(host: string, image: string, name: string, parent: string, staging: string): Promise<void> {
     const r = await runHelper({ host, image, name, binds: [`${parent}:/p`], script: `[ ! -e "/p/$1" ] || rm -rf "/p/$1"`, args: [staging] })

@@ -48,10 +48,11 @@ export function dockerOptionsFor(address: string): Docker.DockerOptions {
     }
 }
 
-const engines = new Map<string, Docker>();
-
 /** One dockerode client per address (cached: ssh connections are not free). */
 export function engineFor(address: string): Docker {
+    // The cache hangs off the process, not a module binding: the provider text is serialized,
+    // and a captured Map turns into a plain object there (Map.prototype.get then throws).
+    const engines: Map<string, Docker> = ((globalThis as Record<string, any>).__tugraphHaDockerEngines ??= new Map<string, Docker>());
     let d = engines.get(address);
     if (!d) {
         d = new Docker(dockerOptionsFor(address));

@@ -14,7 +14,7 @@
 // Once per join: every later `up` is "same" unless the stack asks again.
 import * as pulumi from "@pulumi/pulumi";
 import { adminOptions } from "../adapters/boltAdmin";
-import { syncDataDir, stderrProgress } from "../adapters/dataSync";
+import { recoverInterruptedSync, syncDataDir, stderrProgress } from "../adapters/dataSync";
 import { engineFor, statusOf } from "../adapters/dockerEngine";
 import { confirmedView, donorCandidates, waitCaughtUp } from "../adapters/membershipOps";
 import { listRaftNodes } from "../adapters/boltAdmin";
@@ -91,6 +91,13 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
         const deadlineAt = Date.now() + inputs.totalTimeoutMs;
         // The joiner is a learner until its RaftPromotion: never count it as a voter here.
         const known: number[] = (inputs.knownVoters ?? []).filter((x: number) => x !== id);
+        // A sync whose deploying process died mid-copy left its donor stopped: start it again, wait until it has caught up.
+        for (const m of inputs.members as SyncPlacement[]) {
+            const note = await recoverInterruptedSync({ dockerHost: m.dockerHost, container: m.container, dataDir: m.dataDir });
+            if (!note) continue;
+            o.log?.(`${what}: member ${m.id}: ${note}`);
+            await waitCaughtUp(o, m.id, `${what}: member ${m.id} back`, { deadlineAt });
+        }
         // The donor must already list the joiner: the copied log then knows the node (facts: copy after the add).
         let choice: ReturnType<typeof chooseDonor> | undefined;
         let donor: SyncPlacement | undefined;

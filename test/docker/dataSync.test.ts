@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { SyncOptions, SyncProgress, syncDataDir } from "../../components/adapters/dataSync";
+import { SyncOptions, SyncProgress, recoverInterruptedSync, syncDataDir } from "../../components/adapters/dataSync";
 import { DEFAULT_DOCKER_HOST, SIMULATOR_IMAGE, docker, dockerOk, requireDocker } from "./engine";
 import { SYNC_PREFIX, isRunning, freePort, removeContainers, runDonor, secondEngine, treeDigest, writeFiles, writeSmallDataDir } from "./sync-fixtures";
 
@@ -103,6 +103,23 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
         assert.ok(await isRunning(primary, s.donorName), "donor runs again");
         assert.deepStrictEqual(siblings(s.joinerDir), ["data"], "no staging or moved-aside dir");
         assert.deepStrictEqual(fs.readdirSync(s.joinerDir), ["old-content"], "joiner's data dir unchanged");
+    });
+
+    it("an interrupted sync (deploying process killed mid-copy) left its donor stopped: recovery starts it and removes the leftover reader", async () => {
+        const s = await setup();
+        assert.strictEqual(await recoverInterruptedSync(s.opts.donor), undefined, "nothing to recover without a leftover helper");
+        // What a killed sync leaves: the donor stopped by `docker stop`, its exited reader (label, read-only bind at /src).
+        await dockerOk(["stop", "-t", "1", s.donorName], { host: primary });
+        assert.strictEqual(await recoverInterruptedSync(s.opts.donor), undefined, "a member stopped by someone else is left alone");
+        const reader = `${s.helperPrefix}read-leftover`;
+        names.push(reader);
+        await dockerOk(["run", "--name", reader, "--network", "none", "--label", "tugraph-ha.helper=datasync", "-v", `${s.donorDir}:/src:ro`,
+            SIMULATOR_IMAGE, "true"], { host: primary });
+        const note = await recoverInterruptedSync(s.opts.donor);
+        assert.match(note ?? "", /an earlier sync that read .* was interrupted .*; started container .* again, which it had stopped; removed 1 leftover helper/);
+        assert.ok(await isRunning(primary, s.donorName), "donor runs again");
+        assert.notStrictEqual((await docker(["inspect", reader], { host: primary })).code, 0, "the leftover reader is removed");
+        assert.ok(fs.existsSync(path.join(s.donorDir, "raftlog")), "data untouched");
     });
 
     it("refuses before stopping the donor when the joiner's filesystem lacks space", async () => {

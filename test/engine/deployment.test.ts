@@ -22,6 +22,7 @@ const journaled: pulumi.dynamic.ResourceProvider = {
     async create(inputs: any) {
         const t0 = Date.now();
         await new Promise((r) => setTimeout(r, inputs.ms ?? 50));
+        if (inputs.fail) throw new Error(inputs.fail);
         require("fs").appendFileSync(inputs.journal, JSON.stringify({ call: "create", name: inputs.name, t0, t1: Date.now() }) + "\n");
         return { id: `${inputs.name}-${inputs.key}`, outs: { ...inputs, out: `${inputs.name}:${inputs.key}` } };
     },
@@ -127,6 +128,18 @@ describe("the step-order driver (engine stand-in) over the real provider host", 
         await d.upOk(() => new Sloppy("s"));
         const r = await d.refresh();
         assert.deepStrictEqual(r.errors, ["pulumi-nodejs:dynamic/test:Sloppy s: Unexpected struct type."]);
+    });
+
+    it("a step that fails after the program returned fails the update; its dependents never start and nothing waits for them", async () => {
+        const t0 = Date.now();
+        const r = await d.up(() => {
+            const a = new Journaled("a", { journal, key: 1, ms: 300, fail: "boom" });
+            new Journaled("b", { journal, key: 1, from: a.out });
+        });
+        assert.strictEqual(r.errors.length, 1);
+        assert.match(r.errors[0], /Journaled a: .*boom/);
+        assert.deepStrictEqual(calls(), [], "b never started");
+        assert.ok(Date.now() - t0 < 15_000, `returned in ${Date.now() - t0} ms`);
     });
 
     it("destroy deletes from the state, dependents first", async () => {

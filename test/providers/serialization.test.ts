@@ -6,6 +6,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { RaftMember } from "../../components/providers/raftMember";
 import { RaftRemoval } from "../../components/providers/raftRemoval";
+import { RetiredContainer } from "../../components/providers/retiredContainer";
 import type { SimulatorCluster } from "../simulator/harness";
 import { follower, memberIds, memberInputs, removalInputs, startCluster } from "./engine";
 import { recordRegistrations } from "../mocks/program";
@@ -97,5 +98,29 @@ describe("membership providers: the serialized form the engine stores, run by th
             return true;
         });
         assert.ok(!host.stderr.join("\n").includes(SECRET), "nor in the host's output");
+    });
+});
+
+// DataSync and RetiredContainer reach Docker engines (dockerode) from their stored text too:
+// a module-level cache captured by the serializer once turned a Map into a plain object there.
+describe("Docker-bound providers: the serialized form reaches the engine's API from the real provider host", function () {
+    this.timeout(60_000);
+    let host: ProviderHost;
+    before(async () => {
+        host = await new ProviderHost().start();
+    });
+    after(async () => host?.stop());
+
+    it("RetiredContainer's create talks to the given engine (a missing socket is a connection error, not a serialization error)", async () => {
+        const regs = await recordRegistrations(() => {
+            new RetiredContainer("r", { nodeId: 3, dockerHost: "unix:///nonexistent-tugraph-ha/docker.sock", container: "c3", stopTimeoutSeconds: 10 });
+        });
+        const inputs = regs.find((r) => r.type.endsWith(":RetiredContainer"))!.inputs;
+        assert.strictEqual(typeof inputs.__provider, "string");
+        await assert.rejects(host.create(URN("RetiredContainer"), inputs), (e: Error) => {
+            assert.doesNotMatch(e.message, /incompatible receiver|is not a function/);
+            assert.match(e.message, /ENOENT.*nonexistent-tugraph-ha/);
+            return true;
+        });
     });
 });

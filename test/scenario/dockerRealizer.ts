@@ -10,6 +10,8 @@ export interface DockerRealizerOptions {
     /** The image to run; absent: the declared one (the driver's image id is `sha256:<name>` of the stack's image). */
     image?: string;
     host?: string;
+    /** The engine of one container (several engines standing for hosts); default `host`. */
+    hostOf?: (inputs: Record<string, any>) => string | undefined;
     /** Runs before a container is created (e.g. the offline data copy a joiner needs). */
     beforeCreate?: (inputs: Record<string, any>) => Promise<void>;
     /** The provider's `wait`: block until healthy. */
@@ -23,15 +25,17 @@ export function dockerContainers(o: DockerRealizerOptions): Realizer {
         async create(r, preview) {
             if (preview) return base.create(r, preview);
             await o.beforeCreate?.(r.inputs);
+            const host = o.hostOf?.(r.inputs) ?? o.host;
             const image = o.image ?? String(r.inputs.image).replace(/^sha256:/, "");
-            const made = await applyContainer(r.inputs, { image, host: o.host });
-            if (o.waitHealthyMs) await waitHealthy(made.name, o.waitHealthyMs, o.host);
+            const made = await applyContainer(r.inputs, { image, host });
+            if (o.waitHealthyMs) await waitHealthy(made.name, o.waitHealthyMs, host);
             return { id: made.id, outputs: { ...r.inputs, id: made.id } };
         },
         async delete(r) {
             const name = String(r.inputs.name);
-            await dockerOk(["stop", "-t", String(r.inputs.stopTimeout ?? 30), name], { host: o.host }).catch(() => undefined);
-            await removeContainers([name], o.host);
+            const host = o.hostOf?.(r.inputs) ?? o.host;
+            await dockerOk(["stop", "-t", String(r.inputs.stopTimeout ?? 30), name], { host }).catch(() => undefined);
+            await removeContainers([name], host);
         },
     };
 }
