@@ -38,7 +38,7 @@ async function roll(n: number): Promise<string> {
     const d = await new Deployment({ realizers: { "docker:index/container:Container": dockerContainers({ waitHealthyMs: 60_000 }) } }).start();
     try {
         await d.upOk(await program(stack("tugraph-simulator:4.5.2")));
-        const writer = await startWriter(ids.map((id) => `127.0.0.1:${ports[id - 1]}`), `bench${n}`);
+        const writer = await startWriter(ids.map((id) => `127.0.0.1:${ports[id - 1]}`));
         const t0 = Date.now();
         await d.upOk(await program(stack("tugraph-simulator:4.5.3")));
         const ms = Date.now() - t0;

@@ -1,9 +1,9 @@
-// A test client that writes through a cluster while it changes: auto-commit
-// CREATEs on the leader (found by discovery; a `not leader` or lost connection
-// re-discovers it after a short pause), records every acknowledged write and the
-// longest gap between two acknowledgements. At the end it reads every id back.
+// A writer for a cluster that changes under it (rolling changes): the scenario's
+// neo4j:// Writer (hosts.ts), plus the label it writes and, at the end, a read-back
+// of every acknowledged write on the leader.
 import { discover, runCall } from "../../components/adapters/boltAdmin";
 import { DEFAULT_PASSWORD, DEFAULT_USER } from "../simulator/harness";
+import { Writer } from "./hosts";
 
 export interface WriterResult {
     acknowledged: number;
@@ -12,51 +12,25 @@ export interface WriterResult {
     retries: number;
 }
 
-export async function startWriter(seeds: string[], label = "w"): Promise<{ stop(): Promise<WriterResult> }> {
+export async function startWriter(seeds: string[]): Promise<{ stop(): Promise<WriterResult> }> {
     const o = { seeds, user: DEFAULT_USER, password: DEFAULT_PASSWORD, callTimeoutMs: 3000, totalTimeoutMs: 3000 };
-    let leader: string | undefined;
-    const find = async () => (await discover(o)).leaderAddress;
-    leader = await find();
-    if (!leader) throw new Error("writer: no leader to write to");
-    await runCall(o, leader, "createLabel", `CALL db.createVertexLabel('${label}', 'id', 'id', 'INT64', false)`).catch(() => undefined);
-    const acked: number[] = [];
-    let running = true;
-    let last = Date.now();
-    let longest = 0;
-    let retries = 0;
-    const loop = (async () => {
-        let id = 0;
-        while (running) {
-            id++;
-            try {
-                if (!leader) leader = await find();
-                if (!leader) throw new Error("no leader");
-                await runCall(o, leader, "write", `CREATE (n:${label} {id: ${id}})`);
-                acked.push(id);
-                const now = Date.now();
-                longest = Math.max(longest, now - last);
-                last = now;
-            } catch {
-                retries++;
-                leader = undefined;
-                await new Promise((r) => setTimeout(r, 100));
-            }
-            await new Promise((r) => setTimeout(r, 20));
-        }
-    })();
+    const leader = async () => (await discover(o)).leaderAddress;
+    const first = await leader();
+    if (!first) throw new Error("writer: no leader to write to");
+    await runCall(o, first, "createLabel", "CALL db.createVertexLabel('w', 'id', 'id', 'INT64', false)").catch(() => undefined);
+    const w = new Writer(() => seeds).start();
     return {
         async stop() {
-            running = false;
-            await loop;
-            // Every acknowledged write must be on the leader at the end.
+            await w.stop();
             let rows: Record<string, unknown>[] = [];
             for (let i = 0; i < 50 && rows.length === 0; i++) {
-                const l = await find().catch(() => undefined);
-                if (l) rows = await runCall(o, l, "read", `MATCH (n:${label}) RETURN n.id AS id`).catch(() => []);
+                const l = await leader().catch(() => undefined);
+                if (l) rows = await runCall(o, l, "read", "MATCH (n:w) RETURN n.id AS id").catch(() => []);
                 if (rows.length === 0) await new Promise((r) => setTimeout(r, 200));
             }
             const have = new Set(rows.map((r) => Number(r.id)));
-            return { acknowledged: acked.length, lost: acked.filter((x) => !have.has(x)), longestGapMs: longest, retries };
+            const retries = Object.values(w.failures).reduce((a, b) => a + b, 0);
+            return { acknowledged: w.acked.length, lost: w.acked.filter((x) => !have.has(x)), longestGapMs: w.maxGapMs, retries };
         },
     };
 }
