@@ -24,17 +24,17 @@ import { notCaughtUp } from "../core/lag";
 import { NO_TRUST_MESSAGE, driverTrust, tlsProblem } from "./tlsTrust";
 
 export interface AdminOptions {
-    readonly seeds: readonly string[];      // "ip:boltPort" of known members
+    readonly seeds: readonly string[]; // "ip:boltPort" of known members
     readonly user: string;
     readonly password: string;
-    readonly callTimeoutMs: number;         // deadline of one call
-    readonly totalTimeoutMs: number;        // bound on retries + re-discovery for one operation
-    readonly encrypted?: boolean;           // Bolt over TLS (ssl_auth), certificate verified against tlsCa (adapters/tlsTrust.ts)
-    readonly tlsCa?: string;                // PEM of the CA (or the self-signed certificate) the nodes' certificate must chain to
-    readonly insecureSkipVerify?: boolean;  // TLS without verifying the certificate (the explicit opt-out)
-    readonly database?: string;             // graph named in every RUN (TuGraph refuses a RUN without 'db'); default "default"
+    readonly callTimeoutMs: number; // deadline of one call
+    readonly totalTimeoutMs: number; // bound on retries + re-discovery for one operation
+    readonly encrypted?: boolean; // Bolt over TLS (ssl_auth), certificate verified against tlsCa (adapters/tlsTrust.ts)
+    readonly tlsCa?: string; // PEM of the CA (or the self-signed certificate) the nodes' certificate must chain to
+    readonly insecureSkipVerify?: boolean; // TLS without verifying the certificate (the explicit opt-out)
+    readonly database?: string; // graph named in every RUN (TuGraph refuses a RUN without 'db'); default "default"
     readonly log?: (msg: string) => void;
-    readonly deadlineAt?: number;           // epoch ms no call may run past (the operation's total deadline)
+    readonly deadlineAt?: number; // epoch ms no call may run past (the operation's total deadline)
 }
 
 /** What the membership providers keep in their state that the admin client needs. */
@@ -59,8 +59,17 @@ export interface AdminStateProps {
 export function adminOptions(p: AdminStateProps): AdminOptions {
     const recorded = (p.initPeers ?? []).map((x) => `${x.ip}:${x.bolt_port}`);
     const seeds = [...new Set([...(p.seeds ?? []), ...recorded])];
-    return { seeds, user: p.adminUser, password: p.adminPassword, callTimeoutMs: p.callTimeoutMs, totalTimeoutMs: p.totalTimeoutMs, encrypted: p.encrypted, log: progressLog,
-        ...(p.tlsCa !== undefined ? { tlsCa: p.tlsCa } : {}), ...(p.insecureSkipVerify !== undefined ? { insecureSkipVerify: p.insecureSkipVerify } : {}) };
+    return {
+        seeds,
+        user: p.adminUser,
+        password: p.adminPassword,
+        callTimeoutMs: p.callTimeoutMs,
+        totalTimeoutMs: p.totalTimeoutMs,
+        encrypted: p.encrypted,
+        log: progressLog,
+        ...(p.tlsCa !== undefined ? { tlsCa: p.tlsCa } : {}),
+        ...(p.insecureSkipVerify !== undefined ? { insecureSkipVerify: p.insecureSkipVerify } : {}),
+    };
 }
 
 /**
@@ -75,8 +84,7 @@ export function progressLog(message: string): void {
 }
 
 export type AdminErrorKind =
-    | "auth" | "deadline" | "not-leader" | "connection" | "no-leader" | "not-applied" | "not-ready"
-    | "gate" | "conflict" | "invalid" | "server" | "tls";
+    "auth" | "deadline" | "not-leader" | "connection" | "no-leader" | "not-applied" | "not-ready" | "gate" | "conflict" | "invalid" | "server" | "tls";
 
 export type AdminError = Error & { kind: AdminErrorKind; address?: string; call?: string };
 
@@ -123,7 +131,12 @@ export function classifyError(err: unknown, address: string, call: string, user:
     if (/not leader/i.test(raw) || (/BoltRaftError/i.test(code) && /leader/i.test(raw))) {
         return adminError("not-leader", `${at}: not leader (${code || "BoltRaftError"})`, address, call);
     }
-    if (/ServiceUnavailable|SessionExpired/i.test(code) || /ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ETIMEDOUT|connection.*(closed|lost|refused|timed out)|Failed to connect|socket hang up|Pool is closed|No matching bolt/i.test(raw)) {
+    if (
+        /ServiceUnavailable|SessionExpired/i.test(code) ||
+        /ECONNREFUSED|ECONNRESET|EPIPE|EHOSTUNREACH|ETIMEDOUT|connection.*(closed|lost|refused|timed out)|Failed to connect|socket hang up|Pool is closed|No matching bolt/i.test(
+            raw,
+        )
+    ) {
         return adminError("connection", `${at}: connection failed: ${text}`, address, call);
     }
     return adminError("server", `${at} failed${code ? ` (${code})` : ""}: ${text}`, address, call);
@@ -162,7 +175,6 @@ export function callBudgetMs(o: Pick<AdminOptions, "callTimeoutMs" | "deadlineAt
  * versions, so they are found by a bounded walk rather than by name.
  */
 export function destroySockets(root: unknown): number {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const net = require("net");
     const seen = new Set<unknown>();
     const queue: unknown[] = [root];
@@ -189,10 +201,16 @@ export function destroySockets(root: unknown): number {
  * and session are closed whatever happens; after a missed deadline their
  * sockets are destroyed, so nothing stays open in the provider's process.
  */
-export async function runCall(o: AdminOptions, address: string, call: string, query: string, params?: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+export async function runCall(
+    o: AdminOptions,
+    address: string,
+    call: string,
+    query: string,
+    params?: Record<string, unknown>,
+): Promise<Record<string, unknown>[]> {
     const ms = callBudgetMs(o);
     if (ms <= 0) throw adminError("deadline", `${call} at ${address} not started: the operation's deadline has passed`, address, call);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+
     const neo4j = require("neo4j-driver");
     let driver: { session: (c: unknown) => any; close: () => Promise<void> } | undefined;
     let session: { run: (q: string, p?: Record<string, unknown>) => any; close: () => Promise<void> } | undefined;
@@ -217,7 +235,14 @@ export async function runCall(o: AdminOptions, address: string, call: string, qu
         const deadline = new Promise<never>((_, reject) => {
             timer = setTimeout(() => {
                 missed = true;
-                reject(adminError("deadline", `${call} at ${address} did not answer within ${ms} ms (TuGraph admin calls have no timeout of their own)`, address, call));
+                reject(
+                    adminError(
+                        "deadline",
+                        `${call} at ${address} did not answer within ${ms} ms (TuGraph admin calls have no timeout of their own)`,
+                        address,
+                        call,
+                    ),
+                );
             }, ms);
         });
         const result = await Promise.race([running, deadline]);
@@ -260,12 +285,12 @@ export function parseRaftNodes(rows: readonly Record<string, unknown>[]): LiveMe
 
 export interface RaftStatus {
     readonly id: number;
-    readonly lead: number;          // 0: no leader known
+    readonly lead: number; // 0: no leader known
     readonly term: number;
     readonly commit: number;
     readonly applied: number;
-    readonly raftState: string;     // StateLeader | StateFollower | StateCandidate | StatePreCandidate
-    readonly lastIndex: number;     // raftlog.last
+    readonly raftState: string; // StateLeader | StateFollower | StateCandidate | StatePreCandidate
+    readonly lastIndex: number; // raftlog.last
     readonly progress: Readonly<Record<number, { match: number; next: number; state: string }>>; // only on the leader
 }
 
@@ -297,9 +322,9 @@ export function laggingFromStatus(st: RaftStatus): number[] {
 
 export interface Discovery extends LiveMembership {
     readonly leaderAddress?: string;
-    readonly reachable: readonly string[];              // addresses that answered
-    readonly errors: readonly string[];                 // why the others did not
-    readonly status?: RaftStatus;                       // the leader's
+    readonly reachable: readonly string[]; // addresses that answered
+    readonly errors: readonly string[]; // why the others did not
+    readonly status?: RaftStatus; // the leader's
 }
 
 export async function listRaftNodes(o: AdminOptions, address: string): Promise<LiveMember[]> {
@@ -326,7 +351,14 @@ export async function discover(o: AdminOptions): Promise<Discovery> {
     const errors = new Map<string, AdminError>();
     let pending = [...new Set(o.seeds)];
     while (pending.length > 0) {
-        const results = await Promise.all(pending.map((a) => listRaftNodes(o, a).then((m) => ({ a, m }), (e: AdminError) => ({ a, e }))));
+        const results = await Promise.all(
+            pending.map((a) =>
+                listRaftNodes(o, a).then(
+                    (m) => ({ a, m }),
+                    (e: AdminError) => ({ a, e }),
+                ),
+            ),
+        );
         for (const r of results) {
             if ("m" in r) answers.set(r.a, r.m);
             else errors.set(r.a, r.e);
@@ -341,7 +373,14 @@ export async function discover(o: AdminOptions): Promise<Discovery> {
         pending = [...new Set([...answers.values()].flat().map(addr))].filter((a) => !known.has(a));
     }
     // Leader candidates: the addresses some answer calls leader, confirmed by their own status.
-    const candidates = [...new Set([...answers.values()].flat().filter((m) => m.isLeader).map(addr))].filter((a) => answers.has(a));
+    const candidates = [
+        ...new Set(
+            [...answers.values()]
+                .flat()
+                .filter((m) => m.isLeader)
+                .map(addr),
+        ),
+    ].filter((a) => answers.has(a));
     let leaderAddress: string | undefined;
     let status: RaftStatus | undefined;
     for (const a of candidates) {
@@ -430,7 +469,12 @@ export async function withLeader<T>(
             const elapsed = Date.now() - started;
             const pause = Math.min(1000, 100 * 2 ** Math.min(attempt, 4));
             if (Date.now() + pause >= deadlineAt) {
-                throw adminError(err.kind, `${what}: gave up after ${attempt} attempt(s) in ${elapsed} ms (totalTimeoutMs ${o.totalTimeoutMs}): ${err.message}`, err.address, err.call);
+                throw adminError(
+                    err.kind,
+                    `${what}: gave up after ${attempt} attempt(s) in ${elapsed} ms (totalTimeoutMs ${o.totalTimeoutMs}): ${err.message}`,
+                    err.address,
+                    err.call,
+                );
             }
             o.log?.(`${what}: retrying in ${pause} ms (${elapsed} of ${o.totalTimeoutMs} ms used): ${err.message}`);
             await sleep(pause);
@@ -450,7 +494,15 @@ function checkIdAndAddress(id: number, ip: string, boltPort: number, raftPort: n
 }
 
 /** addRaftNode / addRaftLearnerNode on the leader (literals only: validated above). */
-export async function callAdd(o: AdminOptions, leaderAddress: string, id: number, ip: string, boltPort: number, raftPort: number, learner: boolean): Promise<void> {
+export async function callAdd(
+    o: AdminOptions,
+    leaderAddress: string,
+    id: number,
+    ip: string,
+    boltPort: number,
+    raftPort: number,
+    learner: boolean,
+): Promise<void> {
     checkIdAndAddress(id, ip, boltPort, raftPort);
     const proc = learner ? "addRaftLearnerNode" : "addRaftNode";
     await runCall(o, leaderAddress, `${proc}(${id})`, `CALL db.bolt.${proc}(${id}, '${ip}', ${boltPort}, ${raftPort})`);
@@ -467,13 +519,18 @@ export async function callRemove(o: AdminOptions, leaderAddress: string, id: num
  * longer has the node. Covers removing the leader (TuGraph steps down).
  */
 export async function waitForRemoval(o: AdminOptions, removedId: number, deadlineAt: number): Promise<Discovery> {
-    let lastMsg = "";
+    let lastMsg: string;
     const bounded = { ...o, deadlineAt: Math.min(o.deadlineAt ?? Infinity, deadlineAt) };
     for (;;) {
         try {
             const d = await discover(bounded);
             if (d.leaderId !== undefined && d.leaderId !== removedId && !d.members.some((m) => m.id === removedId)) return d;
-            lastMsg = d.leaderId === undefined ? noLeaderMessage(d) : d.leaderId === removedId ? `node ${removedId} still leads` : `node ${removedId} still listed by leader ${d.leaderId}`;
+            lastMsg =
+                d.leaderId === undefined
+                    ? noLeaderMessage(d)
+                    : d.leaderId === removedId
+                      ? `node ${removedId} still leads`
+                      : `node ${removedId} still listed by leader ${d.leaderId}`;
         } catch (e) {
             if ((e as AdminError).kind === "auth") throw e;
             lastMsg = (e as Error).message;

@@ -48,15 +48,15 @@ import { engineFor, statusOf } from "./dockerEngine";
 // API
 
 export interface DonorSide {
-    readonly dockerHost: string;   // unix://, tcp:// or ssh:// engine address
-    readonly container: string;    // the donor member's container (running, caught up)
-    readonly dataDir: string;      // host directory mounted at /var/lib/lgraph/data in it
+    readonly dockerHost: string; // unix://, tcp:// or ssh:// engine address
+    readonly container: string; // the donor member's container (running, caught up)
+    readonly dataDir: string; // host directory mounted at /var/lib/lgraph/data in it
 }
 
 export interface JoinerSide {
     readonly dockerHost: string;
-    readonly dataDir: string;      // host directory the joiner's container mounts (created when missing)
-    readonly container?: string;   // the joiner's container, when it exists already: must not be running
+    readonly dataDir: string; // host directory the joiner's container mounts (created when missing)
+    readonly container?: string; // the joiner's container, when it exists already: must not be running
 }
 
 export type SyncPhase = "preflight" | "stopping-donor" | "copying" | "restarting-donor" | "donor-catch-up" | "verifying" | "swapping" | "done";
@@ -64,16 +64,16 @@ export type SyncPhase = "preflight" | "stopping-donor" | "copying" | "restarting
 export interface SyncProgress {
     readonly phase: SyncPhase;
     readonly message: string;
-    readonly bytes: number;            // tar stream bytes relayed so far
-    readonly totalBytes: number;       // expected tar stream size (from the donor's manifest)
-    readonly mbPerSecond: number;      // average since the copy started (MB = 10^6 bytes)
-    readonly secondsLeft?: number;     // estimate, while copying
+    readonly bytes: number; // tar stream bytes relayed so far
+    readonly totalBytes: number; // expected tar stream size (from the donor's manifest)
+    readonly mbPerSecond: number; // average since the copy started (MB = 10^6 bytes)
+    readonly secondsLeft?: number; // estimate, while copying
 }
 
 export interface SyncOptions {
     readonly donor: DonorSide;
     readonly joiner: JoinerSide;
-    readonly image: string;            // the cluster's image (present on both engines)
+    readonly image: string; // the cluster's image (present on both engines)
     /** docker stop timeout for lgraph_server's own shutdown; default 120 s. */
     readonly stopTimeoutSeconds?: number;
     /** Bytes that must stay free on the joiner's filesystem after the copy; default 256 MiB. */
@@ -99,13 +99,13 @@ export interface SyncOptions {
 }
 
 export interface SyncResult {
-    readonly bytes: number;            // file bytes copied (sum of file sizes)
+    readonly bytes: number; // file bytes copied (sum of file sizes)
     readonly files: number;
     readonly dirs: number;
-    readonly seconds: number;          // whole sync, preflight to swap
-    readonly copySeconds: number;      // the stream itself
+    readonly seconds: number; // whole sync, preflight to swap
+    readonly copySeconds: number; // the stream itself
     readonly donorStoppedSeconds: number;
-    readonly movedAside?: string;      // where the joiner's previous data dir content went
+    readonly movedAside?: string; // where the joiner's previous data dir content went
 }
 
 /** A refused or failed sync. A plain Error with name/kind set, like gateError. */
@@ -121,8 +121,8 @@ export function syncError(message: string): Error & { kind: "sync" } {
 
 export interface Manifest {
     readonly dirs: number;
-    readonly others: number;           // symlinks etc.: copied by tar, counted, not sized
-    readonly files: ReadonlyMap<string, number>;   // "./raftlog/000001.log" -> size
+    readonly others: number; // symlinks etc.: copied by tar, counted, not sized
+    readonly files: ReadonlyMap<string, number>; // "./raftlog/000001.log" -> size
     readonly bytes: number;
 }
 
@@ -181,9 +181,15 @@ export function parseManifest(text: string): Manifest {
     for (const line of text.split("\n")) {
         if (line === "") continue;
         let m = /^dirs (\d+)$/.exec(line);
-        if (m) { dirs = Number(m[1]); continue; }
+        if (m) {
+            dirs = Number(m[1]);
+            continue;
+        }
         m = /^others (\d+)$/.exec(line);
-        if (m) { others = Number(m[1]); continue; }
+        if (m) {
+            others = Number(m[1]);
+            continue;
+        }
         m = /^(\d+) (.*)$/.exec(line);
         if (!m) throw new Error(`unexpected manifest line '${line.slice(0, 200)}'`);
         const size = Number(m[1]);
@@ -197,7 +203,9 @@ export function parseManifest(text: string): Manifest {
 /** Differences between two manifests, at most `limit` lines; empty when they agree. */
 export function compareManifests(want: Manifest, got: Manifest, limit = 5): string[] {
     const out: string[] = [];
-    const add = (s: string) => { if (out.length < limit) out.push(s); };
+    const add = (s: string) => {
+        if (out.length < limit) out.push(s);
+    };
     for (const [p, size] of want.files) {
         const g = got.files.get(p);
         if (g === undefined) add(`missing ${p}`);
@@ -321,13 +329,19 @@ async function createHelper(s: HelperSpec): Promise<Docker.Container> {
             HostConfig: { Binds: s.binds, NetworkMode: s.hostNetwork ? "host" : "none", LogConfig: { Type: "none", Config: {} }, AutoRemove: false },
         });
     } catch (e) {
-        throw syncError(`cannot create helper container ${s.name} on ${s.host} from image ${s.image}: ${(e as Error).message}` +
-            (statusOf(e) === 404 ? ` (the image is missing there: pull or load ${s.image} on that host)` : ""));
+        throw syncError(
+            `cannot create helper container ${s.name} on ${s.host} from image ${s.image}: ${(e as Error).message}` +
+                (statusOf(e) === 404 ? ` (the image is missing there: pull or load ${s.image} on that host)` : ""),
+        );
     }
 }
 
 async function removeHelper(host: string, c: Docker.Container): Promise<void> {
-    try { await c.remove({ force: true }); } catch (e) { if (statusOf(e) !== 404) process.emitWarning(`tugraph-ha: could not remove helper container ${c.id.slice(0, 12)} on ${host}: ${(e as Error).message}`); }
+    try {
+        await c.remove({ force: true });
+    } catch (e) {
+        if (statusOf(e) !== 404) process.emitWarning(`tugraph-ha: could not remove helper container ${c.id.slice(0, 12)} on ${host}: ${(e as Error).message}`);
+    }
 }
 
 /** Runs a helper to completion and returns its exit code and output. */
@@ -352,7 +366,9 @@ async function runHelper(s: HelperSpec): Promise<{ code: number; stdout: string;
 const MB = 1e6;
 const MiB = 1024 * 1024;
 
-function fmtMiB(n: number): string { return `${(n / MiB).toFixed(1)} MiB`; }
+function fmtMiB(n: number): string {
+    return `${(n / MiB).toFixed(1)} MiB`;
+}
 
 /** The default progress callback: one line on stderr per phase and every ~2 s while copying. */
 export function stderrProgress(label: string, write: (line: string) => void = (l) => process.stderr.write(l)): (p: SyncProgress) => void {
@@ -363,10 +379,11 @@ export function stderrProgress(label: string, write: (line: string) => void = (l
         if (p.phase === "copying" && p.bytes > 0 && p.bytes < p.totalBytes && now - last < 2000) return;
         last = now;
         const pct = p.totalBytes > 0 ? Math.min(100, Math.floor((100 * p.bytes) / p.totalBytes)) : 0;
-        const detail = p.phase === "copying" && p.bytes > 0
-            ? `: ${fmtMiB(p.bytes)} of ${fmtMiB(p.totalBytes)} (${pct}%), ${p.mbPerSecond.toFixed(1)} MB/s` +
-              (p.secondsLeft !== undefined ? `, ${Math.ceil(p.secondsLeft)} s left` : "")
-            : "";
+        const detail =
+            p.phase === "copying" && p.bytes > 0
+                ? `: ${fmtMiB(p.bytes)} of ${fmtMiB(p.totalBytes)} (${pct}%), ${p.mbPerSecond.toFixed(1)} MB/s` +
+                  (p.secondsLeft !== undefined ? `, ${Math.ceil(p.secondsLeft)} s left` : "")
+                : "";
         write(`tugraph-ha: syncing data for ${label}: ${p.message}${detail}\n`);
     };
 }
@@ -375,7 +392,10 @@ export function stderrProgress(label: string, write: (line: string) => void = (l
 // The sync
 
 function isoStamp(d: Date): string {
-    return d.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z"); // 20260102T030405Z
+    return d
+        .toISOString()
+        .replace(/[-:]/g, "")
+        .replace(/\.\d+Z$/, "Z"); // 20260102T030405Z
 }
 
 function checkDir(which: string, dir: string): string {
@@ -412,7 +432,11 @@ export async function syncDataDir(opts: SyncOptions): Promise<SyncResult> {
         const secs = copyStart ? (Date.now() - copyStart) / 1000 : 0;
         const rate = secs > 0 ? relayed / secs : 0;
         progress({
-            phase, message, bytes: relayed, totalBytes: total, mbPerSecond: rate / MB,
+            phase,
+            message,
+            bytes: relayed,
+            totalBytes: total,
+            mbPerSecond: rate / MB,
             secondsLeft: phase === "copying" && rate > 0 ? Math.max(0, total - relayed) / rate : undefined,
         });
     };
@@ -425,18 +449,24 @@ export async function syncDataDir(opts: SyncOptions): Promise<SyncResult> {
     try {
         info = await donorC.inspect();
     } catch (e) {
-        throw syncError(`cannot inspect ${donorDesc}: ${(e as Error).message}` +
-            (statusOf(e) === 404 ? "; name a running member's container as donor" : "; check that the engine answers at that address"));
+        throw syncError(
+            `cannot inspect ${donorDesc}: ${(e as Error).message}` +
+                (statusOf(e) === 404 ? "; name a running member's container as donor" : "; check that the engine answers at that address"),
+        );
     }
     if (!info.State.Running || info.State.Paused) {
-        throw syncError(`${donorDesc} is ${info.State.Paused ? "paused" : info.State.Status}: the donor must be a running, caught-up member ` +
-            `(it is stopped cleanly for the copy and started again); start it or choose another donor`);
+        throw syncError(
+            `${donorDesc} is ${info.State.Paused ? "paused" : info.State.Status}: the donor must be a running, caught-up member ` +
+                `(it is stopped cleanly for the copy and started again); start it or choose another donor`,
+        );
     }
     const dataMount = (info.Mounts ?? []).find((m) => m.Destination === CONTAINER_PATHS.data);
     const mountedDir = dataMount?.Source ? path.posix.normalize(dataMount.Source).replace(/\/+$/, "") : undefined;
     if (mountedDir !== donor.dataDir) {
-        throw syncError(`${donorDesc} mounts ${mountedDir ?? "nothing"} at ${CONTAINER_PATHS.data}, not the given donor data directory ${donor.dataDir}; ` +
-            `pass the host directory that container really uses`);
+        throw syncError(
+            `${donorDesc} mounts ${mountedDir ?? "nothing"} at ${CONTAINER_PATHS.data}, not the given donor data directory ${donor.dataDir}; ` +
+                `pass the host directory that container really uses`,
+        );
     }
 
     const joinerEngine = engineFor(joiner.dockerHost);
@@ -444,8 +474,10 @@ export async function syncDataDir(opts: SyncOptions): Promise<SyncResult> {
         try {
             const j = await joinerEngine.getContainer(joiner.container).inspect();
             if (j.State.Running) {
-                throw syncError(`joiner container ${joiner.container} on ${joiner.dockerHost} is running: refusing to write into a running member's ` +
-                    `data directory; stop it first (docker stop ${joiner.container}) and run the sync again`);
+                throw syncError(
+                    `joiner container ${joiner.container} on ${joiner.dockerHost} is running: refusing to write into a running member's ` +
+                        `data directory; stop it first (docker stop ${joiner.container}) and run the sync again`,
+                );
             }
         } catch (e) {
             if ((e as { kind?: string }).kind === "sync") throw e;
@@ -453,20 +485,27 @@ export async function syncDataDir(opts: SyncOptions): Promise<SyncResult> {
         }
     }
     const running = await joinerEngine.listContainers({ all: false });
-    const user = running.find((c) => (c.Mounts ?? []).some((m) => {
-        const src = path.posix.normalize(m.Source ?? "").replace(/\/+$/, "");
-        return src === joiner.dataDir || src.startsWith(`${joiner.dataDir}/`);
-    }));
+    const user = running.find((c) =>
+        (c.Mounts ?? []).some((m) => {
+            const src = path.posix.normalize(m.Source ?? "").replace(/\/+$/, "");
+            return src === joiner.dataDir || src.startsWith(`${joiner.dataDir}/`);
+        }),
+    );
     if (user) {
         const n = (user.Names ?? [])[0]?.replace(/^\//, "") ?? user.Id.slice(0, 12);
-        throw syncError(`container ${n} on ${joiner.dockerHost} is running with ${joiner.dataDir} (or a directory in it) mounted: ` +
-            `refusing to replace a data directory a running container uses; stop that container first`);
+        throw syncError(
+            `container ${n} on ${joiner.dockerHost} is running with ${joiner.dataDir} (or a directory in it) mounted: ` +
+                `refusing to replace a data directory a running container uses; stop that container first`,
+        );
     }
 
     const donorManifestLive = await manifestOf(donor.dockerHost, opts.image, helperName("measure"), donor.dataDir, true, donorDesc);
     const need = donorManifestLive.bytes + 4096 * (donorManifestLive.files.size + donorManifestLive.dirs) + reserve;
     const df = await runHelper({
-        host: joiner.dockerHost, image: opts.image, name: helperName("space"), binds: [`${parent}:/p`],
+        host: joiner.dockerHost,
+        image: opts.image,
+        name: helperName("space"),
+        binds: [`${parent}:/p`],
         script: `set -e
 [ ! -e "/p/$1" ] || { echo "staging directory /p/$1 exists" >&2; exit 5; }
 [ ! -e "/p/$2" ] || { echo "directory /p/$2 exists" >&2; exit 6; }
@@ -477,15 +516,19 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
     const avail = /avail (\d+)/.exec(df.stdout);
     const content = /content (-?\d+)/.exec(df.stdout);
     if (df.code !== 0 || !avail || !content) {
-        throw syncError(`cannot check the joiner's directory ${parent} on ${joiner.dockerHost} (helper exit ${df.code}: ${df.stderr.trim() || df.stdout.trim()}); ` +
-            `make sure the parent directory is usable and ${joiner.dataDir} is a directory`);
+        throw syncError(
+            `cannot check the joiner's directory ${parent} on ${joiner.dockerHost} (helper exit ${df.code}: ${df.stderr.trim() || df.stdout.trim()}); ` +
+                `make sure the parent directory is usable and ${joiner.dataDir} is a directory`,
+        );
     }
     const free = Number(avail[1]) * 1024;
     if (free < need) {
-        throw syncError(`not enough space on ${joiner.dockerHost} for ${joiner.dataDir}: the donor's data is ${fmtMiB(donorManifestLive.bytes)} ` +
-            `(${donorManifestLive.files.size} files) and ${fmtMiB(reserve)} must stay free, but only ${fmtMiB(free)} is free under ${parent}; ` +
-            `free space there (previous copies moved aside as *.before-sync-* can be removed by hand once no longer needed) or use a bigger disk. ` +
-            `The donor was not stopped`);
+        throw syncError(
+            `not enough space on ${joiner.dockerHost} for ${joiner.dataDir}: the donor's data is ${fmtMiB(donorManifestLive.bytes)} ` +
+                `(${donorManifestLive.files.size} files) and ${fmtMiB(reserve)} must stay free, but only ${fmtMiB(free)} is free under ${parent}; ` +
+                `free space there (previous copies moved aside as *.before-sync-* can be removed by hand once no longer needed) or use a bigger disk. ` +
+                `The donor was not stopped`,
+        );
     }
 
     // --- 2. stop the donor cleanly
@@ -494,7 +537,8 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
     try {
         await donorC.stop({ t: stopTimeout });
     } catch (e) {
-        if (statusOf(e) !== 304) { // 304: already stopped
+        if (statusOf(e) !== 304) {
+            // 304: already stopped
             await startDonor(donorC, donorDesc).catch(() => undefined);
             throw syncError(`cannot stop ${donorDesc}: ${(e as Error).message}`);
         }
@@ -502,15 +546,18 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
     const stopped = await donorC.inspect();
     let restart: Promise<void> | undefined;
     let donorStoppedSeconds = 0;
-    const restartDonor = () => restart ??= (async () => {
-        report("restarting-donor", `starting ${donorDesc} again`);
-        await startDonor(donorC, donorDesc);
-        donorStoppedSeconds = (Date.now() - stopStart) / 1000;
-    })();
+    const restartDonor = () =>
+        (restart ??= (async () => {
+            report("restarting-donor", `starting ${donorDesc} again`);
+            await startDonor(donorC, donorDesc);
+            donorStoppedSeconds = (Date.now() - stopStart) / 1000;
+        })());
     if (stopped.State.Running || stopped.State.ExitCode === 137) {
         await restartDonor();
-        throw syncError(`${donorDesc} did not stop cleanly within ${stopTimeout} s (${stopped.State.Running ? "still running" : "killed with SIGKILL"}): ` +
-            `a copy of it could be torn, so nothing was copied; it was started again. Raise stopTimeoutSeconds and retry`);
+        throw syncError(
+            `${donorDesc} did not stop cleanly within ${stopTimeout} s (${stopped.State.Running ? "still running" : "killed with SIGKILL"}): ` +
+                `a copy of it could be torn, so nothing was copied; it was started again. Raise stopTimeoutSeconds and retry`,
+        );
     }
 
     // --- 3. copy, 4. restart the donor as soon as the read ends
@@ -523,14 +570,21 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
     try {
         const manifestP = manifestOf(donor.dockerHost, opts.image, helperName("manifest"), donor.dataDir, true, donorDesc);
         const reader = await createHelper({
-            host: donor.dockerHost, image: opts.image, name: helperName("read"), binds: [`${donor.dataDir}:/src:ro`],
+            host: donor.dockerHost,
+            image: opts.image,
+            name: helperName("read"),
+            binds: [`${donor.dataDir}:/src:ro`],
             hostNetwork: !!direct,
             script: direct ? DIRECT_READ_SCRIPT : `cd /src && exec tar -cf - .`,
             args: direct ? [direct.joinerIp, String(direct.port)] : [],
         });
         containers.push({ host: donor.dockerHost, c: reader });
         const writer = await createHelper({
-            host: joiner.dockerHost, image: opts.image, name: helperName("write"), binds: [`${parent}:/p`], stdin: !direct,
+            host: joiner.dockerHost,
+            image: opts.image,
+            name: helperName("write"),
+            binds: [`${parent}:/p`],
+            stdin: !direct,
             hostNetwork: !!direct,
             script: direct ? DIRECT_WRITE_SCRIPT : RELAY_WRITE_SCRIPT,
             args: direct ? [staging, String(direct.port)] : [staging],
@@ -542,15 +596,23 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
         let lastTick = 0;
         const tick = () => {
             const now = Date.now();
-            if (now - lastTick >= 500) { lastTick = now; report("copying", `copying from ${donorDesc}`); }
+            if (now - lastTick >= 500) {
+                lastTick = now;
+                report("copying", `copying from ${donorDesc}`);
+            }
         };
         let ready: () => void = () => undefined;
-        const isReady = new Promise<void>((r) => { ready = r; });
+        const isReady = new Promise<void>((r) => {
+            ready = r;
+        });
         const writerDemux = createDemux();
         const writerSink = createTextSink((line) => {
             if (line === "ready") ready();
             const m = /^progress (\d+)$/.exec(line);
-            if (m) { relayed = Math.min(total, Number(m[1]) * 1024); tick(); }
+            if (m) {
+                relayed = Math.min(total, Number(m[1]) * 1024);
+                tick();
+            }
         });
         const inp = await writer.attach({ stream: true, hijack: !direct, stdin: !direct, stdout: true, stderr: true });
         const writerOut = streamPromises.pipeline(inp, writerDemux, writerSink);
@@ -561,35 +623,57 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
             const early = await Promise.race([isReady.then(() => undefined), writerExit]);
             if (early !== undefined) {
                 await writerOut.catch(() => undefined);
-                throw syncError(`the receiving helper on ${joiner.dockerHost} could not listen on port ${direct.port} ` +
-                    `(exit ${early}: ${writerDemux.stderr.trim().slice(0, 500)}); free that port or use the relay transport`);
+                throw syncError(
+                    `the receiving helper on ${joiner.dockerHost} could not listen on port ${direct.port} ` +
+                        `(exit ${early}: ${writerDemux.stderr.trim().slice(0, 500)}); free that port or use the relay transport`,
+                );
             }
         }
-        const readerDemux = createDemux((n) => { relayed += n; tick(); });
+        const readerDemux = createDemux((n) => {
+            relayed += n;
+            tick();
+        });
         const out = await reader.attach({ stream: true, stdout: true, stderr: true });
         copyStart = Date.now();
         await reader.start();
-        report("copying", `copying from ${donorDesc} to ${joiner.dockerHost}:${parent}/${staging}` +
-            (direct ? ` (direct stream to ${direct.joinerIp}:${direct.port})` : ""));
+        report(
+            "copying",
+            `copying from ${donorDesc} to ${joiner.dockerHost}:${parent}/${staging}` + (direct ? ` (direct stream to ${direct.joinerIp}:${direct.port})` : ""),
+        );
         // The read ends when the reader exits: restart the donor at once, in parallel with the rest.
         const readDone = reader.wait().then((r: { StatusCode: number }) => r.StatusCode);
-        readDone.then(() => restartDonor(), () => restartDonor()).catch(() => undefined);
+        readDone
+            .then(
+                () => restartDonor(),
+                () => restartDonor(),
+            )
+            .catch(() => undefined);
         if (direct) {
             await streamPromises.pipeline(out, readerDemux, createTextSink());
         } else {
             // A receiver that dies does not always break the attach connection: stop waiting on it.
             let relayEnded = false;
-            writerExit.then((code) => {
-                if (!relayEnded) (inp as unknown as stream.Duplex).destroy(new Error(`the receiving helper exited with ${code} before the stream ended`));
-            }, () => undefined);
-            await streamPromises.pipeline(out, readerDemux, inp).finally(() => { relayEnded = true; }).catch((e) => {
-                throw syncError(`the copy stream from ${donorDesc} to ${joiner.dockerHost} broke: ${(e as Error).message}`);
-            });
+            writerExit.then(
+                (code) => {
+                    if (!relayEnded) (inp as unknown as stream.Duplex).destroy(new Error(`the receiving helper exited with ${code} before the stream ended`));
+                },
+                () => undefined,
+            );
+            await streamPromises
+                .pipeline(out, readerDemux, inp)
+                .finally(() => {
+                    relayEnded = true;
+                })
+                .catch((e) => {
+                    throw syncError(`the copy stream from ${donorDesc} to ${joiner.dockerHost} broke: ${(e as Error).message}`);
+                });
         }
         const readCode = await readDone;
         if (readCode !== 0) {
-            throw syncError(`reading ${donor.dataDir} on ${donor.dockerHost} failed (exit ${readCode}: ${readerDemux.stderr.trim().slice(0, 500)})` +
-                (direct ? `; check that ${donor.dockerHost}'s host reaches ${direct.joinerIp}:${direct.port}` : ""));
+            throw syncError(
+                `reading ${donor.dataDir} on ${donor.dockerHost} failed (exit ${readCode}: ${readerDemux.stderr.trim().slice(0, 500)})` +
+                    (direct ? `; check that ${donor.dockerHost}'s host reaches ${direct.joinerIp}:${direct.port}` : ""),
+            );
         }
         const writeCode = await writerExit;
         await writerOut.catch(() => undefined);
@@ -597,15 +681,23 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
         relayed = total;
         joinerOut = writerSink.text;
         if (writeCode !== 0) {
-            throw syncError(`writing the copy under ${parent} on ${joiner.dockerHost} failed (helper exit ${writeCode}: ` +
-                `${writerDemux.stderr.trim().slice(0, 500) || "killed?"}); check free space and permissions there`);
+            throw syncError(
+                `writing the copy under ${parent} on ${joiner.dockerHost} failed (helper exit ${writeCode}: ` +
+                    `${writerDemux.stderr.trim().slice(0, 500) || "killed?"}); check free space and permissions there`,
+            );
         }
     } catch (e) {
         copyError = e;
-    } finally {
+    }
+    // Whatever happened to the copy (the catch above keeps every error): helpers go, the donor comes back.
+    {
         await Promise.all(containers.map(({ host, c }) => removeHelper(host, c)));
         let restartError: unknown;
-        try { await restartDonor(); } catch (e) { restartError = e; }
+        try {
+            await restartDonor();
+        } catch (e) {
+            restartError = e;
+        }
         if (restartError) {
             const why = copyError ? ` (and the copy failed: ${(copyError as Error).message})` : "";
             throw syncError(`${(restartError as Error).message}${why}`);
@@ -621,8 +713,10 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
     }
     if (copyError) {
         await removeStaging(joiner.dockerHost, opts.image, helperName("discard"), parent, staging);
-        throw syncError(`sync for ${label} failed, nothing was changed in ${joiner.dataDir} (the partial copy was discarded) and the donor runs again: ` +
-            `${(copyError as Error).message}`);
+        throw syncError(
+            `sync for ${label} failed, nothing was changed in ${joiner.dataDir} (the partial copy was discarded) and the donor runs again: ` +
+                `${(copyError as Error).message}`,
+        );
     }
 
     // --- 5. verify, then swap
@@ -639,12 +733,17 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
     const diffs = compareManifests(donorManifest!, got);
     if (diffs.length) {
         await removeStaging(joiner.dockerHost, opts.image, helperName("discard"), parent, staging);
-        throw syncError(`the copy in ${parent}/${staging} on ${joiner.dockerHost} does not match the donor (${diffs.join("; ")}); ` +
-            `it was discarded and ${joiner.dataDir} left unchanged; run the sync again`);
+        throw syncError(
+            `the copy in ${parent}/${staging} on ${joiner.dockerHost} does not match the donor (${diffs.join("; ")}); ` +
+                `it was discarded and ${joiner.dataDir} left unchanged; run the sync again`,
+        );
     }
     report("swapping", `moving the verified copy into ${joiner.dataDir}`);
     const swap = await runHelper({
-        host: joiner.dockerHost, image: opts.image, name: helperName("swap"), binds: [`${parent}:/p`],
+        host: joiner.dockerHost,
+        image: opts.image,
+        name: helperName("swap"),
+        binds: [`${parent}:/p`],
         // $1 staging, $2 aside, $3 data dir: content is moved aside (never deleted); an EMPTY dir is just replaced.
         script: `set -e
 cd /p
@@ -655,23 +754,35 @@ mv "$1" "$3"`,
         args: [staging, aside, base],
     });
     if (swap.code !== 0) {
-        throw syncError(`the verified copy is at ${parent}/${staging} on ${joiner.dockerHost} but moving it to ${joiner.dataDir} failed ` +
-            `(${swap.stderr.trim() || `exit ${swap.code}`}); move it by hand (keep the old content aside) before starting the joiner`);
+        throw syncError(
+            `the verified copy is at ${parent}/${staging} on ${joiner.dockerHost} but moving it to ${joiner.dataDir} failed ` +
+                `(${swap.stderr.trim() || `exit ${swap.code}`}); move it by hand (keep the old content aside) before starting the joiner`,
+        );
     }
     const movedAside = swap.stdout.includes("aside") ? `${parent}/${aside}` : undefined;
     const result: SyncResult = {
-        bytes: donorManifest!.bytes, files: donorManifest!.files.size, dirs: donorManifest!.dirs,
-        seconds: (Date.now() - t0) / 1000, copySeconds, donorStoppedSeconds, movedAside,
+        bytes: donorManifest!.bytes,
+        files: donorManifest!.files.size,
+        dirs: donorManifest!.dirs,
+        seconds: (Date.now() - t0) / 1000,
+        copySeconds,
+        donorStoppedSeconds,
+        movedAside,
     };
-    report("done", `copied ${fmtMiB(result.bytes)} in ${result.files} files in ${copySeconds.toFixed(1)} s ` +
-        `(donor stopped for ${donorStoppedSeconds.toFixed(1)} s)${movedAside ? `; previous content moved to ${movedAside}` : ""}`);
+    report(
+        "done",
+        `copied ${fmtMiB(result.bytes)} in ${result.files} files in ${copySeconds.toFixed(1)} s ` +
+            `(donor stopped for ${donorStoppedSeconds.toFixed(1)} s)${movedAside ? `; previous content moved to ${movedAside}` : ""}`,
+    );
     return result;
 }
 
 async function manifestOf(host: string, image: string, name: string, dir: string, readOnly: boolean, desc: string): Promise<Manifest> {
     const r = await runHelper({ host, image, name, binds: [`${dir}:/d${readOnly ? ":ro" : ""}`], script: MANIFEST_SCRIPT, args: ["/d"] });
     if (r.code !== 0) {
-        throw syncError(`cannot list ${dir} on ${host} for ${desc} (helper exit ${r.code}: ${r.stderr.trim().slice(0, 500)}); check that the directory exists there`);
+        throw syncError(
+            `cannot list ${dir} on ${host} for ${desc} (helper exit ${r.code}: ${r.stderr.trim().slice(0, 500)}); check that the directory exists there`,
+        );
     }
     try {
         return parseManifest(r.stdout);
@@ -707,21 +818,32 @@ export async function recoverInterruptedSync(member: DonorSide): Promise<string 
     const dataDir = checkDir("member", member.dataDir);
     const engine = engineFor(member.dockerHost);
     const helpers = await engine.listContainers({ all: true, filters: { label: [`${HELPER_LABEL}=datasync`] } });
-    const readers = helpers.filter((h) => (h.Mounts ?? []).some((m) =>
-        m.Destination === "/src" && path.posix.normalize(m.Source ?? "").replace(/\/+$/, "") === dataDir));
+    const readers = helpers.filter((h) =>
+        (h.Mounts ?? []).some((m) => m.Destination === "/src" && path.posix.normalize(m.Source ?? "").replace(/\/+$/, "") === dataDir),
+    );
     if (readers.length === 0 || readers.some((h) => h.State === "running")) return undefined;
     const c = engine.getContainer(member.container);
     const desc = `container ${member.container} on ${member.dockerHost}`;
-    const running = await c.inspect().then((i) => i.State.Running, (e) => (statusOf(e) === 404 ? undefined : Promise.reject(e)));
+    const running = await c.inspect().then(
+        (i) => i.State.Running,
+        (e) => (statusOf(e) === 404 ? undefined : Promise.reject(e)),
+    );
     if (running === false) await startDonor(c, desc);
     for (const h of readers) await removeHelper(member.dockerHost, engine.getContainer(h.Id));
-    return `an earlier sync that read ${dataDir} was interrupted (its helper was left behind)` +
-        (running === false ? `; started ${desc} again, which it had stopped` : "") + `; removed ${readers.length} leftover helper(s)`;
+    return (
+        `an earlier sync that read ${dataDir} was interrupted (its helper was left behind)` +
+        (running === false ? `; started ${desc} again, which it had stopped` : "") +
+        `; removed ${readers.length} leftover helper(s)`
+    );
 }
 
 /** Removes the staging directory THIS sync created (its name carries this run's stamp and random suffix). */
 async function removeStaging(host: string, image: string, name: string, parent: string, staging: string): Promise<void> {
-    const r = await runHelper({ host, image, name, binds: [`${parent}:/p`], script: `[ ! -e "/p/$1" ] || rm -rf "/p/$1"`, args: [staging] })
-        .catch((e) => ({ code: -1, stdout: "", stderr: String((e as Error).message) }));
-    if (r.code !== 0) process.emitWarning(`tugraph-ha: could not remove the partial copy ${parent}/${staging} on ${host} (${r.stderr.trim()}); remove it by hand`);
+    const r = await runHelper({ host, image, name, binds: [`${parent}:/p`], script: `[ ! -e "/p/$1" ] || rm -rf "/p/$1"`, args: [staging] }).catch((e) => ({
+        code: -1,
+        stdout: "",
+        stderr: String((e as Error).message),
+    }));
+    if (r.code !== 0)
+        process.emitWarning(`tugraph-ha: could not remove the partial copy ${parent}/${staging} on ${host} (${r.stderr.trim()}); remove it by hand`);
 }

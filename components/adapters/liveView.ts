@@ -46,7 +46,8 @@ export async function readLiveMembership(cfg: ClusterConfig, password: string, b
     } catch (e) {
         // A refused password is what a new cluster (TuGraph's default password) or a rotation
         // (the stack's is new) looks like: AdminPassword sets it. The plan then comes from the config.
-        if ((e as AdminError).kind === "auth") return { note: `the cluster refused the stack's admin password (a new cluster, or a rotation AdminPassword will make): ${(e as Error).message}` };
+        if ((e as AdminError).kind === "auth")
+            return { note: `the cluster refused the stack's admin password (a new cluster, or a rotation AdminPassword will make): ${(e as Error).message}` };
         return { note: (e as Error).message };
     }
 }

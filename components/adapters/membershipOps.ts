@@ -4,7 +4,20 @@
 
 import type { InitPeer, Role } from "../core/types";
 import { checkAddSafe, checkRemovalSafe, sameAddress, toInitPeers, type RemovalPolicy } from "../core/membership";
-import { adminError, callAdd, checkLeaderSettled, callRemove, discover, listRaftNodes, waitForRemoval, withLeader, type AdminError, type AdminOptions, type Discovery, type RaftStatus } from "./boltAdmin";
+import {
+    adminError,
+    callAdd,
+    checkLeaderSettled,
+    callRemove,
+    discover,
+    listRaftNodes,
+    waitForRemoval,
+    withLeader,
+    type AdminError,
+    type AdminOptions,
+    type Discovery,
+    type RaftStatus,
+} from "./boltAdmin";
 import { classifyMember, type MemberLag } from "../core/lag";
 import type { DonorCandidate } from "../core/donor";
 
@@ -17,8 +30,8 @@ export interface MemberSpec {
 }
 
 export interface AddResult {
-    readonly initPeers: InitPeer[];  // the live listing right after the add (or when found already added)
-    readonly called: boolean;        // false: already a member at this address, nothing was called
+    readonly initPeers: InitPeer[]; // the live listing right after the add (or when found already added)
+    readonly called: boolean; // false: already a member at this address, nothing was called
     readonly leaderId: number;
     readonly listedLearner: boolean; // the node's is_learner in the listing (true may be stale after a promotion)
 }
@@ -55,7 +68,11 @@ export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoter
             }
             return { initPeers: toInitPeers(d.members), called, leaderId: d.leaderId, listedLearner: m.isLearner };
         }
-        const clash = d.members.find((x) => x.ip === spec.ip && (x.boltPort === spec.boltPort || x.raftPort === spec.raftPort || x.raftPort === spec.boltPort || x.boltPort === spec.raftPort));
+        const clash = d.members.find(
+            (x) =>
+                x.ip === spec.ip &&
+                (x.boltPort === spec.boltPort || x.raftPort === spec.raftPort || x.raftPort === spec.boltPort || x.boltPort === spec.raftPort),
+        );
         if (clash) {
             throw adminError("conflict", `node ${id} would use ${want}, but member ${clash.id} already uses ${clash.ip}:${clash.boltPort}/${clash.raftPort}`);
         }
@@ -110,7 +127,7 @@ export async function promoteMember(o: AdminOptions, spec: MemberSpec, knownVote
 export interface RemoveResult {
     readonly wasMember: boolean;
     readonly wasLeader: boolean;
-    readonly leaderId?: number;      // the leader after the removal
+    readonly leaderId?: number; // the leader after the removal
 }
 
 /**
@@ -120,12 +137,7 @@ export interface RemoveResult {
  * removed node is confirmed and no longer lists it, so the next change finds
  * a leader.
  */
-export async function removeMember(
-    o: AdminOptions,
-    nodeId: number,
-    policy: RemovalPolicy,
-    knownVoters: readonly number[] = [],
-): Promise<RemoveResult> {
+export async function removeMember(o: AdminOptions, nodeId: number, policy: RemovalPolicy, knownVoters: readonly number[] = []): Promise<RemoveResult> {
     const deadlineAt = Date.now() + o.totalTimeoutMs;
     let removedLeader = false;
     let called = false;
@@ -200,7 +212,7 @@ export async function waitCaughtUp(
     let earlier: RaftStatus | undefined;
     let stuckSince: number | undefined;
     let sampleTime = 0;
-    let last = "no sample yet";
+    let last: string;
     for (;;) {
         try {
             const d = await discover(bounded);

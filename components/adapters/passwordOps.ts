@@ -65,7 +65,10 @@ async function waitAccepted(o: AdminOptions, password: string, deadlineAt: numbe
         } catch (e) {
             if ((e as AdminError).kind !== "auth") throw e;
             if (Date.now() + 200 >= deadlineAt) {
-                throw adminError("not-applied", `the new admin password was set on the leader, but ${(e as AdminError).address ?? "a member"} did not accept it within ${o.totalTimeoutMs} ms (not replicated yet): run \`pulumi up\` again`);
+                throw adminError(
+                    "not-applied",
+                    `the new admin password was set on the leader, but ${(e as AdminError).address ?? "a member"} did not accept it within ${o.totalTimeoutMs} ms (not replicated yet): run \`pulumi up\` again`,
+                );
             }
         }
         await pause(200);
@@ -100,9 +103,10 @@ export async function convergePassword(o: AdminOptions, desired: string, previou
             await waitAccepted(so, desired, deadlineAt);
             return {
                 from,
-                note: from === "default"
-                    ? `changed from TuGraph's default to the configured password on the leader (replicated) at ${new Date().toISOString()}`
-                    : `rotated from the previous password to the configured one on the leader (replicated) at ${new Date().toISOString()}`,
+                note:
+                    from === "default"
+                        ? `changed from TuGraph's default to the configured password on the leader (replicated) at ${new Date().toISOString()}`
+                        : `rotated from the previous password to the configured one on the leader (replicated) at ${new Date().toISOString()}`,
             };
         }
         throw adminError(

@@ -33,11 +33,10 @@ export const NO_TRUST_MESSAGE =
 export function driverTrust(o: TlsTrustOptions): DriverTrust | undefined {
     if (!o.encrypted) return { config: { encrypted: "ENCRYPTION_OFF" }, cleanup: () => undefined };
     if (o.tlsCa) {
-        /* eslint-disable @typescript-eslint/no-require-imports */
         const fs = require("fs");
         const os = require("os");
         const path = require("path");
-        /* eslint-enable @typescript-eslint/no-require-imports */
+
         const dir: string = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-ca-"));
         const file = path.join(dir, "ca.pem");
         fs.writeFileSync(file, o.tlsCa, { mode: 0o600 });
@@ -58,23 +57,36 @@ export function driverTrust(o: TlsTrustOptions): DriverTrust | undefined {
 export function tlsProblem(raw: string, address: string): string | undefined {
     const code = /Socket responded with:\s*([A-Z_]+)/.exec(raw)?.[1] ?? /\b(ERR_TLS_[A-Z_]+|ERR_SSL_[A-Z_]+|EPROTO)\b/.exec(raw)?.[1];
     const ip = address.replace(/:\d+$/, "");
-    const notSigned = ["UNABLE_TO_VERIFY_LEAF_SIGNATURE", "UNABLE_TO_GET_ISSUER_CERT", "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-        "SELF_SIGNED_CERT_IN_CHAIN", "DEPTH_ZERO_SELF_SIGNED_CERT", "CERT_SIGNATURE_FAILURE", "CERT_UNTRUSTED"];
+    const notSigned = [
+        "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+        "UNABLE_TO_GET_ISSUER_CERT",
+        "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+        "SELF_SIGNED_CERT_IN_CHAIN",
+        "DEPTH_ZERO_SELF_SIGNED_CERT",
+        "CERT_SIGNATURE_FAILURE",
+        "CERT_UNTRUSTED",
+    ];
     if (code && notSigned.includes(code)) {
-        return `the TLS certificate of the node at ${address} is not signed by the CA in tugraph:tlsCa (${code}): ` +
+        return (
+            `the TLS certificate of the node at ${address} is not signed by the CA in tugraph:tlsCa (${code}): ` +
             `either the node is not the one you configured, or tugraph:tlsCa is not the CA of the nodes' certificate. ` +
-            `Fix: set tugraph:tlsCa to the CA that signed the certificate the nodes serve (tls.certFile / tugraph:tlsCert), or the certificate itself when it is self-signed`;
+            `Fix: set tugraph:tlsCa to the CA that signed the certificate the nodes serve (tls.certFile / tugraph:tlsCert), or the certificate itself when it is self-signed`
+        );
     }
     if (code === "ERR_TLS_CERT_ALTNAME_INVALID" || /does not match certificate's altnames|Hostname\/IP does not match/i.test(raw)) {
-        return `the TLS certificate of the node at ${address} does not name ${ip} (ERR_TLS_CERT_ALTNAME_INVALID): ` +
-            `Fix: reissue it with subjectAltName IP:${ip}; one certificate is mounted on every node, so it must list every node's IP`;
+        return (
+            `the TLS certificate of the node at ${address} does not name ${ip} (ERR_TLS_CERT_ALTNAME_INVALID): ` +
+            `Fix: reissue it with subjectAltName IP:${ip}; one certificate is mounted on every node, so it must list every node's IP`
+        );
     }
     if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID") {
         return `the TLS certificate of the node at ${address} is ${code === "CERT_HAS_EXPIRED" ? "expired" : "not valid yet"} (${code}): Fix: renew it (tls.certFile / tugraph:tlsCert) and restart the nodes`;
     }
     if (code || /before secure TLS connection|wrong version number|certificate/i.test(raw)) {
-        return `TLS with the node at ${address} failed (${code ?? "handshake"}): check that the node serves TLS (ssl_auth) exactly when tugraph:tls.enabled is true, ` +
-            `and that tugraph:tlsCa is the CA of its certificate`;
+        return (
+            `TLS with the node at ${address} failed (${code ?? "handshake"}): check that the node serves TLS (ssl_auth) exactly when tugraph:tls.enabled is true, ` +
+            `and that tugraph:tlsCa is the CA of its certificate`
+        );
     }
     return undefined;
 }

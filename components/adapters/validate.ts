@@ -4,8 +4,16 @@
 // (closure-serialized with the providers). Values that are unknown during
 // preview (the engine's sentinel) are not judged.
 import {
-    CALL_TIMEOUT_MS, MIN_VOTERS_MAX, NODE_ID_MAX, TOTAL_TIMEOUT_MS,
-    initPeerProblem, isBoltAddress, isIntIn, isNodeId, isPeerIp, isPort,
+    CALL_TIMEOUT_MS,
+    MIN_VOTERS_MAX,
+    NODE_ID_MAX,
+    TOTAL_TIMEOUT_MS,
+    initPeerProblem,
+    isBoltAddress,
+    isIntIn,
+    isNodeId,
+    isPeerIp,
+    isPort,
 } from "../core/nodeRules";
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -30,10 +38,11 @@ export function asProps(v: unknown): Record<string, any> {
 export function validateAccess(p: Record<string, any>, f: CheckFailure[] = []): CheckFailure[] {
     if (!unknown(p.seeds)) {
         if (!Array.isArray(p.seeds) || p.seeds.length === 0) {
-            f.push({ property: "seeds", reason: "must be a non-empty list of \"ip:boltPort\" addresses of known members" });
+            f.push({ property: "seeds", reason: 'must be a non-empty list of "ip:boltPort" addresses of known members' });
         } else {
             p.seeds.forEach((s: unknown, i: number) => {
-                if (!unknown(s) && !isBoltAddress(s)) f.push({ property: `seeds[${i}]`, reason: `must be "ipv4:port" of a member (not a host name, not 0.0.0.0), got ${show(s)}` });
+                if (!unknown(s) && !isBoltAddress(s))
+                    f.push({ property: `seeds[${i}]`, reason: `must be "ipv4:port" of a member (not a host name, not 0.0.0.0), got ${show(s)}` });
             });
         }
     }
@@ -47,10 +56,16 @@ export function validateAccess(p: Record<string, any>, f: CheckFailure[] = []): 
     const call = p.callTimeoutMs;
     const total = p.totalTimeoutMs;
     if (!unknown(call) && !isIntIn(call, CALL_TIMEOUT_MS.min, CALL_TIMEOUT_MS.max)) {
-        f.push({ property: "callTimeoutMs", reason: `must be an integer number of ms from ${CALL_TIMEOUT_MS.min} to ${CALL_TIMEOUT_MS.max}, got ${show(call)}` });
+        f.push({
+            property: "callTimeoutMs",
+            reason: `must be an integer number of ms from ${CALL_TIMEOUT_MS.min} to ${CALL_TIMEOUT_MS.max}, got ${show(call)}`,
+        });
     }
     if (!unknown(total) && !isIntIn(total, TOTAL_TIMEOUT_MS.min, TOTAL_TIMEOUT_MS.max)) {
-        f.push({ property: "totalTimeoutMs", reason: `must be an integer number of ms from ${TOTAL_TIMEOUT_MS.min} to ${TOTAL_TIMEOUT_MS.max}, got ${show(total)}` });
+        f.push({
+            property: "totalTimeoutMs",
+            reason: `must be an integer number of ms from ${TOTAL_TIMEOUT_MS.min} to ${TOTAL_TIMEOUT_MS.max}, got ${show(total)}`,
+        });
     }
     if (typeof call === "number" && typeof total === "number" && total < call) {
         f.push({ property: "totalTimeoutMs", reason: `must be >= callTimeoutMs (${call}), got ${total}` });
@@ -71,7 +86,10 @@ export function validateTrust(p: Record<string, any>, f: CheckFailure[] = []): C
         f.push({ property: "insecureSkipVerify", reason: `must be true or false, got ${show(p.insecureSkipVerify)}` });
     }
     if (p.encrypted === true && p.tlsCa === undefined && p.insecureSkipVerify !== true && !unknown(p.insecureSkipVerify)) {
-        f.push({ property: "tlsCa", reason: "is required when encrypted is true (or insecureSkipVerify: true): the nodes' certificate is verified against it" });
+        f.push({
+            property: "tlsCa",
+            reason: "is required when encrypted is true (or insecureSkipVerify: true): the nodes' certificate is verified against it",
+        });
     }
     return f;
 }
@@ -85,12 +103,17 @@ export function validateCommon(p: Record<string, any>): CheckFailure[] {
 
 export function validateMember(p: Record<string, any>): CheckFailure[] {
     const f: CheckFailure[] = [];
-    if (!unknown(p.ip) && !isPeerIp(p.ip)) f.push({ property: "ip", reason: `must be a dialable IPv4 literal (TuGraph does not resolve host names; 0.0.0.0 cannot be dialled), got ${show(p.ip)}` });
+    if (!unknown(p.ip) && !isPeerIp(p.ip))
+        f.push({
+            property: "ip",
+            reason: `must be a dialable IPv4 literal (TuGraph does not resolve host names; 0.0.0.0 cannot be dialled), got ${show(p.ip)}`,
+        });
     for (const k of ["boltPort", "raftPort"]) {
         if (!unknown(p[k]) && !isPort(p[k])) f.push({ property: k, reason: `must be an integer from 1 to 65535, got ${show(p[k])}` });
     }
     if (isPort(p.boltPort) && p.boltPort === p.raftPort) f.push({ property: "raftPort", reason: "must differ from boltPort" });
-    if (!unknown(p.role) && p.role !== "voter" && p.role !== "learner") f.push({ property: "role", reason: `must be "voter" or "learner", got ${show(p.role)}` });
+    if (!unknown(p.role) && p.role !== "voter" && p.role !== "learner")
+        f.push({ property: "role", reason: `must be "voter" or "learner", got ${show(p.role)}` });
     if (!unknown(p.initPeers)) {
         if (!Array.isArray(p.initPeers) || p.initPeers.length === 0) {
             f.push({ property: "initPeers", reason: "must be a non-empty list of init peers" });
@@ -100,7 +123,10 @@ export function validateMember(p: Record<string, any>): CheckFailure[] {
                 if (why) f.push({ property: `initPeers[${i}]`, reason: why });
             });
             if (isNodeId(p.nodeId) && !p.initPeers.some((x: any) => unknown(x) || x?.bolt_raft_node_id === p.nodeId)) {
-                f.push({ property: "initPeers", reason: `must include node ${p.nodeId} itself (TuGraph refuses to start without its own id in its init peers)` });
+                f.push({
+                    property: "initPeers",
+                    reason: `must include node ${p.nodeId} itself (TuGraph refuses to start without its own id in its init peers)`,
+                });
             }
         }
     }
@@ -119,7 +145,11 @@ export function validateRemovalPolicy(p: Record<string, any>, f: CheckFailure[] 
     if (p.plannedVoters !== undefined && !unknown(p.plannedVoters) && !isIntIn(p.plannedVoters, 0, NODE_ID_MAX)) {
         f.push({ property: "plannedVoters", reason: `must be an integer >= 0, got ${show(p.plannedVoters)}` });
     }
-    if (p.knownVoters !== undefined && !unknown(p.knownVoters) && !(Array.isArray(p.knownVoters) && p.knownVoters.every((x: unknown) => unknown(x) || isNodeId(x)))) {
+    if (
+        p.knownVoters !== undefined &&
+        !unknown(p.knownVoters) &&
+        !(Array.isArray(p.knownVoters) && p.knownVoters.every((x: unknown) => unknown(x) || isNodeId(x)))
+    ) {
         f.push({ property: "knownVoters", reason: `must be a list of node ids (integers from 1 to ${NODE_ID_MAX}), got ${show(p.knownVoters)}` });
     }
     return f;

@@ -21,31 +21,47 @@ export interface Io {
     exists(file: string): boolean;
     readText(file: string): string;
 }
-export interface CommandResult { readonly code: 0 | 1 | 2; readonly stdout: string; readonly stderr: string }
+export interface CommandResult {
+    readonly code: 0 | 1 | 2;
+    readonly stdout: string;
+    readonly stderr: string;
+}
 
 export const USAGE = "usage: npm run plan -- --stack <name> [--dir <project directory>] [--offline]";
 export const PASSWORD_ENV = "TUGRAPH_ADMIN_PASSWORD";
 
-export interface PlanArgs { readonly stack: string; readonly dir?: string; readonly offline?: boolean }
+export interface PlanArgs {
+    readonly stack: string;
+    readonly dir?: string;
+    readonly offline?: boolean;
+}
 
 export function parsePlanArgs(argv: readonly string[]): PlanArgs | string {
     let stack: string | undefined;
     let dir: string | undefined;
     let offline = false;
     for (let i = 0; i < argv.length; i++) {
-        if (argv[i] === "--offline") { offline = true; continue; }
+        if (argv[i] === "--offline") {
+            offline = true;
+            continue;
+        }
         const [flag, inline] = argv[i].split(/=(.*)/s, 2);
         if (flag !== "--stack" && flag !== "--dir") return `unknown argument ${argv[i]}`;
         const value = inline ?? argv[++i];
         if (value === undefined || value === "" || value.startsWith("--")) return `${flag} needs a value`;
-        if (flag === "--stack") stack = value; else dir = value;
+        if (flag === "--stack") stack = value;
+        else dir = value;
     }
     if (stack === undefined) return "missing --stack <name>";
     if (!/^[A-Za-z0-9_.-]+$/.test(stack)) return `--stack ${stack} is not a valid stack name`;
     return { stack, dir, offline };
 }
 
-export interface LoadedStack extends StackConfig { readonly project: string; readonly stack: string; readonly stackFile: string }
+export interface LoadedStack extends StackConfig {
+    readonly project: string;
+    readonly stack: string;
+    readonly stackFile: string;
+}
 
 // Missing files are usage errors (exit 2); broken YAML is a StackFileError (exit 1).
 export function loadStack(io: Io, args: PlanArgs): LoadedStack | { usage: string } {
@@ -108,7 +124,8 @@ export function adminPassword(loaded: LoadedStack, env: Readonly<Record<string, 
         const p = env[PASSWORD_ENV];
         if (p) return { password: p };
         return {
-            error: `tugraph:adminPassword is encrypted (secure:) in ${loaded.stackFile}, and ${name} does not decrypt stack secrets: ` +
+            error:
+                `tugraph:adminPassword is encrypted (secure:) in ${loaded.stackFile}, and ${name} does not decrypt stack secrets: ` +
                 `set ${PASSWORD_ENV} to the cluster's admin password, e.g. ` +
                 `${PASSWORD_ENV}="$(pulumi config get tugraph:adminPassword -s ${loaded.stack})" npm run ${name} -- --stack ${loaded.stack}`,
         };

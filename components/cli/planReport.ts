@@ -25,12 +25,13 @@ function nodeHeader(cfg: ClusterConfig, n: NodeSpec): string {
 function nodeSection(cfg: ClusterConfig, n: NodeSpec): string[] {
     const lines = [nodeHeader(cfg, n)];
     if (n.removed) {
-        lines.push("to be removed: leaves the raft membership first, then its container is dropped;",
-            `its data stays on disk in ${n.dataDir}`);
+        lines.push("to be removed: leaves the raft membership first, then its container is dropped;", `its data stays on disk in ${n.dataDir}`);
         return lines;
     }
-    lines.push(`ports: bolt ${n.boltPort}, raft ${n.raftPort}, web ${n.webPort}`,
-        `volumes: ${n.dataDir} -> ${CONTAINER_PATHS.data}, ${n.logDir} -> ${CONTAINER_PATHS.log}`);
+    lines.push(
+        `ports: bolt ${n.boltPort}, raft ${n.raftPort}, web ${n.webPort}`,
+        `volumes: ${n.dataDir} -> ${CONTAINER_PATHS.data}, ${n.logDir} -> ${CONTAINER_PATHS.log}`,
+    );
     if (!isBootstrapNode(cfg, n)) {
         lines.push(`joins with ${n.role === "learner" ? "addRaftLearnerNode" : "addRaftNode"}; init peers predicted; recorded at join time`);
     }
@@ -41,22 +42,25 @@ function nodeSection(cfg: ClusterConfig, n: NodeSpec): string[] {
 }
 
 export function planReport(cfg: ClusterConfig, ctx: PlanContext): string {
-    const secretState = (key: string, set: boolean) =>
-        ctx.encryptedKeys.includes(key) ? `${SECRET_MASK} (encrypted)` : set ? SECRET_MASK : "not set";
-    const live = cfg.nodes.filter(n => !n.removed);
+    const secretState = (key: string, set: boolean) => (ctx.encryptedKeys.includes(key) ? `${SECRET_MASK} (encrypted)` : set ? SECRET_MASK : "not set");
+    const live = cfg.nodes.filter((n) => !n.removed);
     const m = cfg.membership;
     const header = [
         `Plan for stack ${ctx.stack} of project ${ctx.project} (from the stack file only: no Pulumi CLI, no cluster access)`,
         `image: ${cfg.image}`,
         `admin: user ${cfg.adminUser}, password ${secretState("adminPassword", true)}`,
-        `tls: ${cfg.tls.enabled ? `on (key ${cfg.tls.keyFile ?? secretState("tlsKey", true)}, cert ${cfg.tls.certFile ?? secretState("tlsCert", true)}; ` +
-            `${cfg.tls.insecureSkipVerify ? "certificates NOT verified: insecureSkipVerify" : "certificates verified against tugraph:tlsCa"})` : "off"}`,
-        `nodes: ${live.length} (${live.filter(n => n.role === "voter").length} voters, ${live.filter(n => n.role === "learner").length} learners)` +
+        `tls: ${
+            cfg.tls.enabled
+                ? `on (key ${cfg.tls.keyFile ?? secretState("tlsKey", true)}, cert ${cfg.tls.certFile ?? secretState("tlsCert", true)}; ` +
+                  `${cfg.tls.insecureSkipVerify ? "certificates NOT verified: insecureSkipVerify" : "certificates verified against tugraph:tlsCa"})`
+                : "off"
+        }`,
+        `nodes: ${live.length} (${live.filter((n) => n.role === "voter").length} voters, ${live.filter((n) => n.role === "learner").length} learners)` +
             `, ${cfg.nodes.length - live.length} to be removed`,
         `bootstrap: ${cfg.bootstrap.join(", ")}`,
         `membership: minVoters ${m.minVoters}, call timeout ${m.callTimeoutMs / 1000}s, total ${m.totalTimeoutMs / 1000}s, ` +
             `unsafe removal ${m.allowUnsafeRemoval ? "allowed" : "refused"}`,
     ];
-    const sections = cfg.nodes.map(n => nodeSection(cfg, n).join("\n"));
+    const sections = cfg.nodes.map((n) => nodeSection(cfg, n).join("\n"));
     return [header.join("\n"), ...sections].join("\n\n") + "\n";
 }

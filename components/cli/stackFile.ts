@@ -12,9 +12,9 @@ import { ConfigError, ENCRYPTED, NAMESPACE, SECRET_KEYS, TOP_LEVEL_KEYS, rawFrom
 export class StackFileError extends Error {}
 
 export interface StackConfig {
-    readonly raw: Record<string, unknown>;        // input of parseClusterConfig
-    readonly encryptedKeys: readonly string[];    // keys given as `secure:` (present, not decryptable here)
-    readonly problems: readonly ConfigError[];    // file-level problems, reported with the config errors
+    readonly raw: Record<string, unknown>; // input of parseClusterConfig
+    readonly encryptedKeys: readonly string[]; // keys given as `secure:` (present, not decryptable here)
+    readonly problems: readonly ConfigError[]; // file-level problems, reported with the config errors
 }
 
 function parseYamlText(text: string, file: string, failsafe = false): unknown {
@@ -46,9 +46,7 @@ const isBase64 = (s: string, minLength: number) => s.length >= minLength && s.le
 export function looksLikeCiphertext(v: unknown): boolean {
     if (typeof v !== "string" || /placeholder|replace|changeme|\.\.\./i.test(v)) return false;
     const parts = v.split(":");
-    return parts[0] === "v1"
-        ? parts.length === 3 && isBase64(parts[1], 16) && isBase64(parts[2], 24)
-        : parts.length === 1 && isBase64(v, 24);
+    return parts[0] === "v1" ? parts.length === 3 && isBase64(parts[1], 16) && isBase64(parts[2], 24) : parts.length === 1 && isBase64(v, 24);
 }
 
 // What `pulumi config` hands the program for a plain YAML value: a scalar as
@@ -66,7 +64,7 @@ export function stackConfigFromText(text: string, project: string, file = "Pulum
         throw new StackFileError(`${file}: \`config:\` must be a map of "namespace:key" entries`);
     }
     const entries = Object.entries((config ?? {}) as Record<string, unknown>);
-    const texts = ((parseYamlText(text, file, true) as { config?: Record<string, unknown> } | null)?.config ?? {});
+    const texts = (parseYamlText(text, file, true) as { config?: Record<string, unknown> } | null)?.config ?? {};
     const strings: Record<string, string> = {};
     const encrypted: string[] = [];
     const problems: ConfigError[] = [];
@@ -75,16 +73,23 @@ export function stackConfigFromText(text: string, project: string, file = "Pulum
         if (ns !== NAMESPACE) {
             // `pulumi config set nodes ...` without a namespace lands in the project's one.
             if (ns === project && TOP_LEVEL_KEYS.includes(key)) {
-                problems.push({ key: fullKey, message: `${fullKey} is in the project namespace, but the program reads ${NAMESPACE}:${key}: rename the key (pulumi config set ${NAMESPACE}:${key} ...)` });
+                problems.push({
+                    key: fullKey,
+                    message: `${fullKey} is in the project namespace, but the program reads ${NAMESPACE}:${key}: rename the key (pulumi config set ${NAMESPACE}:${key} ...)`,
+                });
             }
             continue;
         }
         if (isSecure(value)) {
             encrypted.push(key);
-            const secretKey = (SECRET_KEYS as readonly string[]).includes(key) ? key as typeof SECRET_KEYS[number] : undefined;
+            const secretKey = (SECRET_KEYS as readonly string[]).includes(key) ? (key as (typeof SECRET_KEYS)[number]) : undefined;
             if (secretKey && !looksLikeCiphertext(value.secure)) {
-                problems.push({ key: fullKey, message: `${fullKey} is a placeholder, not a value encrypted by Pulumi (\`pulumi up\` could not decrypt it): ` +
-                    `encrypt the real value with \`${setSecretCommand(secretKey, stack)}\`, which replaces the secure: entry` });
+                problems.push({
+                    key: fullKey,
+                    message:
+                        `${fullKey} is a placeholder, not a value encrypted by Pulumi (\`pulumi up\` could not decrypt it): ` +
+                        `encrypt the real value with \`${setSecretCommand(secretKey, stack)}\`, which replaces the secure: entry`,
+                });
             }
             continue;
         }

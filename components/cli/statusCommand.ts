@@ -23,7 +23,12 @@ import { NodeAnswer, statusJson, statusReport, statusText } from "./statusReport
 export const STATUS_USAGE = "usage: npm run status -- --stack <name> [--dir <project directory>] [--json] [--timeout <seconds per node, default 5>]";
 export const DEFAULT_DEADLINE_MS = 5000;
 
-export interface StatusArgs { readonly stack: string; readonly dir?: string; readonly json: boolean; readonly deadlineMs: number }
+export interface StatusArgs {
+    readonly stack: string;
+    readonly dir?: string;
+    readonly json: boolean;
+    readonly deadlineMs: number;
+}
 
 export function parseStatusArgs(argv: readonly string[]): StatusArgs | string {
     let stack: string | undefined;
@@ -32,7 +37,10 @@ export function parseStatusArgs(argv: readonly string[]): StatusArgs | string {
     let deadlineMs = DEFAULT_DEADLINE_MS;
     for (let i = 0; i < argv.length; i++) {
         const [flag, inline] = argv[i].split(/=(.*)/s, 2);
-        if (flag === "--json" && inline === undefined) { json = true; continue; }
+        if (flag === "--json" && inline === undefined) {
+            json = true;
+            continue;
+        }
         if (flag !== "--stack" && flag !== "--dir" && flag !== "--timeout") return `unknown argument ${argv[i]}`;
         const value = inline ?? argv[++i];
         if (value === undefined || value === "" || value.startsWith("--")) return `${flag} needs a value`;
@@ -61,7 +69,11 @@ export interface StatusDeps {
     readonly resampleMs?: number;
 }
 
-export interface StatusResult { readonly code: 0 | 1 | 2 | 64; readonly stdout: string; readonly stderr: string }
+export interface StatusResult {
+    readonly code: 0 | 1 | 2 | 64;
+    readonly stdout: string;
+    readonly stderr: string;
+}
 
 /** Asks over Bolt: both calls in parallel, each with the deadline (boltAdmin's runCall). */
 export async function askOverBolt(o: AdminOptions, address: string): Promise<NodeAnswer> {
@@ -86,21 +98,25 @@ export async function askAll(deps: StatusDeps, o: AdminOptions, addresses: reado
         for (const a of [...pending].sort()) deps.progress(`waiting for ${a} (${(t / 1000).toFixed(1)} s of ${deadlineMs / 1000} s)`);
     }, every);
     try {
-        return await Promise.all(addresses.map(async (address) => {
-            let timer: ReturnType<typeof setTimeout> | undefined;
-            const gaveUp = new Promise<NodeAnswer>((resolve) => {
-                timer = setTimeout(() => resolve({ address, error: `no answer within ${deadlineMs / 1000} s` }), deadlineMs);
-            });
-            const asked = deps.ask(o, address).catch((e: unknown): NodeAnswer => ({
-                address, error: scrub(String((e as Error)?.message ?? e), o.password), errorKind: (e as { kind?: string })?.kind,
-            }));
-            try {
-                return await Promise.race([asked, gaveUp]);
-            } finally {
-                clearTimeout(timer);
-                pending.delete(address);
-            }
-        }));
+        return await Promise.all(
+            addresses.map(async (address) => {
+                let timer: ReturnType<typeof setTimeout> | undefined;
+                const gaveUp = new Promise<NodeAnswer>((resolve) => {
+                    timer = setTimeout(() => resolve({ address, error: `no answer within ${deadlineMs / 1000} s` }), deadlineMs);
+                });
+                const asked = deps.ask(o, address).catch((e: unknown): NodeAnswer => ({
+                    address,
+                    error: scrub(String((e as Error)?.message ?? e), o.password),
+                    errorKind: (e as { kind?: string })?.kind,
+                }));
+                try {
+                    return await Promise.race([asked, gaveUp]);
+                } finally {
+                    clearTimeout(timer);
+                    pending.delete(address);
+                }
+            }),
+        );
     } finally {
         clearInterval(ticker);
     }
@@ -120,9 +136,12 @@ export async function runStatus(argv: readonly string[], io: Io, deps: StatusDep
     const out = await gather(config, pw.password, args.deadlineMs, { ...deps, progress });
     if (out.authError) {
         return {
-            code: 1, stdout: "",
-            stderr: (`status: ${out.authError}\nstatus: tugraph:adminUser / tugraph:adminPassword must be the cluster's current credentials` +
-                (loaded.raw.adminPassword === ENCRYPTED ? ` (${PASSWORD_ENV} is used because the stack's password is encrypted)` : "") + "\n"),
+            code: 1,
+            stdout: "",
+            stderr:
+                `status: ${out.authError}\nstatus: tugraph:adminUser / tugraph:adminPassword must be the cluster's current credentials` +
+                (loaded.raw.adminPassword === ENCRYPTED ? ` (${PASSWORD_ENV} is used because the stack's password is encrypted)` : "") +
+                "\n",
         };
     }
     const rep = statusReport({ stack: loaded.stack, cfg: config, answers: out.answers, leaderAgain: out.leaderAgain });
@@ -130,7 +149,11 @@ export async function runStatus(argv: readonly string[], io: Io, deps: StatusDep
     return { code: rep.code, stdout, stderr: "" };
 }
 
-export interface Gathered { readonly answers: NodeAnswer[]; readonly leaderAgain?: RaftStatus; readonly authError?: string }
+export interface Gathered {
+    readonly answers: NodeAnswer[];
+    readonly leaderAgain?: RaftStatus;
+    readonly authError?: string;
+}
 
 /**
  * Asks the stack's nodes, then any member their listings name that the stack
@@ -140,7 +163,11 @@ export interface Gathered { readonly answers: NodeAnswer[]; readonly leaderAgain
  */
 export async function gather(cfg: ClusterConfig, password: string, deadlineMs: number, deps: StatusDeps): Promise<Gathered> {
     const o: AdminOptions = {
-        seeds: [], user: cfg.adminUser, password, callTimeoutMs: deadlineMs, totalTimeoutMs: deadlineMs,
+        seeds: [],
+        user: cfg.adminUser,
+        password,
+        callTimeoutMs: deadlineMs,
+        totalTimeoutMs: deadlineMs,
         encrypted: cfg.tls.enabled,
     };
     const first = cfg.nodes.filter((n) => !n.removed).map((n) => `${n.ip}:${n.boltPort}`);

@@ -26,10 +26,10 @@ export interface NodeStatus {
 /** What one address answered within its deadline. */
 export interface NodeAnswer {
     readonly address: string;
-    readonly listing?: readonly LiveMember[];  // listRaftNodes
-    readonly status?: NodeStatus;              // its own getRaftStatus
-    readonly error?: string;                   // why not (scrubbed)
-    readonly errorKind?: string;               // boltAdmin's AdminErrorKind ("auth", "deadline", ...)
+    readonly listing?: readonly LiveMember[]; // listRaftNodes
+    readonly status?: NodeStatus; // its own getRaftStatus
+    readonly error?: string; // why not (scrubbed)
+    readonly errorKind?: string; // boltAdmin's AdminErrorKind ("auth", "deadline", ...)
     readonly elapsedMs?: number;
 }
 
@@ -51,10 +51,10 @@ export interface StatusRow {
     readonly reachable: boolean;
     readonly applied: number | null;
     readonly commit: number | null;
-    readonly lag: number | null;        // entries behind the leader's commit (the worse of its match and its own applied)
+    readonly lag: number | null; // entries behind the leader's commit (the worse of its match and its own applied)
     readonly state: LagState;
-    readonly member: boolean;           // in the live membership
-    readonly inStack: boolean;          // a non-removed node of the stack file
+    readonly member: boolean; // in the live membership
+    readonly inStack: boolean; // a non-removed node of the stack file
     readonly note: string;
 }
 
@@ -64,15 +64,15 @@ export interface StatusReport {
     readonly term: number | null;
     readonly commit: number | null;
     readonly rows: readonly StatusRow[];
-    readonly problems: readonly string[];   // make the exit code 2
-    readonly notes: readonly string[];      // worth knowing, not unhealthy
+    readonly problems: readonly string[]; // make the exit code 2
+    readonly notes: readonly string[]; // worth knowing, not unhealthy
 }
 
 const STATE_TEXT: Record<LagState, string> = {
     "caught-up": "caught up",
     "catching-up": "catching up",
     "cannot-catch-up": "cannot catch up",
-    "unknown": "unknown",
+    unknown: "unknown",
 };
 
 /** The leader: a node whose own status says StateLeader; the highest term wins. */
@@ -141,26 +141,40 @@ export function statusReport(input: StatusInput): StatusReport {
         if (lag && lag.state === "cannot-catch-up") {
             note = note || lag.reason;
             const msg = `${what} cannot catch up: ${lag.reason}`;
-            if (r.role === "voter") problems.push(msg); else notes.push(msg);
+            if (r.role === "voter") problems.push(msg);
+            else notes.push(msg);
         } else if (lag && r.reachable && lag.state !== "caught-up") {
             note = lag.reason;
             notes.push(`${what} is ${STATE_TEXT[lag.state]}: ${lag.reason}`);
         }
         if (!r.member && r.spec) {
             note = note || "not a member";
-            notes.push(`node ${r.id} of the stack is not in the live membership: \`pulumi up\` adds it (or it was removed outside Pulumi: run \`pulumi refresh\`)`);
+            notes.push(
+                `node ${r.id} of the stack is not in the live membership: \`pulumi up\` adds it (or it was removed outside Pulumi: run \`pulumi refresh\`)`,
+            );
         } else if (r.live && !r.spec) {
             note = note || (removedIds.has(r.id) ? "removed in the stack, still a member" : "not in the stack file");
-            notes.push(removedIds.has(r.id)
-                ? `node ${r.id} is marked removed: true but is still a member: \`pulumi up\` removes it`
-                : `member ${r.id} at ${r.address} is not in the stack file: add its entry to the stack, or remove it from the cluster`);
+            notes.push(
+                removedIds.has(r.id)
+                    ? `node ${r.id} is marked removed: true but is still a member: \`pulumi up\` removes it`
+                    : `member ${r.id} at ${r.address} is not in the stack file: add its entry to the stack, or remove it from the cluster`,
+            );
         } else if (r.live && r.spec && r.spec.role !== r.role) {
             notes.push(`node ${r.id} is a ${r.role} in the cluster but a ${r.spec.role} in the stack: \`pulumi up\` changes it`);
         }
         return {
-            id: r.id, address: r.address, role: r.role, leader: isLeader, reachable: r.reachable,
-            applied: st ? st.applied : null, commit: st ? st.commit : null, lag: lagNumber,
-            state: lag?.state ?? "unknown", member: r.member, inStack: !!r.spec, note,
+            id: r.id,
+            address: r.address,
+            role: r.role,
+            leader: isLeader,
+            reachable: r.reachable,
+            applied: st ? st.applied : null,
+            commit: st ? st.commit : null,
+            lag: lagNumber,
+            state: lag?.state ?? "unknown",
+            member: r.member,
+            inStack: !!r.spec,
+            note,
         };
     });
 
@@ -171,20 +185,26 @@ export function statusReport(input: StatusInput): StatusReport {
         const answered = answers.filter((a) => !a.error).length;
         problems.unshift(
             `no leader: ${answered} of ${asked} asked node(s) answered and none is leader` +
-            (voters.length ? `; ${upVoters.length} of ${voters.length} voters answer and a leader needs ${majority(voters.length)}` : "") +
-            `: start the members that are down (a majority of the voters must be up to elect a leader)`,
+                (voters.length ? `; ${upVoters.length} of ${voters.length} voters answer and a leader needs ${majority(voters.length)}` : "") +
+                `: start the members that are down (a majority of the voters must be up to elect a leader)`,
         );
     } else if (voters.length > 0) {
         const need = majority(voters.length);
         const spare = upVoters.length - need;
-        const summary = `${upVoters.length} of ${voters.length} voters up and caught up: ` + (spare >= 0
-            ? `the cluster can lose ${spare} more`
-            : `below the majority of ${need}, so new writes cannot commit: bring voters back (or give a stranded joiner its data copy)`);
-        if (problems.length > 0) problems.push(summary); else notes.unshift(summary);
+        const summary =
+            `${upVoters.length} of ${voters.length} voters up and caught up: ` +
+            (spare >= 0
+                ? `the cluster can lose ${spare} more`
+                : `below the majority of ${need}, so new writes cannot commit: bring voters back (or give a stranded joiner its data copy)`);
+        if (problems.length > 0) problems.push(summary);
+        else notes.unshift(summary);
     }
     const code: 0 | 2 = problems.length > 0 ? 2 : 0;
     return {
-        code, rows, problems, notes,
+        code,
+        rows,
+        problems,
+        notes,
         leader: leaderAnswer ? leaderStatus!.id : null,
         term: leaderStatus ? leaderStatus.term : null,
         commit: leaderNow ? leaderNow.commit : null,
@@ -194,14 +214,19 @@ export function statusReport(input: StatusInput): StatusReport {
 const dash = (v: unknown) => (v === null || v === undefined ? "-" : String(v));
 
 export function statusText(stack: string, rep: StatusReport): string {
-    const head = rep.leader === null
-        ? `stack ${stack}: NO LEADER`
-        : `stack ${stack}: leader ${rep.leader} (term ${rep.term}, commit ${rep.commit})`;
+    const head = rep.leader === null ? `stack ${stack}: NO LEADER` : `stack ${stack}: leader ${rep.leader} (term ${rep.term}, commit ${rep.commit})`;
     const table = [
         ["id", "address", "role", "leader", "reachable", "applied", "commit", "lag", "state"],
         ...rep.rows.map((r) => [
-            String(r.id), r.address, r.role + (r.member ? "" : " (not a member)"), r.leader ? "yes" : "-", r.reachable ? "yes" : "NO",
-            dash(r.applied), dash(r.commit), dash(r.lag), STATE_TEXT[r.state],
+            String(r.id),
+            r.address,
+            r.role + (r.member ? "" : " (not a member)"),
+            r.leader ? "yes" : "-",
+            r.reachable ? "yes" : "NO",
+            dash(r.applied),
+            dash(r.commit),
+            dash(r.lag),
+            STATE_TEXT[r.state],
         ]),
     ];
     const widths = table[0].map((_, k) => Math.max(...table.map((row) => row[k].length)));
@@ -214,12 +239,34 @@ export function statusText(stack: string, rep: StatusReport): string {
 
 /** Exactly one JSON object: leader and members (with a few extra keys). */
 export function statusJson(stack: string, rep: StatusReport): string {
-    return JSON.stringify({
-        stack, leader: rep.leader, term: rep.term, commit: rep.commit, healthy: rep.code === 0, exitCode: rep.code,
-        members: rep.rows.map((r) => ({
-            id: r.id, address: r.address, role: r.role, leader: r.leader, reachable: r.reachable,
-            applied: r.applied, commit: r.commit, lag: r.lag, state: r.state, member: r.member, inStack: r.inStack, note: r.note,
-        })),
-        problems: rep.problems, notes: rep.notes,
-    }, null, 2) + "\n";
+    return (
+        JSON.stringify(
+            {
+                stack,
+                leader: rep.leader,
+                term: rep.term,
+                commit: rep.commit,
+                healthy: rep.code === 0,
+                exitCode: rep.code,
+                members: rep.rows.map((r) => ({
+                    id: r.id,
+                    address: r.address,
+                    role: r.role,
+                    leader: r.leader,
+                    reachable: r.reachable,
+                    applied: r.applied,
+                    commit: r.commit,
+                    lag: r.lag,
+                    state: r.state,
+                    member: r.member,
+                    inStack: r.inStack,
+                    note: r.note,
+                })),
+                problems: rep.problems,
+                notes: rep.notes,
+            },
+            null,
+            2,
+        ) + "\n"
+    );
 }

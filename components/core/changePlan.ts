@@ -54,10 +54,10 @@ export type StepKind = "remove" | "add-learner" | "sync" | "start" | "promote" |
 export interface PlanStep {
     readonly kind: StepKind;
     readonly nodeId: number;
-    readonly text: string;          // "remove 3", "add 6 as learner", "sync 6 from 2", ...
-    readonly verdict: string;       // the gate's verdict ("quorum kept: ...") or why it is refused
+    readonly text: string; // "remove 3", "add 6 as learner", "sync 6 from 2", ...
+    readonly verdict: string; // the gate's verdict ("quorum kept: ...") or why it is refused
     readonly refused: boolean;
-    readonly blocking: boolean;     // a refusal that refuses the whole plan
+    readonly blocking: boolean; // a refusal that refuses the whole plan
 }
 
 export interface ChangePlan {
@@ -130,7 +130,9 @@ export function planChanges(nodes: readonly PlannedNode[], live: LiveMembership 
     // Known voters are members only: a joiner is a learner until its own promotion step.
     let state: LiveMembership = {
         ...live,
-        knownVoters: [...new Set([...(live.knownVoters ?? []), ...nodes.filter((n) => n.role === "voter" && !n.removed).map((n) => n.id)])].filter((id) => isMember(live, id)),
+        knownVoters: [...new Set([...(live.knownVoters ?? []), ...nodes.filter((n) => n.role === "voter" && !n.removed).map((n) => n.id)])].filter((id) =>
+            isMember(live, id),
+        ),
     };
     const gate = (f: () => string): { ok: true; verdict: string } | { ok: false; verdict: string } => {
         try {
@@ -150,7 +152,11 @@ export function planChanges(nodes: readonly PlannedNode[], live: LiveMembership 
                 const left = voterIds(state).filter((x) => x !== n.id);
                 const down = new Set(state.downIds);
                 const reuse = reusesPortsOf(n, nodes);
-                const why = state.downIds.includes(n.id) ? "it is down" : reuse && !isMember(state, reuse.id) ? `node ${reuse.id} reuses its ports` : "healthy: removed after any joins";
+                const why = state.downIds.includes(n.id)
+                    ? "it is down"
+                    : reuse && !isMember(state, reuse.id)
+                      ? `node ${reuse.id} reuses its ports`
+                      : "healthy: removed after any joins";
                 return `quorum kept: ${left.filter((x) => !down.has(x)).length} of ${left.length} voters up after it (${why}); its container is stopped, its data kept`;
             });
             push("remove", n.id, `remove ${n.id}`, g.verdict, !g.ok);
@@ -159,9 +165,14 @@ export function planChanges(nodes: readonly PlannedNode[], live: LiveMembership 
         }
         if (m) {
             if (m.ip !== n.ip || m.boltPort !== n.boltPort || m.raftPort !== n.raftPort) {
-                push("conflict", n.id, `node ${n.id}`,
+                push(
+                    "conflict",
+                    n.id,
+                    `node ${n.id}`,
                     `it is a member at ${m.ip}:${m.boltPort}/${m.raftPort}, but the stack says ${n.ip}:${n.boltPort}/${n.raftPort}: ` +
-                    `set \`removed: true\` on node ${n.id} and add the node again under a new id`, true);
+                        `set \`removed: true\` on node ${n.id} and add the node again under a new id`,
+                    true,
+                );
                 continue;
             }
             // A listed learner the stack declares a voter: promoted already (the listing hides it) or to promote.
@@ -191,7 +202,13 @@ export function planChanges(nodes: readonly PlannedNode[], live: LiveMembership 
                 joinerId: n.id,
                 leaderCommit: 1,
                 allowWriteOutageForSync: policy.allowWriteOutageForSync,
-                members: state.members.map((x) => ({ id: x.id, isLeader: x.id === state.leaderId, isVoter: voters.has(x.id), up: !down.has(x.id), match: down.has(x.id) ? undefined : 1 })),
+                members: state.members.map((x) => ({
+                    id: x.id,
+                    isLeader: x.id === state.leaderId,
+                    isVoter: voters.has(x.id),
+                    up: !down.has(x.id),
+                    match: down.has(x.id) ? undefined : 1,
+                })),
             });
             return `${d.id}|${d.reason}`;
         });
@@ -212,16 +229,20 @@ export function planChanges(nodes: readonly PlannedNode[], live: LiveMembership 
     }
 
     const refused = steps.filter((s) => s.refused && s.blocking);
-    const refusal = refused.length === 0 ? undefined
-        : `refusing the whole membership plan, nothing was changed:\n` +
-            refused.map((s) => `  - ${s.text}: ${s.verdict}`).join("\n") +
-            `\nthe plan was: ${steps.map((s) => s.text).join(" -> ")}`;
+    const refusal =
+        refused.length === 0
+            ? undefined
+            : `refusing the whole membership plan, nothing was changed:\n` +
+              refused.map((s) => `  - ${s.text}: ${s.verdict}`).join("\n") +
+              `\nthe plan was: ${steps.map((s) => s.text).join(" -> ")}`;
     return { fromLive: true, chain, steps, refusal };
 }
 
 /** One line per step, as preview and `npm run plan` print them. */
 export function describePlan(plan: ChangePlan): string[] {
-    const head = plan.fromLive ? "membership steps of this update (checked against the live cluster):" : "membership steps (from the config alone: the cluster did not answer):";
+    const head = plan.fromLive
+        ? "membership steps of this update (checked against the live cluster):"
+        : "membership steps (from the config alone: the cluster did not answer):";
     if (plan.steps.length === 0) return [plan.fromLive ? "membership: no change" : "membership: no change declared"];
     return [head, ...plan.steps.map((s, i) => `  ${i + 1}. ${s.text}: ${s.refused ? `REFUSED: ${s.verdict}` : s.verdict}`)];
 }

@@ -19,17 +19,17 @@ import { majority } from "./membership";
 export interface DonorCandidate {
     readonly id: number;
     readonly isLeader: boolean;
-    readonly isVoter: boolean;      // voters: listed as voter OR known to be one (the listing lies after a promotion)
-    readonly up: boolean;           // reachable over Bolt, container running
-    readonly match?: number;        // the leader's progress match for it (undefined: unknown)
+    readonly isVoter: boolean; // voters: listed as voter OR known to be one (the listing lies after a promotion)
+    readonly up: boolean; // reachable over Bolt, container running
+    readonly match?: number; // the leader's progress match for it (undefined: unknown)
 }
 
 export interface DonorInput {
-    readonly members: readonly DonorCandidate[];   // the whole live membership, leader included
-    readonly leaderCommit: number;                 // the leader's commit index
-    readonly joinerId: number;                     // never a donor; counted as a voter when it is one
-    readonly maxLag?: number;                      // default 10 entries
-    readonly allowWriteOutageForSync?: boolean;    // let the leader donate when nobody else can
+    readonly members: readonly DonorCandidate[]; // the whole live membership, leader included
+    readonly leaderCommit: number; // the leader's commit index
+    readonly joinerId: number; // never a donor; counted as a voter when it is one
+    readonly maxLag?: number; // default 10 entries
+    readonly allowWriteOutageForSync?: boolean; // let the leader donate when nobody else can
 }
 
 export interface DonorChoice {
@@ -59,8 +59,10 @@ export function chooseDonor(input: DonorInput): DonorChoice {
     const commit = input.leaderCommit;
     const leaders = input.members.filter((m) => m.isLeader);
     if (leaders.length !== 1 || !leaders[0].up) {
-        throw donorError(`cannot choose a donor for node ${input.joinerId}: the cluster has no leader that is up right now; ` +
-            `wait for an election or bring members back, then retry`);
+        throw donorError(
+            `cannot choose a donor for node ${input.joinerId}: the cluster has no leader that is up right now; ` +
+                `wait for an election or bring members back, then retry`,
+        );
     }
     const leader = leaders[0];
     const caughtUp = (m: DonorCandidate) => m.up && lagOf(m, commit) <= maxLag;
@@ -72,7 +74,10 @@ export function chooseDonor(input: DonorInput): DonorChoice {
     for (const m of [...input.members].sort((a, b) => a.id - b.id)) {
         if (m.id === input.joinerId || m.isLeader) continue;
         const lag = lagOf(m, commit);
-        if (!m.up) { why.push(`${m.id} is down`); continue; }
+        if (!m.up) {
+            why.push(`${m.id} is down`);
+            continue;
+        }
         if (lag > maxLag) {
             why.push(`${m.id} is not caught up (${m.match === undefined ? "no match known" : `match ${m.match}, commit ${commit}`})`);
             continue;
@@ -83,7 +88,12 @@ export function chooseDonor(input: DonorInput): DonorChoice {
                 why.push(`stopping voter ${m.id} would leave ${remaining} of ${voters.length} voters running and caught up (a majority is ${need})`);
                 continue;
             }
-            candidates.push({ id: m.id, kind: "voter", lag, reason: `voter ${m.id}: caught up (lag ${lag}), ${remaining} of ${voters.length} voters keep running` });
+            candidates.push({
+                id: m.id,
+                kind: "voter",
+                lag,
+                reason: `voter ${m.id}: caught up (lag ${lag}), ${remaining} of ${voters.length} voters keep running`,
+            });
         } else {
             candidates.push({ id: m.id, kind: "learner", lag, reason: `learner ${m.id}: caught up (lag ${lag}), not in the quorum` });
         }
@@ -93,9 +103,16 @@ export function chooseDonor(input: DonorInput): DonorChoice {
     if (candidates.length > 0) return candidates[0];
     const others = why.length ? `: ${why.join("; ")}` : " (it is the only member)";
     if (input.allowWriteOutageForSync) {
-        return { id: leader.id, kind: "leader", lag: 0, reason: `leader ${leader.id}: no other member can donate${others}; allowed by allowWriteOutageForSync` };
+        return {
+            id: leader.id,
+            kind: "leader",
+            lag: 0,
+            reason: `leader ${leader.id}: no other member can donate${others}; allowed by allowWriteOutageForSync`,
+        };
     }
-    throw donorError(`refusing to copy data for node ${input.joinerId}: only the leader (${leader.id}) could donate${others}. ` +
-        `The donor is stopped for the copy, so this means a write outage (and an election when there are other voters). ` +
-        `Bring a caught-up member up, or set allowWriteOutageForSync to accept the outage`);
+    throw donorError(
+        `refusing to copy data for node ${input.joinerId}: only the leader (${leader.id}) could donate${others}. ` +
+            `The donor is stopped for the copy, so this means a write outage (and an election when there are other voters). ` +
+            `Bring a caught-up member up, or set allowWriteOutageForSync to accept the outage`,
+    );
 }

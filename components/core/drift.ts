@@ -16,18 +16,24 @@ export function driftWarnings(nodes: readonly PlannedNode[], live: LiveMembershi
     for (const m of live.members) {
         const n = byId.get(m.id);
         if (!n) {
-            out.push(`node ${m.id} at ${m.ip}:${m.boltPort}/${m.raftPort} is a raft member the stack does not know: add it to tugraph:nodes with that address to keep it, or add an entry for it with \`removed: true\` to remove it`);
+            out.push(
+                `node ${m.id} at ${m.ip}:${m.boltPort}/${m.raftPort} is a raft member the stack does not know: add it to tugraph:nodes with that address to keep it, or add an entry for it with \`removed: true\` to remove it`,
+            );
             continue;
         }
         if (!n.removed && n.role === "learner" && voters.has(m.id) && !m.isLearner) {
-            out.push(`node ${m.id} is a voter in the cluster but the stack says learner: TuGraph cannot demote; set its role to voter (or set \`removed: true\` and add a learner under a new id)`);
+            out.push(
+                `node ${m.id} is a voter in the cluster but the stack says learner: TuGraph cannot demote; set its role to voter (or set \`removed: true\` and add a learner under a new id)`,
+            );
         }
     }
     for (const id of [...voters].filter((v) => down.has(v)).sort((a, b) => a - b)) {
         const stuck = lag.find((l) => l.id === id && l.state === "cannot-catch-up");
-        out.push(stuck
-            ? `voter ${id} cannot catch up (${stuck.reason}): set \`resync\` on node ${id} (any new value) so it gets a fresh copy, or replace it (\`removed: true\` and a new node)`
-            : `voter ${id} is down or behind the leader: the cluster cannot lose another voter; bring it back, or replace it (\`removed: true\` on it and a new node with a new id)`);
+        out.push(
+            stuck
+                ? `voter ${id} cannot catch up (${stuck.reason}): set \`resync\` on node ${id} (any new value) so it gets a fresh copy, or replace it (\`removed: true\` and a new node)`
+                : `voter ${id} is down or behind the leader: the cluster cannot lose another voter; bring it back, or replace it (\`removed: true\` on it and a new node with a new id)`,
+        );
     }
     for (const l of lag.filter((x) => x.state === "cannot-catch-up" && !voters.has(x.id))) {
         out.push(`learner ${l.id} cannot catch up (${l.reason}): set \`resync\` on node ${l.id} (any new value) so it gets a fresh copy`);
@@ -36,8 +42,10 @@ export function driftWarnings(nodes: readonly PlannedNode[], live: LiveMembershi
     const notMembers = nodes.filter((n) => n.bootstrap && !n.removed && !members.has(n.id)).map((n) => n.id);
     if (live.members.length > 0 && notMembers.length > 0) {
         const formed = nodes.filter((n) => n.bootstrap && members.has(n.id)).map((n) => n.id);
-        out.push(`bootstrap node(s) ${notMembers.join(", ")} are not members of the running cluster: if the cluster was formed without them, ` +
-            `set \`tugraph:bootstrap: [${formed.join(", ")}]\` (bootstrap is only the first deployment's voters); if they were removed outside the stack, set \`removed: true\` on them and add new nodes with new ids`);
+        out.push(
+            `bootstrap node(s) ${notMembers.join(", ")} are not members of the running cluster: if the cluster was formed without them, ` +
+                `set \`tugraph:bootstrap: [${formed.join(", ")}]\` (bootstrap is only the first deployment's voters); if they were removed outside the stack, set \`removed: true\` on them and add new nodes with new ids`,
+        );
     }
     return out;
 }

@@ -9,7 +9,13 @@ export interface DockerEngine {
 }
 
 export function engineSlug(host: string): string {
-    return host.replace(/^[a-z]+:\/\//, "").replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase() || "local";
+    return (
+        host
+            .replace(/^[a-z]+:\/\//, "")
+            .replace(/[^A-Za-z0-9]+/g, "-")
+            .replace(/^-|-$/g, "")
+            .toLowerCase() || "local"
+    );
 }
 
 /** Every distinct engine that runs a declared (non-removed) node, in first-use order. */

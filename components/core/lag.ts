@@ -53,15 +53,14 @@ export interface LagInput {
 export interface MemberLag {
     readonly id: number;
     readonly state: LagState;
-    readonly match?: number;          // the leader's match for it
-    readonly behind?: number;         // leader commit - match (>= 0)
-    readonly reason: string;          // why, naming the fix when there is one
+    readonly match?: number; // the leader's match for it
+    readonly behind?: number; // leader commit - match (>= 0)
+    readonly reason: string; // why, naming the fix when there is one
 }
 
 export const DEFAULT_LAG_BOUND = 8;
 
-export const LAG_FIX =
-    "TuGraph has no raft snapshots: start it from a copy of a healthy member's data directory (raftlog included), or remove it";
+export const LAG_FIX = "TuGraph has no raft snapshots: start it from a copy of a healthy member's data directory (raftlog included), or remove it";
 
 /** Classifies one member from the leader's numbers (and its own, when given). */
 export function classifyMember(id: number, input: LagInput): MemberLag {
@@ -87,12 +86,20 @@ export function classifyMember(id: number, input: LagInput): MemberLag {
     }
     if (behind > 0) {
         if (before === undefined) {
-            return { ...at, state: "unknown", reason: `match ${match} is ${behind} behind the leader's commit ${commit}; one sample cannot tell whether it advances` };
+            return {
+                ...at,
+                state: "unknown",
+                reason: `match ${match} is ${behind} behind the leader's commit ${commit}; one sample cannot tell whether it advances`,
+            };
         }
         const commitMoved = commit > earlier!.commit;
         if (match <= before.match) {
             // Caught up at the earlier sample, behind now: the commit moved on under it.
-            return { ...at, state: "unknown", reason: `match ${match} is ${behind} behind the leader's commit ${commit}, which moved since the earlier sample` };
+            return {
+                ...at,
+                state: "unknown",
+                reason: `match ${match} is ${behind} behind the leader's commit ${commit}, which moved since the earlier sample`,
+            };
         }
         if (!commitMoved || behind > bound) {
             return { ...at, state: "catching-up", reason: `match ${before.match} -> ${match}, ${behind} behind the leader's commit ${commit}` };
@@ -102,7 +109,12 @@ export function classifyMember(id: number, input: LagInput): MemberLag {
     if (own !== undefined && commit - own.applied > bound) {
         return { ...at, state: "catching-up", reason: `it has the log (match ${match}) but has applied only ${own.applied} of the leader's commit ${commit}` };
     }
-    return { ...at, state: "caught-up", reason: behind === 0 ? `match ${match} at the leader's commit ${commit}` : `match ${match} within ${bound} of the leader's commit ${commit} and advancing` };
+    return {
+        ...at,
+        state: "caught-up",
+        reason:
+            behind === 0 ? `match ${match} at the leader's commit ${commit}` : `match ${match} within ${bound} of the leader's commit ${commit} and advancing`,
+    };
 }
 
 /** Every member in the leader's progress, by id (the leader included: caught up). */
@@ -114,5 +126,7 @@ export function classifyLag(input: LagInput): MemberLag[] {
 
 /** Ids (sorted) the numbers do not show caught up: what the membership gates count as down. */
 export function notCaughtUp(input: LagInput): number[] {
-    return classifyLag(input).filter((m) => m.state !== "caught-up").map((m) => m.id);
+    return classifyLag(input)
+        .filter((m) => m.state !== "caught-up")
+        .map((m) => m.id);
 }

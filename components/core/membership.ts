@@ -31,8 +31,8 @@ export interface LiveMember {
 
 export interface LiveMembership {
     readonly members: readonly LiveMember[];
-    readonly leaderId?: number;            // undefined: no leader right now
-    readonly downIds: readonly number[];   // members seen down (unreachable over Bolt, or lagging in the leader's progress)
+    readonly leaderId?: number; // undefined: no leader right now
+    readonly downIds: readonly number[]; // members seen down (unreachable over Bolt, or lagging in the leader's progress)
     readonly knownVoters?: readonly number[]; // ids known to be voters whatever the listing says (promoted learners)
 }
 
@@ -104,9 +104,7 @@ function countUp(ids: readonly number[], live: LiveMembership): number {
 /** Any change: a leader, and a majority of the voters up. */
 export function checkCanChange(live: LiveMembership, what = "membership change"): void {
     if (live.leaderId === undefined) {
-        throw gateError(
-            `refusing ${what}: the cluster has no leader right now ${describeMembership(live)}; wait for an election or bring members back`,
-        );
+        throw gateError(`refusing ${what}: the cluster has no leader right now ${describeMembership(live)}; wait for an election or bring members back`);
     }
     const voters = quorumVoterIds(live);
     const up = countUp(voters, live);
@@ -166,8 +164,8 @@ export function checkAddSafe(live: LiveMembership, nodeId: number, role: Role): 
 }
 
 export interface RemovalPolicy {
-    readonly minVoters: number;            // refuse going below this many voters ...
-    readonly allowUnsafeRemoval: boolean;  // ... unless the stack overrides
+    readonly minVoters: number; // refuse going below this many voters ...
+    readonly allowUnsafeRemoval: boolean; // ... unless the stack overrides
     // Voters the stack will have once every declared change is made (e.g. a
     // failed node replaced: remove 3, then add 4). It counts voters that do
     // not exist yet, so at most ONE of them is credited: the minimum is
@@ -234,7 +232,10 @@ export function checkRemovalSafe(live: LiveMembership, nodeId: number, policy: R
 export function membershipGateInputs(cfg: Pick<ClusterConfig, "nodes">): { plannedVoters: number; knownVoters: number[] } {
     return {
         plannedVoters: cfg.nodes.filter((n) => !n.removed && n.role === "voter").length,
-        knownVoters: cfg.nodes.filter((n) => n.role === "voter").map((n) => n.id).sort((a, b) => a - b),
+        knownVoters: cfg.nodes
+            .filter((n) => n.role === "voter")
+            .map((n) => n.id)
+            .sort((a, b) => a - b),
     };
 }
 
@@ -272,7 +273,5 @@ export function applyRemove(live: LiveMembership, id: number): LiveMembership {
 
 /** Init peers of a listing, in TuGraph's spelling, sorted by id. */
 export function toInitPeers(members: readonly Pick<LiveMember, "id" | "ip" | "boltPort" | "raftPort">[]): InitPeer[] {
-    return [...members]
-        .sort((a, b) => a.id - b.id)
-        .map((m) => ({ bolt_raft_node_id: m.id, ip: m.ip, bolt_port: m.boltPort, bolt_raft_port: m.raftPort }));
+    return [...members].sort((a, b) => a.id - b.id).map((m) => ({ bolt_raft_node_id: m.id, ip: m.ip, bolt_port: m.boltPort, bolt_raft_port: m.raftPort }));
 }

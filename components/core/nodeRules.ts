@@ -40,10 +40,12 @@ export function isBoltAddress(v: unknown): v is string {
 
 /** Why an init peer entry is unusable, or undefined when it is fine. */
 export function initPeerProblem(p: unknown): string | undefined {
-    if (!p || typeof p !== "object" || Array.isArray(p)) return `must be an object {bolt_raft_node_id, ip, bolt_port, bolt_raft_port}, got ${JSON.stringify(p)}`;
+    if (!p || typeof p !== "object" || Array.isArray(p))
+        return `must be an object {bolt_raft_node_id, ip, bolt_port, bolt_raft_port}, got ${JSON.stringify(p)}`;
     const x = p as Record<string, unknown>;
     if (!isNodeId(x.bolt_raft_node_id)) return `bolt_raft_node_id must be an integer from 1 to ${NODE_ID_MAX}, got ${JSON.stringify(x.bolt_raft_node_id)}`;
     if (!isPeerIp(x.ip)) return `ip must be a dialable IPv4 literal (not a host name, not 0.0.0.0), got ${JSON.stringify(x.ip)}`;
-    if (!isPort(x.bolt_port) || !isPort(x.bolt_raft_port)) return `bolt_port and bolt_raft_port must be integers from 1 to 65535, got ${JSON.stringify(x.bolt_port)}/${JSON.stringify(x.bolt_raft_port)}`;
+    if (!isPort(x.bolt_port) || !isPort(x.bolt_raft_port))
+        return `bolt_port and bolt_raft_port must be integers from 1 to 65535, got ${JSON.stringify(x.bolt_port)}/${JSON.stringify(x.bolt_raft_port)}`;
     return undefined;
 }

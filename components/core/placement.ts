@@ -106,12 +106,16 @@ export function checkClusterRecord(olds: ClusterRecordInputs | undefined, news: 
             continue;
         }
         if (was.removed && !now.removed) {
-            if (!live) { needsLive = true; continue; }
+            if (!live) {
+                needsLive = true;
+                continue;
+            }
             const m = member(now.id);
             if (m && m.ip === now.ip && m.boltPort === now.boltPort && m.raftPort === now.raftPort) continue; // never actually removed
             failures.push({
                 property: "nodes",
-                reason: `tugraph:nodes: node ${now.id} was marked removed${unreachable ? "" : " and is no longer a raft member"}; raft must never see a removed id again. ` +
+                reason:
+                    `tugraph:nodes: node ${now.id} was marked removed${unreachable ? "" : " and is no longer a raft member"}; raft must never see a removed id again. ` +
                     `Fix: keep \`removed: true\` on it and give the new node a new id.${unreachable ? unverified(now.id) : ""}`,
             });
             continue;
@@ -120,7 +124,10 @@ export function checkClusterRecord(olds: ClusterRecordInputs | undefined, news: 
         const changed = FIXED.filter((field) => was[field] !== now[field]);
         if (changed.length === 0) continue;
         if (!bootstrapIds.has(now.id)) {
-            if (!live) { needsLive = true; continue; }
+            if (!live) {
+                needsLive = true;
+                continue;
+            }
             if (!unreachable && !member(now.id)) continue; // its add never happened: nothing lives at the old place
         }
         for (const field of changed) {

@@ -5,7 +5,13 @@ import type { ClusterConfig } from "./types";
 
 export function plannedNodes(config: ClusterConfig): PlannedNode[] {
     return config.nodes.map((n) => ({
-        id: n.id, ip: n.ip, boltPort: n.boltPort, raftPort: n.raftPort, role: n.role, removed: n.removed, dockerHost: n.dockerHost,
+        id: n.id,
+        ip: n.ip,
+        boltPort: n.boltPort,
+        raftPort: n.raftPort,
+        role: n.role,
+        removed: n.removed,
+        dockerHost: n.dockerHost,
         bootstrap: isBootstrapNode(config, n),
     }));
 }

@@ -6,7 +6,10 @@ import { TUNABLE_KEYS } from "./config";
 
 export const initPeerOf = (n: NodeSpec): InitPeer => ({
     // Key order is the manual's: bolt_raft_node_id, ip, bolt_raft_port, bolt_port.
-    bolt_raft_node_id: n.id, ip: n.ip, bolt_raft_port: n.raftPort, bolt_port: n.boltPort,
+    bolt_raft_node_id: n.id,
+    ip: n.ip,
+    bolt_raft_port: n.raftPort,
+    bolt_port: n.boltPort,
 });
 
 const byId = (a: NodeSpec, b: NodeSpec) => a.id - b.id;
@@ -18,7 +21,10 @@ export const isBootstrapNode = (cfg: ClusterConfig, node: NodeSpec): boolean => 
 // it started (TuGraph ignores them when a raft log exists), so the text of a
 // bootstrap node's lgraph.json must not change either.
 export function bootstrapPeers(cfg: ClusterConfig): InitPeer[] {
-    return cfg.nodes.filter(n => cfg.bootstrap.includes(n.id)).sort(byId).map(initPeerOf);
+    return cfg.nodes
+        .filter((n) => cfg.bootstrap.includes(n.id))
+        .sort(byId)
+        .map(initPeerOf);
 }
 
 // The membership a joining node will see once it has been added: the current
@@ -28,7 +34,7 @@ export function bootstrapPeers(cfg: ClusterConfig): InitPeer[] {
 // is what the node's lgraph.json is rendered from.
 export function joinPeers(cfg: ClusterConfig, node: NodeSpec): InitPeer[] {
     return cfg.nodes
-        .filter(n => n.id === node.id || (n.role === "voter" && !n.removed))
+        .filter((n) => n.id === node.id || (n.role === "voter" && !n.removed))
         .sort(byId)
         .map(initPeerOf);
 }
@@ -53,8 +59,11 @@ export function renderLgraphConfig(cfg: ClusterConfig, node: NodeSpec, initPeers
         bolt_raft_port: node.raftPort,
         bolt_raft_node_id: node.id,
         // Re-built so the key order is the manual's whatever the caller passed.
-        bolt_raft_init_peers: initPeers.map(p => ({
-            bolt_raft_node_id: p.bolt_raft_node_id, ip: p.ip, bolt_raft_port: p.bolt_raft_port, bolt_port: p.bolt_port,
+        bolt_raft_init_peers: initPeers.map((p) => ({
+            bolt_raft_node_id: p.bolt_raft_node_id,
+            ip: p.ip,
+            bolt_raft_port: p.bolt_raft_port,
+            bolt_port: p.bolt_port,
         })),
         verbose: cfg.verbose,
         log_dir: CONTAINER_PATHS.log,

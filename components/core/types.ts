@@ -6,17 +6,17 @@
 export type Role = "voter" | "learner";
 
 export interface NodeSpec {
-    readonly id: number;            // bolt_raft_node_id, integer > 0, unique
-    readonly ip: string;            // IPv4 literal: TuGraph does not resolve names
-    readonly boltPort: number;      // default 7687
-    readonly raftPort: number;      // default 8000
-    readonly webPort: number;       // default 7070 (lgraph.json "port")
-    readonly role: Role;            // default "voter"
-    readonly dockerHost: string;    // unix://, tcp:// or ssh:// address; default unix:///var/run/docker.sock
-    readonly dataDir: string;       // host directory mounted at /var/lib/lgraph/data
-    readonly logDir: string;        // host directory mounted at /var/log/lgraph_log
-    readonly removed: boolean;      // tombstone: remove from raft membership, then drop the container; data stays on disk
-    readonly resync?: string;       // a new value copies a member's data to this node again (a joiner that cannot catch up)
+    readonly id: number; // bolt_raft_node_id, integer > 0, unique
+    readonly ip: string; // IPv4 literal: TuGraph does not resolve names
+    readonly boltPort: number; // default 7687
+    readonly raftPort: number; // default 8000
+    readonly webPort: number; // default 7070 (lgraph.json "port")
+    readonly role: Role; // default "voter"
+    readonly dockerHost: string; // unix://, tcp:// or ssh:// address; default unix:///var/run/docker.sock
+    readonly dataDir: string; // host directory mounted at /var/lib/lgraph/data
+    readonly logDir: string; // host directory mounted at /var/log/lgraph_log
+    readonly removed: boolean; // tombstone: remove from raft membership, then drop the container; data stays on disk
+    readonly resync?: string; // a new value copies a member's data to this node again (a joiner that cannot catch up)
 }
 
 // bolt_raft_* tunables, only rendered when set. Names are TuGraph's own.
@@ -31,7 +31,7 @@ export interface RaftTunables {
 }
 
 export interface TlsSettings {
-    readonly enabled: boolean;      // lgraph.json ssl_auth
+    readonly enabled: boolean; // lgraph.json ssl_auth
     // Where key and cert come from when enabled: inline PEM secrets (tugraph:tlsKey,
     // tugraph:tlsCert) or host files (keyFile/certFile). Either way they end up in
     // the container at the fixed paths below.
@@ -43,9 +43,9 @@ export interface TlsSettings {
 }
 
 export interface MembershipSettings {
-    readonly callTimeoutMs: number;     // deadline of one admin call (TuGraph's have none)
-    readonly totalTimeoutMs: number;    // bound on retries + leader re-discovery for one change
-    readonly minVoters: number;         // removal refused below this (default 3 when the cluster has >= 3 voters)
+    readonly callTimeoutMs: number; // deadline of one admin call (TuGraph's have none)
+    readonly totalTimeoutMs: number; // bound on retries + leader re-discovery for one change
+    readonly minVoters: number; // removal refused below this (default 3 when the cluster has >= 3 voters)
     readonly allowUnsafeRemoval: boolean;
     readonly allowWriteOutageForSync: boolean; // let the leader be the donor of a data copy when no other member can (a write outage)
 }
@@ -56,9 +56,9 @@ export interface ClusterConfig {
     readonly verbose: 0 | 1 | 2;
     readonly raft: RaftTunables;
     readonly tls: TlsSettings;
-    readonly web: string;                  // lgraph.json "web"
-    readonly containerPrefix: string;      // container name = `${containerPrefix}${id}`
-    readonly nodes: readonly NodeSpec[];   // in stack order, tombstones included
+    readonly web: string; // lgraph.json "web"
+    readonly containerPrefix: string; // container name = `${containerPrefix}${id}`
+    readonly nodes: readonly NodeSpec[]; // in stack order, tombstones included
     readonly bootstrap: readonly number[]; // ids that formed the cluster from init peers (sorted)
     readonly membership: MembershipSettings;
 }

@@ -24,15 +24,15 @@ import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/v
 import { definedOnly, without } from "./props";
 
 export interface AdminPasswordArgs {
-    seeds: pulumi.Input<pulumi.Input<string>[]>;   // "ip:boltPort" of the members
+    seeds: pulumi.Input<pulumi.Input<string>[]>; // "ip:boltPort" of the members
     adminUser: pulumi.Input<string>;
-    adminPassword: pulumi.Input<string>;           // the configured password (a Pulumi secret)
+    adminPassword: pulumi.Input<string>; // the configured password (a Pulumi secret)
     callTimeoutMs: pulumi.Input<number>;
     totalTimeoutMs: pulumi.Input<number>;
-    encrypted?: pulumi.Input<boolean>;             // Bolt over TLS (the cluster's ssl_auth)
-    tlsCa?: pulumi.Input<string>;                  // PEM the nodes' certificate is verified against
-    insecureSkipVerify?: pulumi.Input<boolean>;    // TLS without verification (explicit opt-out)
-    providerVersion?: pulumi.Input<number>;        // components/providers/version.ts
+    encrypted?: pulumi.Input<boolean>; // Bolt over TLS (the cluster's ssl_auth)
+    tlsCa?: pulumi.Input<string>; // PEM the nodes' certificate is verified against
+    insecureSkipVerify?: pulumi.Input<boolean>; // TLS without verification (explicit opt-out)
+    providerVersion?: pulumi.Input<number>; // components/providers/version.ts
 }
 
 export interface AdminPasswordProps {
@@ -46,8 +46,8 @@ export interface AdminPasswordProps {
     insecureSkipVerify?: boolean;
     providerVersion?: number;
     // outputs
-    previousPasswords?: string[];  // secret: passwords this stack set before, newest first (tried on a rotation)
-    note?: string;                 // what the last create/update/read found; never a password
+    previousPasswords?: string[]; // secret: passwords this stack set before, newest first (tried on a rotation)
+    note?: string; // what the last create/update/read found; never a password
 }
 
 const OUTPUT_KEYS = ["previousPasswords", "note"];
@@ -74,7 +74,10 @@ export const adminPasswordProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: AdminPasswordProps) {
         const p = without(inputs, OUTPUT_KEYS);
         if (inputs.adminPassword === TUGRAPH_DEFAULT_PASSWORD) {
-            return { id: "admin-password", outs: definedOnly({ ...p, previousPasswords: [], note: "the configured password is TuGraph's default: nothing to set" }) };
+            return {
+                id: "admin-password",
+                outs: definedOnly({ ...p, previousPasswords: [], note: "the configured password is TuGraph's default: nothing to set" }),
+            };
         }
         const r = await convergePassword(adminOptions(inputs), inputs.adminPassword, []);
         return { id: "admin-password", outs: definedOnly({ ...p, previousPasswords: [], note: r.note }) };
@@ -111,7 +114,8 @@ export const adminPasswordProvider: pulumi.dynamic.ResourceProvider = {
                 id,
                 props: definedOnly({
                     ...props,
-                    note: `refreshed at ${at}: the cluster accepts none of the passwords this stack knows (changed outside the stack): ` +
+                    note:
+                        `refreshed at ${at}: the cluster accepts none of the passwords this stack knows (changed outside the stack): ` +
                         `set tugraph:adminPassword to its current password and run \`pulumi up\``,
                 }),
             };
@@ -122,7 +126,9 @@ export const adminPasswordProvider: pulumi.dynamic.ResourceProvider = {
             props: definedOnly({
                 ...props,
                 adminPassword: tried[i],
-                previousPasswords: [...new Set([props.adminPassword, ...(props.previousPasswords ?? [])])].filter((x) => x !== tried[i]).slice(0, KEEP_PREVIOUS),
+                previousPasswords: [...new Set([props.adminPassword, ...(props.previousPasswords ?? [])])]
+                    .filter((x) => x !== tried[i])
+                    .slice(0, KEEP_PREVIOUS),
                 note: `refreshed at ${at}: the cluster has an older password (${i === tried.length - 1 ? "TuGraph's default" : "one recorded in state"}), not the configured one: the next \`pulumi up\` changes it`,
             }),
         };

@@ -80,14 +80,18 @@ export const clusterRecordProvider: pulumi.dynamic.ResourceProvider = {
         if (!v.confirmed) return { id, props: definedOnly({ ...kept, refreshNote: v.note }) };
         const recorded = new Map<number, any>((props.nodes ?? []).map((n: any) => [n.id, n]));
         const unknown = v.confirmed.members.filter((m) => !recorded.has(m.id));
-        const notes = unknown.map((m) =>
-            `node ${m.id} at ${m.ip}:${m.boltPort}/${m.raftPort} is a member the stack does not know: add it to tugraph:nodes with that address, ` +
-            `or add an entry for it with \`removed: true\` to remove it`);
+        const notes = unknown.map(
+            (m) =>
+                `node ${m.id} at ${m.ip}:${m.boltPort}/${m.raftPort} is a member the stack does not know: add it to tugraph:nodes with that address, ` +
+                `or add an entry for it with \`removed: true\` to remove it`,
+        );
         for (const m of v.confirmed.members) {
             const n = recorded.get(m.id);
             if (n && !n.removed && (n.ip !== m.ip || n.boltPort !== m.boltPort || n.raftPort !== m.raftPort)) {
-                notes.push(`node ${m.id} is a member at ${m.ip}:${m.boltPort}/${m.raftPort}, but the stack says ${n.ip}:${n.boltPort}/${n.raftPort}: ` +
-                    `set \`removed: true\` on it and add the node again under a new id`);
+                notes.push(
+                    `node ${m.id} is a member at ${m.ip}:${m.boltPort}/${m.raftPort}, but the stack says ${n.ip}:${n.boltPort}/${n.raftPort}: ` +
+                        `set \`removed: true\` on it and add the node again under a new id`,
+                );
             }
         }
         return {
@@ -108,6 +112,13 @@ export class ClusterRecord extends pulumi.dynamic.Resource {
     public readonly drift!: pulumi.Output<string | undefined>;
     public readonly unknownMembers!: pulumi.Output<number[] | undefined>;
     constructor(name: string, args: ClusterRecordArgs, opts?: pulumi.CustomResourceOptions) {
-        super(clusterRecordProvider, name, { ...args, drift: undefined, unknownMembers: undefined, refreshNote: undefined }, withSecretPassword(opts), "tugraph", "ClusterRecord");
+        super(
+            clusterRecordProvider,
+            name,
+            { ...args, drift: undefined, unknownMembers: undefined, refreshNote: undefined },
+            withSecretPassword(opts),
+            "tugraph",
+            "ClusterRecord",
+        );
     }
 }

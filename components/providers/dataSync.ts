@@ -36,11 +36,11 @@ export interface SyncPlacement {
 export interface DataSyncArgs {
     nodeId: pulumi.Input<number>;
     joiner: pulumi.Input<SyncPlacement>;
-    members: pulumi.Input<SyncPlacement[]>;        // every other live node of the stack: possible donors
-    image: pulumi.Input<string>;                    // the cluster's image, on every host: runs the helpers
-    stopTimeoutSeconds: pulumi.Input<number>;       // the donor's clean shutdown
+    members: pulumi.Input<SyncPlacement[]>; // every other live node of the stack: possible donors
+    image: pulumi.Input<string>; // the cluster's image, on every host: runs the helpers
+    stopTimeoutSeconds: pulumi.Input<number>; // the donor's clean shutdown
     allowWriteOutageForSync?: pulumi.Input<boolean>;
-    resync?: pulumi.Input<string>;                  // a new value copies again
+    resync?: pulumi.Input<string>; // a new value copies again
     knownVoters?: pulumi.Input<number[]>;
     seeds: pulumi.Input<pulumi.Input<string>[]>;
     adminUser: pulumi.Input<string>;
@@ -67,11 +67,16 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
         };
         place(news.joiner, "joiner");
         if (news.members !== UNKNOWN) {
-            if (!Array.isArray(news.members) || news.members.length === 0) f.push({ property: "members", reason: "must list the other live nodes (possible donors)" });
+            if (!Array.isArray(news.members) || news.members.length === 0)
+                f.push({ property: "members", reason: "must list the other live nodes (possible donors)" });
             else news.members.forEach((m: any, i: number) => place(m, `members[${i}]`));
         }
-        if (news.image !== UNKNOWN && (typeof news.image !== "string" || news.image.length === 0)) f.push({ property: "image", reason: "must be the cluster's image" });
-        if (news.stopTimeoutSeconds !== UNKNOWN && !(Number.isInteger(news.stopTimeoutSeconds) && news.stopTimeoutSeconds >= 10 && news.stopTimeoutSeconds <= 3600)) {
+        if (news.image !== UNKNOWN && (typeof news.image !== "string" || news.image.length === 0))
+            f.push({ property: "image", reason: "must be the cluster's image" });
+        if (
+            news.stopTimeoutSeconds !== UNKNOWN &&
+            !(Number.isInteger(news.stopTimeoutSeconds) && news.stopTimeoutSeconds >= 10 && news.stopTimeoutSeconds <= 3600)
+        ) {
             f.push({ property: "stopTimeoutSeconds", reason: "must be an integer from 10 to 3600 (lgraph_server's own shutdown must fit in it)" });
         }
         return { inputs: definedOnly(news), failures: f };
@@ -79,8 +84,17 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
 
     async diff(_id: string, olds: any, news: any) {
         const replaces = REPLACE_KEYS.filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
-        const changed = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "encrypted", "providerVersion", "image", "stopTimeoutSeconds", "allowWriteOutageForSync"]
-            .filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
+        const changed = [
+            "adminUser",
+            "adminPassword",
+            "callTimeoutMs",
+            "totalTimeoutMs",
+            "encrypted",
+            "providerVersion",
+            "image",
+            "stopTimeoutSeconds",
+            "allowWriteOutageForSync",
+        ].filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
         return { changes: replaces.length + changed.length > 0, replaces, deleteBeforeReplace: false };
     },
 
@@ -127,7 +141,10 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
         o.log?.(`${what}: donor ${choice!.reason}`);
         // A resync: the joiner's own container is stopped for the copy, and started again after it.
         const joinerContainer = engineFor(inputs.joiner.dockerHost).getContainer(inputs.joiner.container);
-        const running = await joinerContainer.inspect().then((i) => i.State.Running, (e) => (statusOf(e) === 404 ? false : Promise.reject(e)));
+        const running = await joinerContainer.inspect().then(
+            (i) => i.State.Running,
+            (e) => (statusOf(e) === 404 ? false : Promise.reject(e)),
+        );
         if (running) await joinerContainer.stop({ t: inputs.stopTimeoutSeconds });
         try {
             const r = await syncDataDir({
@@ -178,7 +195,16 @@ export class DataSync extends pulumi.dynamic.Resource {
         super(
             dataSyncProvider,
             name,
-            { ...args, donorId: undefined, donorReason: undefined, bytes: undefined, files: undefined, seconds: undefined, syncedAt: undefined, movedAside: undefined },
+            {
+                ...args,
+                donorId: undefined,
+                donorReason: undefined,
+                bytes: undefined,
+                files: undefined,
+                seconds: undefined,
+                syncedAt: undefined,
+                movedAside: undefined,
+            },
             withSecretPassword(opts),
             "tugraph",
             "DataSync",

@@ -34,9 +34,9 @@ export interface RaftMemberArgs {
     boltPort: pulumi.Input<number>;
     raftPort: pulumi.Input<number>;
     role: pulumi.Input<"voter" | "learner">;
-    seeds: pulumi.Input<pulumi.Input<string>[]>;   // "ip:boltPort" of known members, to reach the cluster
+    seeds: pulumi.Input<pulumi.Input<string>[]>; // "ip:boltPort" of known members, to reach the cluster
     adminUser: pulumi.Input<string>;
-    adminPassword: pulumi.Input<string>;           // arrives as a Pulumi secret; stored secret
+    adminPassword: pulumi.Input<string>; // arrives as a Pulumi secret; stored secret
     callTimeoutMs: pulumi.Input<number>;
     totalTimeoutMs: pulumi.Input<number>;
     // The joiner's init peers: the membership predicted right after the join,
@@ -48,13 +48,14 @@ export interface RaftMemberArgs {
     // container would show as replaced.)
     initPeers: pulumi.Input<InitPeer[]>;
     // Added fields (optional):
-    knownVoters?: pulumi.Input<number[]>;          // ids the stack says are voters (the listing hides promotions); used by the gates
-    minVoters?: pulumi.Input<number>;              // gates of delete (default 3, or the voter count when smaller)
-    allowUnsafeRemoval?: pulumi.Input<boolean>;    // gates of delete
-    plannedVoters?: pulumi.Input<number>;          // gates of delete: voters the stack declares
-    encrypted?: pulumi.Input<boolean>;             // Bolt over TLS (the cluster's ssl_auth)
-    tlsCa?: pulumi.Input<string>; insecureSkipVerify?: pulumi.Input<boolean>; // TLS trust (adapters/tlsTrust.ts)
-    providerVersion?: pulumi.Input<number>;        // components/providers/version.ts: a change stores the new provider text
+    knownVoters?: pulumi.Input<number[]>; // ids the stack says are voters (the listing hides promotions); used by the gates
+    minVoters?: pulumi.Input<number>; // gates of delete (default 3, or the voter count when smaller)
+    allowUnsafeRemoval?: pulumi.Input<boolean>; // gates of delete
+    plannedVoters?: pulumi.Input<number>; // gates of delete: voters the stack declares
+    encrypted?: pulumi.Input<boolean>; // Bolt over TLS (the cluster's ssl_auth)
+    tlsCa?: pulumi.Input<string>;
+    insecureSkipVerify?: pulumi.Input<boolean>; // TLS trust (adapters/tlsTrust.ts)
+    providerVersion?: pulumi.Input<number>; // components/providers/version.ts: a change stores the new provider text
     // "learner": add as a learner whatever `role` says; a RaftPromotion makes a declared
     // voter a voter once synced and caught up (learner-first). Absent: add as `role`.
     joinAs?: pulumi.Input<"learner">;
@@ -78,17 +79,17 @@ export interface RaftMemberProps {
     allowUnsafeRemoval?: boolean;
     plannedVoters?: number;
     encrypted?: boolean;
-    tlsCa?: string; insecureSkipVerify?: boolean;    // TLS trust (adapters/tlsTrust.ts)
+    tlsCa?: string;
+    insecureSkipVerify?: boolean; // TLS trust (adapters/tlsTrust.ts)
     providerVersion?: number;
     joinAs?: "learner";
     // outputs
     listedRole?: "voter" | "learner"; // what listRaftNodes said at the last create/read (may lag behind role)
     roleNote?: string;
-    refreshNote?: string;             // set by a refresh that could not trust any listing (the state was kept)
-    drift?: string;                   // set by a refresh that found the member changed outside the stack
+    refreshNote?: string; // set by a refresh that could not trust any listing (the state was kept)
+    drift?: string; // set by a refresh that found the member changed outside the stack
     driftKind?: "address" | "removed";
 }
-
 
 const REPLACE_KEYS = ["nodeId", "ip", "boltPort", "raftPort"] as const;
 // Credentials and policy: a change is an UPDATE that makes no cluster call
@@ -99,7 +100,18 @@ const REPLACE_KEYS = ["nodeId", "ip", "boltPort", "raftPort"] as const;
 // resource each time would only be preview noise (they are refreshed
 // whenever an update runs anyway, and delete/read also try every recorded
 // init peer).
-const UPDATE_KEYS = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "minVoters", "allowUnsafeRemoval", "encrypted", "tlsCa", "insecureSkipVerify", "providerVersion"] as const;
+const UPDATE_KEYS = [
+    "adminUser",
+    "adminPassword",
+    "callTimeoutMs",
+    "totalTimeoutMs",
+    "minVoters",
+    "allowUnsafeRemoval",
+    "encrypted",
+    "tlsCa",
+    "insecureSkipVerify",
+    "providerVersion",
+] as const;
 // Outputs only: never carried from one result into the next by a spread of inputs.
 const OUTPUT_KEYS = ["listedRole", "roleNote", "refreshNote", "drift", "driftKind"];
 
@@ -156,7 +168,11 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
     async create(inputs: RaftMemberProps) {
         const joinRole = inputs.joinAs ?? inputs.role;
         const spec = { nodeId: inputs.nodeId, ip: inputs.ip, boltPort: inputs.boltPort, raftPort: inputs.raftPort, role: joinRole };
-        const r = await ensureMember(adminOptions(inputs), spec, (inputs.knownVoters ?? []).filter((x) => x !== inputs.nodeId));
+        const r = await ensureMember(
+            adminOptions(inputs),
+            spec,
+            (inputs.knownVoters ?? []).filter((x) => x !== inputs.nodeId),
+        );
         const self = r.initPeers.find((p) => p.bolt_raft_node_id === inputs.nodeId);
         const listedRole = r.listedLearner ? "learner" : "voter";
         // Found already a voter while the stack says learner: the truth is voter (demotion is not supported).
@@ -164,10 +180,15 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
         let roleNote = r.called ? `added as ${joinRole}` : `already a member at ${self?.ip}:${self?.bolt_port}/${self?.bolt_raft_port}: no call made`;
         if (joinRole !== inputs.role) roleNote += `; promoted by its RaftPromotion once synced and caught up`;
         if (role !== inputs.role) roleNote += `; it is a voter although the stack says learner (demotion is not supported)`;
-        if (role === "voter" && listedRole === "learner") roleNote += "; promoted: listRaftNodes keeps showing is_learner=true after a promotion, role here is the truth";
+        if (role === "voter" && listedRole === "learner")
+            roleNote += "; promoted: listRaftNodes keeps showing is_learner=true after a promotion, role here is the truth";
         // The recorded init peers are the pinned input; a different live membership is only noted
         // (TuGraph reads init peers on a node's first start only, and a joiner starts from a copy of a member's raft log).
-        const ids = (ps: readonly InitPeer[]) => ps.map((p) => `${p.bolt_raft_node_id}@${p.ip}:${p.bolt_port}/${p.bolt_raft_port}`).sort().join(",");
+        const ids = (ps: readonly InitPeer[]) =>
+            ps
+                .map((p) => `${p.bolt_raft_node_id}@${p.ip}:${p.bolt_port}/${p.bolt_raft_port}`)
+                .sort()
+                .join(",");
         if (ids(r.initPeers) !== ids(inputs.initPeers ?? [])) {
             roleNote += `; the live membership after the add [${ids(r.initPeers)}] differs from the recorded init peers [${ids(inputs.initPeers ?? [])}]`;
         }

@@ -38,7 +38,9 @@ export const raftPromotionProvider: pulumi.dynamic.ResourceProvider = {
 
     async diff(_id: string, olds: any, news: any) {
         const replaces = ["nodeId", "ip", "boltPort", "raftPort"].filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
-        const changed = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "encrypted", "providerVersion"].filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
+        const changed = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "encrypted", "providerVersion"].filter(
+            (k) => news[k] === UNKNOWN || news[k] !== olds[k],
+        );
         return { changes: replaces.length + changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
 
@@ -47,7 +49,11 @@ export const raftPromotionProvider: pulumi.dynamic.ResourceProvider = {
         const what = `promoting node ${inputs.nodeId}`;
         const lag = await waitCaughtUp(o, inputs.nodeId, what, { deadlineAt: Date.now() + inputs.totalTimeoutMs });
         const spec = { nodeId: inputs.nodeId, ip: inputs.ip, boltPort: inputs.boltPort, raftPort: inputs.raftPort, role: "voter" as const };
-        await promoteMember(o, spec, (inputs.knownVoters ?? []).filter((x: number) => x !== inputs.nodeId));
+        await promoteMember(
+            o,
+            spec,
+            (inputs.knownVoters ?? []).filter((x: number) => x !== inputs.nodeId),
+        );
         return {
             id: `promoted-${inputs.nodeId}`,
             outs: definedOnly({ ...without(inputs, OUTPUT_KEYS), promotedAt: new Date().toISOString(), lagAtPromotion: lag.reason }),

@@ -31,11 +31,12 @@ export interface RaftRemovalArgs {
     minVoters: pulumi.Input<number>;
     allowUnsafeRemoval: pulumi.Input<boolean>;
     // Added fields (optional):
-    plannedVoters?: pulumi.Input<number>;          // voters the stack declares (non-removed voters): a replacement (remove 3, add 4) is not a shrink
-    knownVoters?: pulumi.Input<number[]>;          // ids the stack says are voters (the listing hides promotions)
-    encrypted?: pulumi.Input<boolean>;             // Bolt over TLS (the cluster's ssl_auth)
-    tlsCa?: pulumi.Input<string>; insecureSkipVerify?: pulumi.Input<boolean>; // TLS trust (adapters/tlsTrust.ts)
-    providerVersion?: pulumi.Input<number>;        // components/providers/version.ts: a change stores the new provider text
+    plannedVoters?: pulumi.Input<number>; // voters the stack declares (non-removed voters): a replacement (remove 3, add 4) is not a shrink
+    knownVoters?: pulumi.Input<number[]>; // ids the stack says are voters (the listing hides promotions)
+    encrypted?: pulumi.Input<boolean>; // Bolt over TLS (the cluster's ssl_auth)
+    tlsCa?: pulumi.Input<string>;
+    insecureSkipVerify?: pulumi.Input<boolean>; // TLS trust (adapters/tlsTrust.ts)
+    providerVersion?: pulumi.Input<number>; // components/providers/version.ts: a change stores the new provider text
 }
 
 export interface RaftRemovalProps {
@@ -50,15 +51,15 @@ export interface RaftRemovalProps {
     plannedVoters?: number;
     knownVoters?: number[];
     encrypted?: boolean;
-    tlsCa?: string; insecureSkipVerify?: boolean;    // TLS trust (adapters/tlsTrust.ts)
+    tlsCa?: string;
+    insecureSkipVerify?: boolean; // TLS trust (adapters/tlsTrust.ts)
     providerVersion?: number;
     // outputs
     wasMember?: boolean;
     wasLeader?: boolean;
     stillMember?: boolean;
-    refreshNote?: string;   // set by a refresh that could not trust any listing (the state was kept)
+    refreshNote?: string; // set by a refresh that could not trust any listing (the state was kept)
 }
-
 
 const OUTPUT_KEYS = ["wasMember", "wasLeader", "stillMember", "refreshNote"];
 
@@ -77,7 +78,18 @@ export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {
         const replaces = news.nodeId !== olds.nodeId ? ["nodeId"] : [];
         // Credentials and policy are an update (no cluster call); seeds, knownVoters and
         // plannedVoters are not: they change on every grow or shrink (preview noise only).
-        const keys = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "minVoters", "allowUnsafeRemoval", "encrypted", "tlsCa", "insecureSkipVerify", "providerVersion"] as const;
+        const keys = [
+            "adminUser",
+            "adminPassword",
+            "callTimeoutMs",
+            "totalTimeoutMs",
+            "minVoters",
+            "allowUnsafeRemoval",
+            "encrypted",
+            "tlsCa",
+            "insecureSkipVerify",
+            "providerVersion",
+        ] as const;
         const changes = keys.filter((k) => news[k] === (UNKNOWN as unknown) || news[k] !== olds[k]);
         return { changes: replaces.length > 0 || changes.length > 0, replaces, deleteBeforeReplace: false };
     },
@@ -89,7 +101,10 @@ export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {
             { minVoters: inputs.minVoters, allowUnsafeRemoval: inputs.allowUnsafeRemoval, plannedVoters: inputs.plannedVoters },
             inputs.knownVoters ?? [],
         );
-        return { id: `removed-${inputs.nodeId}`, outs: definedOnly({ ...without(inputs, OUTPUT_KEYS), wasMember: r.wasMember, wasLeader: r.wasLeader, stillMember: false }) };
+        return {
+            id: `removed-${inputs.nodeId}`,
+            outs: definedOnly({ ...without(inputs, OUTPUT_KEYS), wasMember: r.wasMember, wasLeader: r.wasLeader, stillMember: false }),
+        };
     },
 
     async update(_id: string, olds: RaftRemovalProps, news: RaftRemovalProps) {

@@ -22,7 +22,8 @@ export const retiredContainerProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: any, newInputs: any) {
         const news = without(asProps(newInputs), OUTPUT_KEYS) as any;
         const f = validateVersion(news);
-        for (const k of ["dockerHost", "container"]) if (news[k] !== UNKNOWN && (typeof news[k] !== "string" || !news[k])) f.push({ property: k, reason: "must be a non-empty string" });
+        for (const k of ["dockerHost", "container"])
+            if (news[k] !== UNKNOWN && (typeof news[k] !== "string" || !news[k])) f.push({ property: k, reason: "must be a non-empty string" });
         return { inputs: definedOnly(news), failures: f };
     },
     async diff(_id: string, olds: any, news: any) {
@@ -31,12 +32,19 @@ export const retiredContainerProvider: pulumi.dynamic.ResourceProvider = {
     },
     async create(inputs: any) {
         const c = engineFor(inputs.dockerHost).getContainer(inputs.container);
-        const running = await c.inspect().then((i) => i.State.Running, (e) => (statusOf(e) === 404 ? false : Promise.reject(e)));
+        const running = await c.inspect().then(
+            (i) => i.State.Running,
+            (e) => (statusOf(e) === 404 ? false : Promise.reject(e)),
+        );
         if (running) {
-            if (process.env.TUGRAPH_HA_PROGRESS !== "0") process.stderr.write(`tugraph-ha: stopping the container ${inputs.container} of removed node ${inputs.nodeId} (its data stays)\n`);
+            if (process.env.TUGRAPH_HA_PROGRESS !== "0")
+                process.stderr.write(`tugraph-ha: stopping the container ${inputs.container} of removed node ${inputs.nodeId} (its data stays)\n`);
             await c.stop({ t: inputs.stopTimeoutSeconds }).catch((e) => (statusOf(e) === 304 ? undefined : Promise.reject(e)));
         }
-        return { id: `retired-${inputs.nodeId}`, outs: definedOnly({ ...without(inputs, OUTPUT_KEYS), wasRunning: running, stoppedAt: new Date().toISOString() }) };
+        return {
+            id: `retired-${inputs.nodeId}`,
+            outs: definedOnly({ ...without(inputs, OUTPUT_KEYS), wasRunning: running, stoppedAt: new Date().toISOString() }),
+        };
     },
     async update(_id: string, olds: any, news: any) {
         return { outs: definedOnly({ ...without(news, OUTPUT_KEYS), wasRunning: olds.wasRunning, stoppedAt: olds.stoppedAt }) };

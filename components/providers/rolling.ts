@@ -97,6 +97,7 @@ export const nodeReadyProvider: pulumi.dynamic.ResourceProvider = {
             throw new Error(
                 `${what} did not come back and catch up: ${(e as Error).message}. The roll stopped here: the nodes after it were not touched. ` +
                     `Look at the container's log on its host, fix the node (or revert the change), then run \`pulumi up\` again`,
+                { cause: e },
             );
         }
     },
@@ -112,7 +113,11 @@ export class RollGate extends pulumi.dynamic.Resource {
 }
 
 export class NodeReady extends pulumi.dynamic.Resource {
-    constructor(name: string, args: Access & { nodeId: pulumi.Input<number>; container: pulumi.Input<string>; spec: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
+    constructor(
+        name: string,
+        args: Access & { nodeId: pulumi.Input<number>; container: pulumi.Input<string>; spec: pulumi.Input<string> },
+        opts?: pulumi.CustomResourceOptions,
+    ) {
         super(nodeReadyProvider, name, { ...args, readyAt: undefined, lag: undefined }, withSecretPassword(opts), "tugraph", "NodeReady");
     }
 }

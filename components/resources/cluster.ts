@@ -97,12 +97,19 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         const record = new ClusterRecord(`${name}-record`, { ...clusterRecordInputs(config, peers), ...access }, { parent: this });
 
         const addNode = (node: NodeSpec, initPeers: pulumi.Input<InitPeer[]>, dependsOn: pulumi.Resource[]) => {
-            const raftNode = new RaftNode(`${name}-node-${node.id}`, {
-                config, node, initPeers,
-                image: engines.get(node.dockerHost)!.image.imageId,
-                provider: engines.get(node.dockerHost)!.provider,
-                tlsKey: args.tlsKey, tlsCert: args.tlsCert,
-            }, { parent: this, dependsOn });
+            const raftNode = new RaftNode(
+                `${name}-node-${node.id}`,
+                {
+                    config,
+                    node,
+                    initPeers,
+                    image: engines.get(node.dockerHost)!.image.imageId,
+                    provider: engines.get(node.dockerHost)!.provider,
+                    tlsKey: args.tlsKey,
+                    tlsCert: args.tlsCert,
+                },
+                { parent: this, dependsOn },
+            );
             this.nodes[node.id] = raftNode;
             return raftNode;
         };
@@ -113,13 +120,20 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         const rollAccess = { ...access, knownVoters: membershipGateInputs(config).knownVoters };
         const gate = new RollGate(`${name}-roll-gate`, { ...rollAccess, rollSpec: clusterRollSpec(config) }, { parent: this, dependsOn: [record] });
         const ready = (node: NodeSpec, raftNode: RaftNode) =>
-            new NodeReady(`${name}-ready-${node.id}`, { ...rollAccess, nodeId: node.id, container: raftNode.containerName, spec: raftNode.spec }, { parent: this, dependsOn: [raftNode] });
+            new NodeReady(
+                `${name}-ready-${node.id}`,
+                { ...rollAccess, nodeId: node.id, container: raftNode.containerName, spec: raftNode.spec },
+                { parent: this, dependsOn: [raftNode] },
+            );
 
         // Bootstrap members: init peers come straight from the (guarded) record's input,
         // so their rendered config is known in preview and never depends on later nodes.
         const bootstrapNodes: RaftNode[] = [];
         let rolled: pulumi.Resource[] = [record, gate];
-        for (const n of rollOrder(live.filter((x) => isBootstrapNode(config, x)), args.live?.membership)) {
+        for (const n of rollOrder(
+            live.filter((x) => isBootstrapNode(config, x)),
+            args.live?.membership,
+        )) {
             const raftNode = addNode(n, peers, rolled);
             bootstrapNodes.push(raftNode);
             rolled = [ready(n, raftNode)];
@@ -138,7 +152,12 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         if (plan.refusal) throw new pulumi.RunError(plan.refusal);
 
         const placement = (n: NodeSpec): SyncPlacement => ({
-            id: n.id, ip: n.ip, boltPort: n.boltPort, dockerHost: n.dockerHost, container: containerName(config, n), dataDir: n.dataDir,
+            id: n.id,
+            ip: n.ip,
+            boltPort: n.boltPort,
+            dockerHost: n.dockerHost,
+            container: containerName(config, n),
+            dataDir: n.dataDir,
         });
         const knownVoters = membershipGateInputs(config).knownVoters;
 
@@ -152,35 +171,68 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             if (step.kind === "remove") {
                 const removal = new RaftRemoval(`${name}-removal-${node.id}`, { ...common, nodeId: node.id }, { parent: this, dependsOn: previous });
                 // Its container stops right away (a replacement may reuse its ports); Pulumi deletes it at the end.
-                previous = [new RetiredContainer(`${name}-retired-${node.id}`, {
-                    nodeId: node.id, dockerHost: node.dockerHost, container: containerName(config, node),
-                    stopTimeoutSeconds: STOP_TIMEOUT_SECONDS, providerVersion: PROVIDER_VERSION,
-                }, { parent: this, dependsOn: [removal] })];
+                previous = [
+                    new RetiredContainer(
+                        `${name}-retired-${node.id}`,
+                        {
+                            nodeId: node.id,
+                            dockerHost: node.dockerHost,
+                            container: containerName(config, node),
+                            stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
+                            providerVersion: PROVIDER_VERSION,
+                        },
+                        { parent: this, dependsOn: [removal] },
+                    ),
+                ];
                 continue;
             }
             // Learner first: add, copy a member's data (no snapshots in TuGraph), start, then promote a voter.
-            const member = new RaftMember(`${name}-member-${node.id}`, {
-                ...common,
-                nodeId: node.id, ip: node.ip, boltPort: node.boltPort, raftPort: node.raftPort, role: node.role, joinAs: "learner",
-                initPeers: joinPeers(config, node),
-            }, { parent: this, dependsOn: previous });
-            const sync = new DataSync(`${name}-sync-${node.id}`, {
-                ...access,
-                nodeId: node.id,
-                joiner: placement(node),
-                members: live.filter((n) => n.id !== node.id).map(placement),
-                image: config.image,
-                stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
-                allowWriteOutageForSync: config.membership.allowWriteOutageForSync,
-                ...(node.resync !== undefined ? { resync: node.resync } : {}),
-                knownVoters,
-            }, { parent: this, dependsOn: [member] });
+            const member = new RaftMember(
+                `${name}-member-${node.id}`,
+                {
+                    ...common,
+                    nodeId: node.id,
+                    ip: node.ip,
+                    boltPort: node.boltPort,
+                    raftPort: node.raftPort,
+                    role: node.role,
+                    joinAs: "learner",
+                    initPeers: joinPeers(config, node),
+                },
+                { parent: this, dependsOn: previous },
+            );
+            const sync = new DataSync(
+                `${name}-sync-${node.id}`,
+                {
+                    ...access,
+                    nodeId: node.id,
+                    joiner: placement(node),
+                    members: live.filter((n) => n.id !== node.id).map(placement),
+                    image: config.image,
+                    stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
+                    allowWriteOutageForSync: config.membership.allowWriteOutageForSync,
+                    ...(node.resync !== undefined ? { resync: node.resync } : {}),
+                    knownVoters,
+                },
+                { parent: this, dependsOn: [member] },
+            );
             const container = addNode(node, member.initPeers, [sync]);
             previous = [ready(node, container)];
             if (node.role === "voter") {
-                previous = [new RaftPromotion(`${name}-promotion-${node.id}`, {
-                    ...access, nodeId: node.id, ip: node.ip, boltPort: node.boltPort, raftPort: node.raftPort, knownVoters,
-                }, { parent: this, dependsOn: previous })];
+                previous = [
+                    new RaftPromotion(
+                        `${name}-promotion-${node.id}`,
+                        {
+                            ...access,
+                            nodeId: node.id,
+                            ip: node.ip,
+                            boltPort: node.boltPort,
+                            raftPort: node.raftPort,
+                            knownVoters,
+                        },
+                        { parent: this, dependsOn: previous },
+                    ),
+                ];
             }
         }
 

@@ -14,7 +14,6 @@ import { SYNC_PREFIX, freePort, removeContainers, runDonor, secondEngine, writeF
 
 const MiB = 1024 * 1024;
 
-
 async function main(): Promise<void> {
     const primary = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
     const second = secondEngine(primary);
@@ -45,13 +44,17 @@ async function main(): Promise<void> {
             const r = await syncDataDir({
                 donor: { dockerHost: primary, container: donorName, dataDir: src },
                 joiner: { dockerHost: second, dataDir: joinerDir },
-                image: SIMULATOR_IMAGE, stopTimeoutSeconds: 30, label: `bench joiner (${transport})`,
+                image: SIMULATOR_IMAGE,
+                stopTimeoutSeconds: 30,
+                label: `bench joiner (${transport})`,
                 direct: transport === "direct" ? { joinerIp: "127.0.0.1", port } : undefined,
             });
             execFileSync("sync");
             const syncSeconds = Number(process.hrtime.bigint() - t) / 1e9;
-            console.log(`bench-sync: syncDataDir ${transport}: ${(r.bytes / MiB).toFixed(0)} MiB, ${r.files} files: ` +
-                `whole sync ${syncSeconds.toFixed(2)} s (stream ${r.copySeconds.toFixed(2)} s, donor stopped ${r.donorStoppedSeconds.toFixed(2)} s)`);
+            console.log(
+                `bench-sync: syncDataDir ${transport}: ${(r.bytes / MiB).toFixed(0)} MiB, ${r.files} files: ` +
+                    `whole sync ${syncSeconds.toFixed(2)} s (stream ${r.copySeconds.toFixed(2)} s, donor stopped ${r.donorStoppedSeconds.toFixed(2)} s)`,
+            );
             ratios.push(`${transport}: stream/tar ${(r.copySeconds / tarSeconds).toFixed(2)}x, whole sync/tar ${(syncSeconds / tarSeconds).toFixed(2)}x`);
             fs.rmSync(joinerDir, { recursive: true, force: true });
             execFileSync("sync");
@@ -63,4 +66,7 @@ async function main(): Promise<void> {
     }
 }
 
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});

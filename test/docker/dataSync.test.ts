@@ -11,8 +11,11 @@ import { SYNC_PREFIX, isRunning, freePort, removeContainers, runDonor, secondEng
 
 const primary = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
 
-
-const siblings = (dir: string) => fs.readdirSync(path.dirname(dir)).filter((n) => n.startsWith(path.basename(dir))).sort();
+const siblings = (dir: string) =>
+    fs
+        .readdirSync(path.dirname(dir))
+        .filter((n) => n.startsWith(path.basename(dir)))
+        .sort();
 const startedAt = async (host: string, name: string) => (await dockerOk(["inspect", "-f", "{{.State.StartedAt}}", name], { host })).trim();
 
 describe("dataSync: a joiner's offline data copy between two engines", function () {
@@ -50,7 +53,9 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
         const opts: SyncOptions = {
             donor: { dockerHost: primary, container: donorName, dataDir: donorDir },
             joiner: { dockerHost: second, dataDir: joinerDir },
-            image: SIMULATOR_IMAGE, stopTimeoutSeconds: 20, helperPrefix: `${prefix}${i}-`,
+            image: SIMULATOR_IMAGE,
+            stopTimeoutSeconds: 20,
+            helperPrefix: `${prefix}${i}-`,
             progress: (p) => events.push(p),
         };
         return { donorDir, donorName, joinerDir, opts, events, helperPrefix: `${prefix}${i}-` };
@@ -65,7 +70,10 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
             const r = await syncDataDir({
                 ...s.opts,
                 direct: transport === "direct" ? { joinerIp: "127.0.0.1", port: await freePort() } : undefined,
-                waitDonorCaughtUp: async () => { caughtUpCalls++; donorRunningAtCatchUp = await isRunning(primary, s.donorName); },
+                waitDonorCaughtUp: async () => {
+                    caughtUpCalls++;
+                    donorRunningAtCatchUp = await isRunning(primary, s.donorName);
+                },
             });
             assert.deepStrictEqual(treeDigest(s.joinerDir), before, "joiner's data dir is identical to the donor's");
             assert.ok(await isRunning(primary, s.donorName), "donor runs again");
@@ -83,7 +91,10 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
     }
 
     it("a copy that fails midway (extracting helper killed) leaves no partial data dir and the donor running", async () => {
-        const s = await setup((dir) => { writeFiles(path.join(dir, "big"), "data.mdb.", 4, 96 * 1024 * 1024); writeSmallDataDir(dir); });
+        const s = await setup((dir) => {
+            writeFiles(path.join(dir, "big"), "data.mdb.", 4, 96 * 1024 * 1024);
+            writeSmallDataDir(dir);
+        });
         let killed: Promise<unknown> | undefined;
         const err = await syncDataDir({
             ...s.opts,
@@ -96,7 +107,10 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
                     });
                 }
             },
-        }).then(() => undefined, (e: Error) => e);
+        }).then(
+            () => undefined,
+            (e: Error) => e,
+        );
         await killed;
         assert.ok(err, "the sync failed");
         assert.match(err.message, /failed, nothing was changed in .* the donor runs again/);
@@ -113,10 +127,15 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
         assert.strictEqual(await recoverInterruptedSync(s.opts.donor), undefined, "a member stopped by someone else is left alone");
         const reader = `${s.helperPrefix}read-leftover`;
         names.push(reader);
-        await dockerOk(["run", "--name", reader, "--network", "none", "--label", "tugraph-ha.helper=datasync", "-v", `${s.donorDir}:/src:ro`,
-            SIMULATOR_IMAGE, "true"], { host: primary });
+        await dockerOk(
+            ["run", "--name", reader, "--network", "none", "--label", "tugraph-ha.helper=datasync", "-v", `${s.donorDir}:/src:ro`, SIMULATOR_IMAGE, "true"],
+            { host: primary },
+        );
         const note = await recoverInterruptedSync(s.opts.donor);
-        assert.match(note ?? "", /an earlier sync that read .* was interrupted .*; started container .* again, which it had stopped; removed 1 leftover helper/);
+        assert.match(
+            note ?? "",
+            /an earlier sync that read .* was interrupted .*; started container .* again, which it had stopped; removed 1 leftover helper/,
+        );
         assert.ok(await isRunning(primary, s.donorName), "donor runs again");
         assert.notStrictEqual((await docker(["inspect", reader], { host: primary })).code, 0, "the leftover reader is removed");
         assert.ok(fs.existsSync(path.join(s.donorDir, "raftlog")), "data untouched");
@@ -125,8 +144,9 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
     it("refuses before stopping the donor when the joiner's filesystem lacks space", async () => {
         const s = await setup();
         const t0 = await startedAt(primary, s.donorName);
-        await assert.rejects(syncDataDir({ ...s.opts, reserveBytes: 1e15 }),
-            (e: Error) => /not enough space on .* for .*: the donor's data is .* The donor was not stopped/.test(e.message));
+        await assert.rejects(syncDataDir({ ...s.opts, reserveBytes: 1e15 }), (e: Error) =>
+            /not enough space on .* for .*: the donor's data is .* The donor was not stopped/.test(e.message),
+        );
         assert.strictEqual(await startedAt(primary, s.donorName), t0, "donor never stopped");
         assert.ok(!s.events.some((e) => e.phase === "stopping-donor"));
         assert.deepStrictEqual(siblings(s.joinerDir), ["data"]);
@@ -137,10 +157,12 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
         const t0 = await startedAt(primary, s.donorName);
         const joinerName = `${prefix}joiner${n}`;
         names.push(joinerName);
-        await dockerOk(["run", "-d", "--name", joinerName, "--network", "none", "-v", `${s.joinerDir}:/var/lib/lgraph/data`,
-            SIMULATOR_IMAGE, "sleep", "600"], { host: second });
-        await assert.rejects(syncDataDir({ ...s.opts, joiner: { ...s.opts.joiner, container: joinerName } }),
-            (e: Error) => new RegExp(`joiner container ${joinerName} on ${second.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is running: refusing`).test(e.message));
+        await dockerOk(["run", "-d", "--name", joinerName, "--network", "none", "-v", `${s.joinerDir}:/var/lib/lgraph/data`, SIMULATOR_IMAGE, "sleep", "600"], {
+            host: second,
+        });
+        await assert.rejects(syncDataDir({ ...s.opts, joiner: { ...s.opts.joiner, container: joinerName } }), (e: Error) =>
+            new RegExp(`joiner container ${joinerName} on ${second.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} is running: refusing`).test(e.message),
+        );
         await assert.rejects(syncDataDir(s.opts), (e: Error) => new RegExp(`container ${joinerName} on .* is running with ${s.joinerDir}`).test(e.message));
         assert.strictEqual(await startedAt(primary, s.donorName), t0, "donor never stopped");
         assert.deepStrictEqual(fs.readdirSync(s.joinerDir), ["old-content"]);
@@ -148,7 +170,8 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
 
     it("refuses a donor data dir the donor container does not mount, naming the container", async () => {
         const s = await setup();
-        await assert.rejects(syncDataDir({ ...s.opts, donor: { ...s.opts.donor, dataDir: path.join(tmp, "elsewhere") } }),
-            (e: Error) => new RegExp(`donor container ${s.donorName} on .* mounts ${s.donorDir} at /var/lib/lgraph/data`).test(e.message));
+        await assert.rejects(syncDataDir({ ...s.opts, donor: { ...s.opts.donor, dataDir: path.join(tmp, "elsewhere") } }), (e: Error) =>
+            new RegExp(`donor container ${s.donorName} on .* mounts ${s.donorDir} at /var/lib/lgraph/data`).test(e.message),
+        );
     });
 });

@@ -29,8 +29,12 @@ export class DockerSimulatorCluster extends SimulatorCluster {
         super(dopts);
     }
 
-    containerName(id: number): string { return `${this.prefix}${id}`; }
-    dockerHost(id: number): string { return this.dopts.hosts?.[id] ?? this.dopts.defaultHost ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST; }
+    containerName(id: number): string {
+        return `${this.prefix}${id}`;
+    }
+    dockerHost(id: number): string {
+        return this.dopts.hosts?.[id] ?? this.dopts.defaultHost ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
+    }
 
     override config(id: number, initPeers?: SimNodeSpec[]): Record<string, unknown> {
         const cfg = super.config(id, initPeers);
@@ -38,8 +42,12 @@ export class DockerSimulatorCluster extends SimulatorCluster {
         cfg.log_dir = CONTAINER_PATHS.log;
         return cfg;
     }
-    override logFile(id: number): string { return path.join(this.nodeDir(id), "log", "lgraph.log"); }
-    override isRunning(id: number): boolean { return this.running.has(id); }
+    override logFile(id: number): string {
+        return path.join(this.nodeDir(id), "log", "lgraph.log");
+    }
+    override isRunning(id: number): boolean {
+        return this.running.has(id);
+    }
 
     protected override async spawn(id: number): Promise<void> {
         const host = this.dockerHost(id);
@@ -50,15 +58,34 @@ export class DockerSimulatorCluster extends SimulatorCluster {
         if (this.created.has(id)) {
             await dockerOk(["start", name], { host });
         } else {
-            await dockerOk(["run", "-d", "--name", name, "--network", "host",
-                "--label", "tugraph-ha-test=simulator",
-                "-e", "TUGRAPH_SIMULATOR_BIND=127.0.0.1",
-                ...Object.entries(this.opts.env ?? {}).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
-                "-v", `${path.join(dir, "lgraph.json")}:${CONTAINER_PATHS.config}:ro`,
-                "-v", `${this.dataDir(id)}:${CONTAINER_PATHS.data}`,
-                "-v", `${path.join(dir, "log")}:${CONTAINER_PATHS.log}`,
-                this.dopts.image ?? SIMULATOR_IMAGE,
-                "lgraph_server", "-c", CONTAINER_PATHS.config, "-d", "run"], { host });
+            await dockerOk(
+                [
+                    "run",
+                    "-d",
+                    "--name",
+                    name,
+                    "--network",
+                    "host",
+                    "--label",
+                    "tugraph-ha-test=simulator",
+                    "-e",
+                    "TUGRAPH_SIMULATOR_BIND=127.0.0.1",
+                    ...Object.entries(this.opts.env ?? {}).flatMap(([k, v]) => ["-e", `${k}=${v}`]),
+                    "-v",
+                    `${path.join(dir, "lgraph.json")}:${CONTAINER_PATHS.config}:ro`,
+                    "-v",
+                    `${this.dataDir(id)}:${CONTAINER_PATHS.data}`,
+                    "-v",
+                    `${path.join(dir, "log")}:${CONTAINER_PATHS.log}`,
+                    this.dopts.image ?? SIMULATOR_IMAGE,
+                    "lgraph_server",
+                    "-c",
+                    CONTAINER_PATHS.config,
+                    "-d",
+                    "run",
+                ],
+                { host },
+            );
             this.created.add(id);
         }
         this.running.add(id);
@@ -67,7 +94,10 @@ export class DockerSimulatorCluster extends SimulatorCluster {
         for (;;) {
             if (await canConnect(port)) return;
             const st = await docker(["inspect", "-f", "{{.State.Running}}", name], { host });
-            if (st.stdout.trim() === "false") { this.running.delete(id); return; }
+            if (st.stdout.trim() === "false") {
+                this.running.delete(id);
+                return;
+            }
             if (Date.now() > deadline) throw new Error(`docker simulator: container ${name} did not open Bolt port ${port}`);
             await sleep(50);
         }
@@ -91,8 +121,7 @@ export class DockerSimulatorCluster extends SimulatorCluster {
     }
 
     override async cleanup(): Promise<void> {
-        await Promise.all([...this.created].map((id) =>
-            docker(["rm", "-f", "-v", this.containerName(id)], { host: this.dockerHost(id) })));
+        await Promise.all([...this.created].map((id) => docker(["rm", "-f", "-v", this.containerName(id)], { host: this.dockerHost(id) })));
         this.running.clear();
         await super.cleanup();
     }

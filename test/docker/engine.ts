@@ -11,19 +11,28 @@ export const DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock";
 export const START_ENGINE_SCRIPT = path.join(__dirname, "start-engine.sh");
 export const BUILD_IMAGE_SCRIPT = path.join(__dirname, "build-simulator-image.sh");
 
-export interface DockerResult { code: number; stdout: string; stderr: string }
+export interface DockerResult {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
 
 /** Runs the docker CLI against one engine. Never throws; look at code. */
 export function docker(args: string[], opts: { host?: string; timeoutMs?: number } = {}): Promise<DockerResult> {
     return new Promise((resolve) => {
-        execFile("docker", args, {
-            env: { ...process.env, DOCKER_HOST: opts.host ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST },
-            timeout: opts.timeoutMs ?? 60_000,
-            maxBuffer: 16 * 1024 * 1024,
-        }, (err, stdout, stderr) => {
-            const code = err ? (typeof (err as any).code === "number" ? (err as any).code : 1) : 0;
-            resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && code === 1 && !stderr ? String(err.message) : "") });
-        });
+        execFile(
+            "docker",
+            args,
+            {
+                env: { ...process.env, DOCKER_HOST: opts.host ?? process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST },
+                timeout: opts.timeoutMs ?? 60_000,
+                maxBuffer: 16 * 1024 * 1024,
+            },
+            (err, stdout, stderr) => {
+                const code = err ? (typeof (err as any).code === "number" ? (err as any).code : 1) : 0;
+                resolve({ code, stdout: String(stdout), stderr: String(stderr) + (err && code === 1 && !stderr ? String(err.message) : "") });
+            },
+        );
     });
 }
 
@@ -38,8 +47,9 @@ export async function dockerOk(args: string[], opts: { host?: string; timeoutMs?
 export async function dockerUnavailableReason(host = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST): Promise<string | undefined> {
     const v = await docker(["version", "--format", "{{.Server.Version}}"], { host, timeoutMs: 10_000 });
     if (v.code !== 0) {
-        return `no Docker engine answers at ${host} (${(v.stderr.trim().split("\n").pop() || "docker CLI failed")}); ` +
-            `start one with test/docker/start-engine.sh`;
+        return (
+            `no Docker engine answers at ${host} (${v.stderr.trim().split("\n").pop() || "docker CLI failed"}); ` + `start one with test/docker/start-engine.sh`
+        );
     }
     const img = await docker(["image", "inspect", SIMULATOR_IMAGE, "--format", "{{.Id}}"], { host, timeoutMs: 10_000 });
     if (img.code !== 0) return `image ${SIMULATOR_IMAGE} is missing at ${host}; build it with test/docker/build-simulator-image.sh`;
@@ -61,7 +71,7 @@ export async function requireDocker(ctx: Mocha.Context, host?: string): Promise<
     if (process.env.CI === "true") {
         throw new Error(`Docker is required in CI (CI=true): ${reason}`);
     }
-    // eslint-disable-next-line no-console
+
     console.log(`      [skipped] Docker-backed tests: ${reason}`);
     ctx.skip();
 }

@@ -23,6 +23,7 @@ async function prepare(ctx: Mocha.Context): Promise<void> {
 }
 
 for (const flavour of DRIVERS) {
-    defineSimulatorChecks("TuGraph simulator in Docker containers", () => new DockerSimulatorCluster({ hosts: { 3: secondHost! } }), flavour,
-        { before: prepare });
+    defineSimulatorChecks("TuGraph simulator in Docker containers", () => new DockerSimulatorCluster({ hosts: { 3: secondHost! } }), flavour, {
+        before: prepare,
+    });
 }

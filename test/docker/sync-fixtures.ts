@@ -55,8 +55,10 @@ export function treeDigest(dir: string): Map<string, string> {
         for (const e of fs.readdirSync(path.join(dir, rel), { withFileTypes: true })) {
             const r = path.join(rel, e.name);
             const full = path.join(dir, r);
-            if (e.isDirectory()) { out.set(r + "/", "dir"); walk(r); }
-            else if (e.isSymbolicLink()) out.set(r, `-> ${fs.readlinkSync(full)}`);
+            if (e.isDirectory()) {
+                out.set(r + "/", "dir");
+                walk(r);
+            } else if (e.isSymbolicLink()) out.set(r, `-> ${fs.readlinkSync(full)}`);
             else out.set(r, crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex"));
         }
     };
@@ -64,15 +66,39 @@ export function treeDigest(dir: string): Map<string, string> {
     return out;
 }
 
-export interface DonorContainer { name: string; host: string; dataDir: string }
+export interface DonorContainer {
+    name: string;
+    host: string;
+    dataDir: string;
+}
 
 /** Runs lgraph_server of the simulator image with dataDir mounted where TuGraph keeps its data. */
 export async function runDonor(host: string, name: string, dataDir: string, logDir: string, image = SIMULATOR_IMAGE): Promise<DonorContainer> {
     fs.mkdirSync(dataDir, { recursive: true });
     fs.mkdirSync(logDir, { recursive: true });
-    await dockerOk(["run", "-d", "--name", name, "--network", "none", "--label", "tugraph-ha-test=datasync",
-        "-v", `${dataDir}:${CONTAINER_PATHS.data}`, "-v", `${logDir}:${CONTAINER_PATHS.log}`,
-        image, "lgraph_server", "-c", CONTAINER_PATHS.config, "-d", "run"], { host });
+    await dockerOk(
+        [
+            "run",
+            "-d",
+            "--name",
+            name,
+            "--network",
+            "none",
+            "--label",
+            "tugraph-ha-test=datasync",
+            "-v",
+            `${dataDir}:${CONTAINER_PATHS.data}`,
+            "-v",
+            `${logDir}:${CONTAINER_PATHS.log}`,
+            image,
+            "lgraph_server",
+            "-c",
+            CONTAINER_PATHS.config,
+            "-d",
+            "run",
+        ],
+        { host },
+    );
     return { name, host, dataDir };
 }
 

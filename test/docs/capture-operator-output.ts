@@ -23,11 +23,16 @@ async function main() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-capture-"));
     const out: string[] = [];
     const ports = new Map<string, string>();
-    const stable = (t: string) => t.replace(/127\.0\.0\.1:(\d+)(\/(\d+))?/g, (_m, b, _r, r) => {
-        const key = `${b}`;
-        if (!ports.has(key)) ports.set(key, String(7686 + ports.size + 1));
-        return `127.0.0.1:${ports.get(key)}${r ? `/${8000 + Number(ports.get(key)) - 7687}` : ""}`;
-    }).replace(/\b\d{4}-\d\d-\d\dT[\d:.]+Z\b/g, "<time>").replace(/\(\d+ ms\)/g, "(<n> ms)").replace(/\/tmp\/tugraph-ha-capture-\w+/g, "/proj");
+    const stable = (t: string) =>
+        t
+            .replace(/127\.0\.0\.1:(\d+)(\/(\d+))?/g, (_m, b, _r, r) => {
+                const key = `${b}`;
+                if (!ports.has(key)) ports.set(key, String(7686 + ports.size + 1));
+                return `127.0.0.1:${ports.get(key)}${r ? `/${8000 + Number(ports.get(key)) - 7687}` : ""}`;
+            })
+            .replace(/\b\d{4}-\d\d-\d\dT[\d:.]+Z\b/g, "<time>")
+            .replace(/\(\d+ ms\)/g, "(<n> ms)")
+            .replace(/\/tmp\/tugraph-ha-capture-\w+/g, "/proj");
     const block = (title: string, cmd: string, text: string) => out.push(`**${title}** (\`${cmd}\`):\n\n\`\`\`text\n${stable(text).trimEnd()}\n\`\`\`\n`);
     try {
         fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: tugraph-ha\nruntime: nodejs\n");
@@ -35,10 +40,14 @@ async function main() {
             const lines = [];
             for (const id of ids) {
                 const s = await c.allocate(id);
-                lines.push(`    - {id: ${id}, ip: 127.0.0.1, boltPort: ${s.boltPort}, raftPort: ${s.raftPort}, webPort: ${21000 + id}${extra[id] ? `, ${extra[id]}` : ""}}`);
+                lines.push(
+                    `    - {id: ${id}, ip: 127.0.0.1, boltPort: ${s.boltPort}, raftPort: ${s.raftPort}, webPort: ${21000 + id}${extra[id] ? `, ${extra[id]}` : ""}}`,
+                );
             }
-            fs.writeFileSync(path.join(dir, "Pulumi.demo.yaml"),
-                `config:\n  tugraph:adminPassword: "${DEFAULT_PASSWORD}"\n  tugraph:bootstrap: [1, 2, 3]\n  tugraph:membership: {callTimeoutSeconds: 2}\n  tugraph:nodes:\n${lines.join("\n")}\n`);
+            fs.writeFileSync(
+                path.join(dir, "Pulumi.demo.yaml"),
+                `config:\n  tugraph:adminPassword: "${DEFAULT_PASSWORD}"\n  tugraph:bootstrap: [1, 2, 3]\n  tugraph:membership: {callTimeoutSeconds: 2}\n  tugraph:nodes:\n${lines.join("\n")}\n`,
+            );
         };
         const io = { cwd: dir, exists: (f: string) => fs.existsSync(f), readText: (f: string) => fs.readFileSync(f, "utf8") };
 
@@ -48,24 +57,42 @@ async function main() {
 
         await stackFile([1, 2, 3, 4, 5], { 5: "role: learner" });
         const grow = await runLivePlan(["--stack", "demo"], io, { env: {}, readLive: readLiveMembership });
-        block(`plan of a grow by a voter and a learner, exit ${grow.code}`, "npm run plan -- --stack demo", grow.stdout.slice(grow.stdout.indexOf("membership steps")));
+        block(
+            `plan of a grow by a voter and a learner, exit ${grow.code}`,
+            "npm run plan -- --stack demo",
+            grow.stdout.slice(grow.stdout.indexOf("membership steps")),
+        );
 
         await c.kill(3);
         await c.waitForLeader(15_000, [1, 2]);
         await stackFile([1, 2, 3, 4], { 3: "removed: true" });
         const replace = await runLivePlan(["--stack", "demo"], io, { env: {}, readLive: readLiveMembership });
-        block(`plan of replacing failed node 3 by node 4, exit ${replace.code}`, "npm run plan -- --stack demo", replace.stdout.slice(replace.stdout.indexOf("membership steps")));
+        block(
+            `plan of replacing failed node 3 by node 4, exit ${replace.code}`,
+            "npm run plan -- --stack demo",
+            replace.stdout.slice(replace.stdout.indexOf("membership steps")),
+        );
         const down = await runStatus(["--stack", "demo"], io, { env: {}, ask: askOverBolt, progress: () => undefined });
         block(`status with node 3 down, exit ${down.code}`, "npm run status -- --stack demo", down.stdout);
 
         // The preview log of the same replace, as `pulumi preview` shows it (the program's own log lines).
         const logged: string[] = [];
         const { info, warn } = pulumi.log;
-        (pulumi.log as any).info = (m: string) => { logged.push(`info: ${m}`); return Promise.resolve(); };
-        (pulumi.log as any).warn = (m: string) => { logged.push(`warning: ${m}`); return Promise.resolve(); };
+        (pulumi.log as any).info = (m: string) => {
+            logged.push(`info: ${m}`);
+            return Promise.resolve();
+        };
+        (pulumi.log as any).warn = (m: string) => {
+            logged.push(`warning: ${m}`);
+            return Promise.resolve();
+        };
         const d = await simulatorDeployment(c);
         try {
-            const cfg = stackConfig({ nodes: await stackNodes(c, [1, 2, 3, 4], { 3: { removed: true } }), bootstrap: [1, 2, 3], membership: { allowWriteOutageForSync: true } });
+            const cfg = stackConfig({
+                nodes: await stackNodes(c, [1, 2, 3, 4], { 3: { removed: true } }),
+                bootstrap: [1, 2, 3],
+                membership: { allowWriteOutageForSync: true },
+            });
             await d.preview(clusterProgram(cfg, DEFAULT_PASSWORD, await liveOf(cfg)));
         } finally {
             (pulumi.log as any).info = info;

@@ -6,9 +6,15 @@ import * as pulumi from "@pulumi/pulumi";
 import { ProviderHost } from "./providerHost";
 
 const trivial: pulumi.dynamic.ResourceProvider = {
-    async check(_o: any, n: any) { return { inputs: n }; },
-    async diff() { return { changes: false }; },
-    async create(i: any) { return { id: "x", outs: i }; },
+    async check(_o: any, n: any) {
+        return { inputs: n };
+    },
+    async diff() {
+        return { changes: false };
+    },
+    async create(i: any) {
+        return { id: "x", outs: i };
+    },
 };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -40,8 +46,14 @@ async function main() {
     await Promise.all(Array.from({ length: 100 }, () => h.check(urn, {}, props)));
     const concurrent = Date.now() - t0;
     await h.stop();
-    console.log(`provider host start (launch to Configure answered), 5 runs: median ${median(starts)} ms, min ${Math.min(...starts)}, max ${Math.max(...starts)}`);
-    for (const [m, xs] of Object.entries(per)) console.log(`${m}: median ${median(xs).toFixed(2)} ms, max ${Math.max(...xs).toFixed(2)} ms over ${xs.length} calls`);
+    console.log(
+        `provider host start (launch to Configure answered), 5 runs: median ${median(starts)} ms, min ${Math.min(...starts)}, max ${Math.max(...starts)}`,
+    );
+    for (const [m, xs] of Object.entries(per))
+        console.log(`${m}: median ${median(xs).toFixed(2)} ms, max ${Math.max(...xs).toFixed(2)} ms over ${xs.length} calls`);
     console.log(`100 concurrent checks: ${concurrent} ms in all`);
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});

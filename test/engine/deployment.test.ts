@@ -8,7 +8,12 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { Deployment } from "./deployment";
 
-interface JournalEntry { call: string; name: string; t0: number; t1: number }
+interface JournalEntry {
+    call: string;
+    name: string;
+    t0: number;
+    t1: number;
+}
 
 /** A provider that journals each call (with start and end time) to the file named by its input. */
 const journaled: pulumi.dynamic.ResourceProvider = {
@@ -17,7 +22,11 @@ const journaled: pulumi.dynamic.ResourceProvider = {
     },
     async diff(_id: string, olds: any, news: any) {
         const replaces = olds.key !== news.key ? ["key"] : [];
-        return { changes: JSON.stringify({ ...olds, out: undefined }) !== JSON.stringify({ ...news, out: undefined }), replaces, deleteBeforeReplace: !!news.dbr };
+        return {
+            changes: JSON.stringify({ ...olds, out: undefined }) !== JSON.stringify({ ...news, out: undefined }),
+            replaces,
+            deleteBeforeReplace: !!news.dbr,
+        };
     },
     async create(inputs: any) {
         const t0 = Date.now();
@@ -69,7 +78,13 @@ describe("the step-order driver (engine stand-in) over the real provider host", 
         await d.stop();
         fs.rmSync(dir, { recursive: true, force: true });
     });
-    const read = (): JournalEntry[] => fs.readFileSync(journal, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const read = (): JournalEntry[] =>
+        fs
+            .readFileSync(journal, "utf8")
+            .trim()
+            .split("\n")
+            .filter(Boolean)
+            .map((l) => JSON.parse(l));
     const calls = () => read().map((e) => `${e.call} ${e.name}`);
 
     it("preview calls no create; up creates dependents after their dependencies and independent resources in parallel", async () => {
@@ -113,10 +128,16 @@ describe("the step-order driver (engine stand-in) over the real provider host", 
         await d.upOk(program(1, true));
         fs.writeFileSync(journal, "");
         await d.upOk(program(2, true));
-        assert.deepStrictEqual(calls().filter((x) => !x.endsWith(" z")), ["delete b", "delete a", "create a", "create b"]);
+        assert.deepStrictEqual(
+            calls().filter((x) => !x.endsWith(" z")),
+            ["delete b", "delete a", "create a", "create b"],
+        );
         fs.writeFileSync(journal, "");
         await d.upOk(program(3, false));
-        assert.deepStrictEqual(calls().filter((x) => !x.endsWith(" z")), ["create a", "update b", "delete a"]);
+        assert.deepStrictEqual(
+            calls().filter((x) => !x.endsWith(" z")),
+            ["create a", "update b", "delete a"],
+        );
     });
 
     it("refresh reads every resource at once through the host, which refuses an undefined value as the real engine's host does", async () => {
@@ -150,6 +171,9 @@ describe("the step-order driver (engine stand-in) over the real provider host", 
         fs.writeFileSync(journal, "");
         await d.destroy();
         assert.deepStrictEqual(calls(), ["delete b", "delete a"]);
-        assert.deepStrictEqual(d.resources().filter((r) => r.custom), []);
+        assert.deepStrictEqual(
+            d.resources().filter((r) => r.custom),
+            [],
+        );
     });
 });

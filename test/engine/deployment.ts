@@ -26,12 +26,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ProviderHost, UNKNOWN, containsUnknown, plain, type DiffResult, type Props } from "./providerHost";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
 const settings = require("@pulumi/pulumi/runtime/settings");
 const resproto = require("@pulumi/pulumi/proto/resource_pb");
 const structproto = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }));
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 export interface StateResource {
     urn: string;
@@ -39,9 +37,9 @@ export interface StateResource {
     name: string;
     custom: boolean;
     id: string;
-    inputs: Props;             // the engine's view: secrets marked, as checked
+    inputs: Props; // the engine's view: secrets marked, as checked
     outputs: Props;
-    dependencies: string[];    // dependsOn, input dependencies, parent and provider: what delete order respects
+    dependencies: string[]; // dependsOn, input dependencies, parent and provider: what delete order respects
     propertyDependencies: Record<string, string[]>;
     deleteBeforeReplace: boolean; // the resource option
 }
@@ -56,7 +54,7 @@ export interface StepRecord {
     preview: boolean;
     start: number;
     end: number;
-    detail?: string;          // why (diff keys, replacement kind, error)
+    detail?: string; // why (diff keys, replacement kind, error)
     diff?: DiffResult;
     error?: string;
 }
@@ -182,9 +180,8 @@ export class Deployment {
         const errors: string[] = [];
         const seen = new Set<string>();
         const deferredDeletes: StateResource[] = [];
-        const engine = this;
         const step = async (op: StepOp, r: { urn: string; type: string; name: string }, start: number, extra: Partial<StepRecord> = {}) =>
-            steps.push(engine.record({ op, urn: r.urn, type: r.type, name: r.name, preview, start, ...extra }));
+            steps.push(this.record({ op, urn: r.urn, type: r.type, name: r.name, preview, start, ...extra }));
 
         const register = async (req: any): Promise<{ urn: string; id: string; outputs: Props }> => {
             const type: string = req.getType();
@@ -195,12 +192,24 @@ export class Deployment {
             const propertyDependencies: Record<string, string[]> = {};
             req.getPropertydependenciesMap().forEach((v: any, k: string) => (propertyDependencies[k] = v.getUrnsList()));
             const providerRef: string = req.getProvider() ?? "";
-            const dependencies = [...new Set([
-                ...req.getDependenciesList(), ...Object.values(propertyDependencies).flat(),
-                ...(req.getParent() ? [req.getParent()] : []), ...(providerRef ? [providerRef.split("::").slice(0, -1).join("::")] : []),
-            ])].filter((u) => u && u !== urn);
+            const dependencies = [
+                ...new Set([
+                    ...req.getDependenciesList(),
+                    ...Object.values(propertyDependencies).flat(),
+                    ...(req.getParent() ? [req.getParent()] : []),
+                    ...(providerRef ? [providerRef.split("::").slice(0, -1).join("::")] : []),
+                ]),
+            ].filter((u) => u && u !== urn);
             const entry = (id: string, inputs: Props, outputs: Props): StateResource => ({
-                urn, type, name, custom: req.getCustom(), id, inputs, outputs, dependencies, propertyDependencies,
+                urn,
+                type,
+                name,
+                custom: req.getCustom(),
+                id,
+                inputs,
+                outputs,
+                dependencies,
+                propertyDependencies,
                 deleteBeforeReplace: req.getDeletebeforereplace(),
             });
             if (!req.getCustom()) {
@@ -211,9 +220,12 @@ export class Deployment {
             const start = Date.now();
             const old = state.get(urn);
             try {
-                const r = isDynamic(type) && !this.realizers[type]
-                    ? await this.dynamicStep(urn, old, news, preview, entry, state, (op, extra) => step(op, { urn, type, name }, start, extra))
-                    : await this.realizedStep(urn, type, name, old, news, preview, entry, state, (op, extra) => step(op, { urn, type, name }, start, extra));
+                const r =
+                    isDynamic(type) && !this.realizers[type]
+                        ? await this.dynamicStep(urn, old, news, preview, entry, state, (op, extra) => step(op, { urn, type, name }, start, extra))
+                        : await this.realizedStep(urn, type, name, old, news, preview, entry, state, (op, extra) =>
+                              step(op, { urn, type, name }, start, extra),
+                          );
                 if (r.deferred) deferredDeletes.push(r.deferred);
                 return { urn, id: r.entry.id, outputs: r.entry.outputs };
             } catch (e) {
@@ -241,7 +253,12 @@ export class Deployment {
         let result: T;
         try {
             await pulumi.runtime.setMocks(
-                { newResource: () => { throw new Error("not used: the stand-in registers"); }, call: (a) => a.inputs },
+                {
+                    newResource: () => {
+                        throw new Error("not used: the stand-in registers");
+                    },
+                    call: (a) => a.inputs,
+                },
                 this.o.project ?? "tugraph-ha",
                 this.o.stack ?? "test",
                 preview,
@@ -257,7 +274,10 @@ export class Deployment {
             // the engine stops there, and so do we, a moment after the failure.
             const sleep = (ms: number) => new Promise<false>((r) => setTimeout(() => r(false), ms));
             for (let i = 0; i < 3; i++) {
-                const rpcs = settings.waitForRPCs().then(() => true, () => true);
+                const rpcs = settings.waitForRPCs().then(
+                    () => true,
+                    () => true,
+                );
                 for (;;) {
                     if (await Promise.race([rpcs, sleep(200)])) break;
                     if (errors.length > 0) {
@@ -278,8 +298,12 @@ export class Deployment {
     }
 
     private async dynamicStep(
-        urn: string, old: StateResource | undefined, news: Props, preview: boolean,
-        entry: (id: string, i: Props, o: Props) => StateResource, state: Map<string, StateResource>,
+        urn: string,
+        old: StateResource | undefined,
+        news: Props,
+        preview: boolean,
+        entry: (id: string, i: Props, o: Props) => StateResource,
+        state: Map<string, StateResource>,
         step: (op: StepOp, extra?: Partial<StepRecord>) => Promise<unknown>,
     ): Promise<{ entry: StateResource; deferred?: StateResource }> {
         const host = this.host;
@@ -332,8 +356,14 @@ export class Deployment {
     }
 
     private async realizedStep(
-        urn: string, type: string, name: string, old: StateResource | undefined, news: Props, preview: boolean,
-        entry: (id: string, i: Props, o: Props) => StateResource, state: Map<string, StateResource>,
+        urn: string,
+        type: string,
+        name: string,
+        old: StateResource | undefined,
+        news: Props,
+        preview: boolean,
+        entry: (id: string, i: Props, o: Props) => StateResource,
+        state: Map<string, StateResource>,
         step: (op: StepOp, extra?: Partial<StepRecord>) => Promise<unknown>,
     ): Promise<{ entry: StateResource; deferred?: StateResource }> {
         const realizer = this.realizers[type] ?? stateOnlyRealizer();
@@ -384,27 +414,37 @@ export class Deployment {
     }
 
     /** Deletes `targets` dependents first; independent ones in parallel. */
-    private async deleteInOrder(targets: StateResource[], state: Map<string, StateResource>, preview: boolean, steps: StepRecord[], why: string): Promise<void> {
+    private async deleteInOrder(
+        targets: StateResource[],
+        state: Map<string, StateResource>,
+        preview: boolean,
+        steps: StepRecord[],
+        why: string,
+    ): Promise<void> {
         let pending = targets.filter((t) => t.custom);
         const components = targets.filter((t) => !t.custom);
         while (pending.length > 0) {
             // A resource can go once no other pending resource depends on it.
             const ready = pending.filter((p) => !pending.some((q) => q !== p && q.dependencies.includes(base(p.urn))));
             const batch = ready.length > 0 ? ready : [pending[0]];
-            await Promise.all(batch.map(async (r) => {
-                const start = Date.now();
-                try {
-                    if (!preview) {
-                        if (isDynamic(r.type) && !this.realizers[r.type]) await this.host.delete(base(r.urn), r.id, r.inputs, r.outputs);
-                        else await (this.realizers[r.type] ?? stateOnlyRealizer()).delete(r);
+            await Promise.all(
+                batch.map(async (r) => {
+                    const start = Date.now();
+                    try {
+                        if (!preview) {
+                            if (isDynamic(r.type) && !this.realizers[r.type]) await this.host.delete(base(r.urn), r.id, r.inputs, r.outputs);
+                            else await (this.realizers[r.type] ?? stateOnlyRealizer()).delete(r);
+                        }
+                    } catch (e) {
+                        steps.push(
+                            this.record({ op: "delete", urn: r.urn, type: r.type, name: r.name, preview, start, detail: why, error: (e as Error).message }),
+                        );
+                        throw e;
                     }
-                } catch (e) {
-                    steps.push(this.record({ op: "delete", urn: r.urn, type: r.type, name: r.name, preview, start, detail: why, error: (e as Error).message }));
-                    throw e;
-                }
-                if (state.get(r.urn) === r) state.delete(r.urn);
-                steps.push(this.record({ op: "delete", urn: r.urn, type: r.type, name: r.name, preview, start, detail: why }));
-            }));
+                    if (state.get(r.urn) === r) state.delete(r.urn);
+                    steps.push(this.record({ op: "delete", urn: r.urn, type: r.type, name: r.name, preview, start, detail: why }));
+                }),
+            );
             pending = pending.filter((p) => !batch.includes(p));
         }
         if (!preview) for (const c of components) state.delete(c.urn);
@@ -415,37 +455,41 @@ export class Deployment {
         const steps: StepRecord[] = [];
         const errors: string[] = [];
         const drift: Record<string, DiffResult> = {};
-        await Promise.all([...this.state.values()].filter((r) => r.custom).map(async (r) => {
-            const start = Date.now();
-            try {
-                if (isDynamic(r.type) && !this.realizers[r.type]) {
-                    const got = await this.host.read(r.urn, r.id, r.inputs, r.outputs);
-                    if (!got.id) {
-                        this.state.delete(r.urn);
-                        steps.push(this.record({ op: "refresh-drop", urn: r.urn, type: r.type, name: r.name, preview: false, start }));
-                        return;
-                    }
-                    const inputs = got.inputs ?? r.inputs;
-                    this.state.set(r.urn, { ...r, id: got.id, inputs, outputs: got.outs });
-                    drift[r.name] = await this.host.diff(r.urn, got.id, inputs, got.outs, r.inputs);
-                } else {
-                    const realizer = this.realizers[r.type];
-                    if (realizer?.read) {
-                        const got = await realizer.read(r);
-                        if (!got.id) {
-                            this.state.delete(r.urn);
-                            steps.push(this.record({ op: "refresh-drop", urn: r.urn, type: r.type, name: r.name, preview: false, start }));
-                            return;
+        await Promise.all(
+            [...this.state.values()]
+                .filter((r) => r.custom)
+                .map(async (r) => {
+                    const start = Date.now();
+                    try {
+                        if (isDynamic(r.type) && !this.realizers[r.type]) {
+                            const got = await this.host.read(r.urn, r.id, r.inputs, r.outputs);
+                            if (!got.id) {
+                                this.state.delete(r.urn);
+                                steps.push(this.record({ op: "refresh-drop", urn: r.urn, type: r.type, name: r.name, preview: false, start }));
+                                return;
+                            }
+                            const inputs = got.inputs ?? r.inputs;
+                            this.state.set(r.urn, { ...r, id: got.id, inputs, outputs: got.outs });
+                            drift[r.name] = await this.host.diff(r.urn, got.id, inputs, got.outs, r.inputs);
+                        } else {
+                            const realizer = this.realizers[r.type];
+                            if (realizer?.read) {
+                                const got = await realizer.read(r);
+                                if (!got.id) {
+                                    this.state.delete(r.urn);
+                                    steps.push(this.record({ op: "refresh-drop", urn: r.urn, type: r.type, name: r.name, preview: false, start }));
+                                    return;
+                                }
+                                this.state.set(r.urn, { ...r, id: got.id, outputs: got.outputs });
+                            }
                         }
-                        this.state.set(r.urn, { ...r, id: got.id, outputs: got.outputs });
+                        steps.push(this.record({ op: "read", urn: r.urn, type: r.type, name: r.name, preview: false, start, diff: drift[r.name] }));
+                    } catch (e) {
+                        errors.push(`${r.type} ${r.name}: ${(e as Error).message}`);
+                        steps.push(this.record({ op: "read", urn: r.urn, type: r.type, name: r.name, preview: false, start, error: (e as Error).message }));
                     }
-                }
-                steps.push(this.record({ op: "read", urn: r.urn, type: r.type, name: r.name, preview: false, start, diff: drift[r.name] }));
-            } catch (e) {
-                errors.push(`${r.type} ${r.name}: ${(e as Error).message}`);
-                steps.push(this.record({ op: "read", urn: r.urn, type: r.type, name: r.name, preview: false, start, error: (e as Error).message }));
-            }
-        }));
+                }),
+        );
         return { steps, errors, drift };
     }
 

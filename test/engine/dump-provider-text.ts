@@ -22,8 +22,14 @@ async function main(label: string) {
     fs.mkdirSync(dir, { recursive: true });
     for (const r of regs.filter((x) => x.custom)) {
         const type = r.type.split(":").pop();
-        fs.writeFileSync(path.join(dir, `${type}-${label}.js`), `// ${type}'s stored provider text at ${label} (test/engine/dump-provider-text.ts)\n${r.inputs.__provider}`);
+        fs.writeFileSync(
+            path.join(dir, `${type}-${label}.js`),
+            `// ${type}'s stored provider text at ${label} (test/engine/dump-provider-text.ts)\n${r.inputs.__provider}`,
+        );
         console.log(`${type}-${label}.js: ${r.inputs.__provider.length} chars`);
     }
 }
-main(process.argv[2] ?? "current").catch((e) => { console.error(e); process.exit(1); });
+main(process.argv[2] ?? "current").catch((e) => {
+    console.error(e);
+    process.exit(1);
+});

@@ -14,7 +14,7 @@ import * as readline from "readline";
 const ROOT = path.resolve(__dirname, "..", "..");
 const SDK = path.join(ROOT, "node_modules", "@pulumi", "pulumi");
 const fromSdk = (m: string) => require(require.resolve(m, { paths: [SDK] }));
-/* eslint-disable @typescript-eslint/no-require-imports */
+
 const grpc = fromSdk("@grpc/grpc-js");
 const provrpc = require(path.join(SDK, "proto", "provider_grpc_pb"));
 const provproto = require(path.join(SDK, "proto", "provider_pb"));
@@ -22,7 +22,6 @@ const enginerpc = require(path.join(SDK, "proto", "engine_grpc_pb"));
 const engineproto = require(path.join(SDK, "proto", "engine_pb"));
 const emptyproto = fromSdk("google-protobuf/google/protobuf/empty_pb");
 const structproto = fromSdk("google-protobuf/google/protobuf/struct_pb");
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -88,7 +87,10 @@ export interface DiffResult {
 
 /** A gRPC error from the host, with the provider's message. */
 export class HostError extends Error {
-    constructor(method: string, public readonly details: string) {
+    constructor(
+        method: string,
+        public readonly details: string,
+    ) {
         super(details);
         this.name = `HostError(${method})`;
     }
@@ -137,12 +139,19 @@ export class ProviderHost {
         this.engine = engine;
         const project = this.o.project ?? "tugraph-ha";
         const env: Record<string, string | undefined> = {
-            ...process.env, PULUMI_NODEJS_PROJECT: project, PULUMI_PROJECT: project, PULUMI_CONFIG: "{}", ...this.o.env,
+            ...process.env,
+            PULUMI_NODEJS_PROJECT: project,
+            PULUMI_PROJECT: project,
+            PULUMI_CONFIG: "{}",
+            ...this.o.env,
         };
         // The engine's environment has no ts-node: the stored text must run in plain node.
         for (const k of Object.keys(env)) if (k === "NODE_OPTIONS" || k.startsWith("TS_NODE")) delete env[k];
         const proc = spawn("sh", [path.join(SDK, "pulumi-resource-pulumi-nodejs"), engine.address], {
-            cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"], detached: true, // own process group: stop() ends sh and node
+            cwd: ROOT,
+            env,
+            stdio: ["ignore", "pipe", "pipe"],
+            detached: true, // own process group: stop() ends sh and node
         });
         this.proc = proc;
         this.exited = new Promise((r) => proc.once("exit", (code, signal) => r({ code, signal })));
@@ -192,7 +201,12 @@ export class ProviderHost {
         });
     }
 
-    async check(urn: string, olds: Props | undefined, news: Props, preview = false): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
+    async check(
+        urn: string,
+        olds: Props | undefined,
+        news: Props,
+        preview = false,
+    ): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
         const r = new provproto.CheckRequest();
         r.setUrn(urn);
         r.setOlds(marshal(olds ?? {}, preview, "check olds"));

@@ -41,8 +41,16 @@ describe("provider text stored by an earlier commit (fixture from 882394b)", fun
         assert.deepStrictEqual(checked.failures, []);
         const created = await d.host.create(urn, checked.inputs);
         d.state.set(urn, {
-            urn, type: "pulumi-nodejs:dynamic/tugraph:RaftMember", name: "tugraph-member-4", custom: true, id: created.id,
-            inputs: checked.inputs, outputs: created.outs, dependencies: [], propertyDependencies: {}, deleteBeforeReplace: false,
+            urn,
+            type: "pulumi-nodejs:dynamic/tugraph:RaftMember",
+            name: "tugraph-member-4",
+            custom: true,
+            id: created.id,
+            inputs: checked.inputs,
+            outputs: created.outs,
+            dependencies: [],
+            propertyDependencies: {},
+            deleteBeforeReplace: false,
         });
         await c.startJoiner(4, { copyFrom: await follower(c, [1, 2, 3]) });
         const members = await listing(c, 1);

@@ -26,11 +26,20 @@ describe("refresh through the real provider host", function () {
         assert.deepStrictEqual(before, ["voter", "learner"]);
         const r = await d.refresh();
         assert.deepStrictEqual(r.errors, []);
-        assert.deepStrictEqual(d.resources("RaftMember").map((x) => x.id), ["4", "5"]);
-        assert.deepStrictEqual(d.resources("RaftRemoval").map((x) => [x.id, x.outputs.stillMember]), [["removed-6", false]]);
+        assert.deepStrictEqual(
+            d.resources("RaftMember").map((x) => x.id),
+            ["4", "5"],
+        );
+        assert.deepStrictEqual(
+            d.resources("RaftRemoval").map((x) => [x.id, x.outputs.stillMember]),
+            [["removed-6", false]],
+        );
         const again = await d.preview(clusterProgram(cfg));
         assert.deepStrictEqual(again.errors, []);
-        assert.deepStrictEqual(again.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`), []);
+        assert.deepStrictEqual(
+            again.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`),
+            [],
+        );
     });
 });
 
@@ -56,9 +65,15 @@ describe("refresh reports what the stack does not know", function () {
         assert.deepStrictEqual(r.errors, []);
         const rec = d.get("ClusterRecord", "tugraph-record")!;
         assert.deepStrictEqual(rec.outputs.unknownMembers, [9]);
-        assert.match(rec.outputs.drift, /node 9 at 127\.0\.0\.1:\d+\/\d+ is a member the stack does not know: add it to tugraph:nodes with that address, or add an entry for it with `removed: true`/);
+        assert.match(
+            rec.outputs.drift,
+            /node 9 at 127\.0\.0\.1:\d+\/\d+ is a member the stack does not know: add it to tugraph:nodes with that address, or add an entry for it with `removed: true`/,
+        );
         // The record's refresh outputs are no change for the next `up`.
         const again = await d.preview(clusterProgram(cfg));
-        assert.deepStrictEqual(again.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`), []);
+        assert.deepStrictEqual(
+            again.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`),
+            [],
+        );
     });
 });

@@ -26,8 +26,10 @@ export function stackConfig(raw: Record<string, unknown>): ClusterConfig {
     return parsed.config;
 }
 
-export const clusterProgram = (cfg: ClusterConfig, password: string = DEFAULT_PASSWORD, live?: LiveView) => () =>
-    new TuGraphCluster("tugraph", { config: cfg, adminPassword: pulumi.secret(password), live });
+export const clusterProgram =
+    (cfg: ClusterConfig, password: string = DEFAULT_PASSWORD, live?: LiveView) =>
+    () =>
+        new TuGraphCluster("tugraph", { config: cfg, adminPassword: pulumi.secret(password), live });
 
 /**
  * Containers of a simulator stack: creating the container of a node that is not
@@ -59,11 +61,13 @@ export function simulatorContainers(c: SimulatorCluster): Realizer {
  * providers run through the real host in the Docker tests (test/docker, test/scenario).
  */
 export function simulatorDockerStandIns(c: SimulatorCluster, opts: { donor?: (joinerId: number) => Promise<number> } = {}): Record<string, Realizer> {
-    const keep = (replaceOn: string[]): Realizer["diff"] => (old, news) => {
-        const keys = [...new Set([...Object.keys(old.inputs), ...Object.keys(news)])].filter((k) => k !== "__provider");
-        const changed = keys.filter((k) => JSON.stringify(old.inputs[k]) !== JSON.stringify(news[k]));
-        return { changes: changed.length > 0, replaces: changed.filter((k) => replaceOn.includes(k)) };
-    };
+    const keep =
+        (replaceOn: string[]): Realizer["diff"] =>
+        (old, news) => {
+            const keys = [...new Set([...Object.keys(old.inputs), ...Object.keys(news)])].filter((k) => k !== "__provider");
+            const changed = keys.filter((k) => JSON.stringify(old.inputs[k]) !== JSON.stringify(news[k]));
+            return { changes: changed.length > 0, replaces: changed.filter((k) => replaceOn.includes(k)) };
+        };
     return {
         "pulumi-nodejs:dynamic/tugraph:DataSync": {
             diff: keep(["nodeId", "resync"]),

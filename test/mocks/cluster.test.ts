@@ -9,7 +9,12 @@ import { PASSWORD, Registered, resolve, runUnderMocks } from "./program";
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 const node = (id: number, extra: Record<string, unknown> = {}) => ({
-    id, ip: "127.0.0.1", boltPort: 7686 + id, raftPort: 8999 + id, webPort: 7069 + id, ...extra,
+    id,
+    ip: "127.0.0.1",
+    boltPort: 7686 + id,
+    raftPort: 8999 + id,
+    webPort: 7069 + id,
+    ...extra,
 });
 
 function config(raw: Record<string, unknown>): ClusterConfig {
@@ -29,10 +34,22 @@ const ofType = (r: Registered[], suffix: string) => r.filter((x) => x.type.endsW
 describe("program under Pulumi mocks", () => {
     it("declares a cluster, three raft nodes with one container each, one engine provider and a cluster record", async () => {
         const { registered, result } = await deploy(config({ nodes: [node(1), node(2), node(3)] }));
-        assert.deepStrictEqual(ofType(registered, "tugraph:index:Cluster").map((x) => x.name), ["tugraph"]);
-        assert.deepStrictEqual(ofType(registered, "tugraph:index:RaftNode").map((x) => x.name).sort(),
-            ["tugraph-node-1", "tugraph-node-2", "tugraph-node-3"]);
-        assert.deepStrictEqual(containers(registered).map((c) => c.inputs.name).sort(), ["tugraph-node-1", "tugraph-node-2", "tugraph-node-3"]);
+        assert.deepStrictEqual(
+            ofType(registered, "tugraph:index:Cluster").map((x) => x.name),
+            ["tugraph"],
+        );
+        assert.deepStrictEqual(
+            ofType(registered, "tugraph:index:RaftNode")
+                .map((x) => x.name)
+                .sort(),
+            ["tugraph-node-1", "tugraph-node-2", "tugraph-node-3"],
+        );
+        assert.deepStrictEqual(
+            containers(registered)
+                .map((c) => c.inputs.name)
+                .sort(),
+            ["tugraph-node-1", "tugraph-node-2", "tugraph-node-3"],
+        );
         assert.strictEqual(registered.filter((x) => x.type === "pulumi:providers:docker").length, 1);
         assert.strictEqual(ofType(registered, ":ClusterRecord").length, 1);
         assert.strictEqual(ofType(registered, "RaftMember").length, 0, "bootstrap members get no add call");
@@ -41,7 +58,11 @@ describe("program under Pulumi mocks", () => {
         // The first container waits for the record; the others roll after it, one at a time (each after the previous node is ready).
         const [first, ...rest] = containers(registered).sort((a, b) => a.name.localeCompare(b.name));
         assert.ok(first.dependencies.includes(record.urn), `${first.name} waits for the cluster record`);
-        for (const c of rest) assert.ok(c.dependencies.some((u) => /::tugraph-ready-\d+$/.test(u)), `${c.name} waits for the node before it to be ready`);
+        for (const c of rest)
+            assert.ok(
+                c.dependencies.some((u) => /::tugraph-ready-\d+$/.test(u)),
+                `${c.name} waits for the node before it to be ready`,
+            );
         // Parents: container under its node, node under the cluster (the URN carries the parent chain).
         assert.match(await resolve(result.nodes[2].urn), /::tugraph:index:Cluster\$tugraph:index:RaftNode::tugraph-node-2$/);
         assert.match(await resolve(result.nodes[2].container.urn), /::tugraph:index:RaftNode\$docker:index\/container:Container::tugraph-node-2-container$/);
@@ -52,10 +73,13 @@ describe("program under Pulumi mocks", () => {
         const c = containerOf(registered, 2).inputs;
         assert.strictEqual(c.networkMode, "host");
         assert.deepStrictEqual(c.command, ["lgraph_server", "-c", "/usr/local/etc/lgraph.json", "-d", "run"]);
-        assert.deepStrictEqual(c.volumes.map((v: any) => [v.hostPath, v.containerPath]), [
-            ["/srv/tg/node-2/data", "/var/lib/lgraph/data"],
-            ["/srv/tg/node-2/log", "/var/log/lgraph_log"],
-        ]);
+        assert.deepStrictEqual(
+            c.volumes.map((v: any) => [v.hostPath, v.containerPath]),
+            [
+                ["/srv/tg/node-2/data", "/var/lib/lgraph/data"],
+                ["/srv/tg/node-2/log", "/var/log/lgraph_log"],
+            ],
+        );
         assert.strictEqual(c.restart, "unless-stopped");
         assert.deepStrictEqual(c.healthcheck.tests, ["CMD", "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/7688"]);
         assert.strictEqual(c.removeVolumes, false);
@@ -63,18 +87,23 @@ describe("program under Pulumi mocks", () => {
         const lgraph = JSON.parse(upload.content);
         assert.strictEqual(lgraph.bolt_raft_node_id, 2);
         assert.strictEqual(lgraph.bolt_port, 7688);
-        assert.deepStrictEqual(lgraph.bolt_raft_init_peers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3]);
+        assert.deepStrictEqual(
+            lgraph.bolt_raft_init_peers.map((p: any) => p.bolt_raft_node_id),
+            [1, 2, 3],
+        );
         assert.strictEqual(c.image, "sha256:tugraph/tugraph-runtime-centos7:4.5.2");
     });
 
     it("uses one Docker provider per distinct dockerHost, and each container its host's provider", async () => {
-        const { registered } = await deploy(config({
-            nodes: [
-                node(1, { ip: "10.0.0.1", boltPort: 7687, raftPort: 8000, webPort: 7070, dockerHost: "ssh://root@10.0.0.1" }),
-                node(2, { ip: "10.0.0.2", boltPort: 7687, raftPort: 8000, webPort: 7070, dockerHost: "ssh://root@10.0.0.2" }),
-                node(3, { ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, dockerHost: "ssh://root@10.0.0.2" }),
-            ],
-        }));
+        const { registered } = await deploy(
+            config({
+                nodes: [
+                    node(1, { ip: "10.0.0.1", boltPort: 7687, raftPort: 8000, webPort: 7070, dockerHost: "ssh://root@10.0.0.1" }),
+                    node(2, { ip: "10.0.0.2", boltPort: 7687, raftPort: 8000, webPort: 7070, dockerHost: "ssh://root@10.0.0.2" }),
+                    node(3, { ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, dockerHost: "ssh://root@10.0.0.2" }),
+                ],
+            }),
+        );
         const providers = registered.filter((x) => x.type === "pulumi:providers:docker");
         assert.deepStrictEqual(providers.map((p) => p.inputs.host).sort(), ["ssh://root@10.0.0.1", "ssh://root@10.0.0.2"]);
         const providerOf = (id: number) => containerOf(registered, id).provider!;
@@ -87,24 +116,48 @@ describe("program under Pulumi mocks", () => {
         const three = await deploy(config({ nodes: [node(1), node(2), node(3)] }));
         const four = await deploy(config({ nodes: [node(1), node(2), node(3), node(4)], bootstrap: [1, 2, 3] }));
         for (const id of [1, 2, 3]) {
-            assert.strictEqual(JSON.stringify(containerOf(four.registered, id).inputs), JSON.stringify(containerOf(three.registered, id).inputs),
-                `container inputs of node ${id} changed`);
+            assert.strictEqual(
+                JSON.stringify(containerOf(four.registered, id).inputs),
+                JSON.stringify(containerOf(three.registered, id).inputs),
+                `container inputs of node ${id} changed`,
+            );
         }
         // The joiner: an add call first, and its own config renders the membership recorded at join time.
         const members = ofType(four.registered, "RaftMember");
-        assert.deepStrictEqual(members.map((m) => m.inputs.nodeId), [4]);
+        assert.deepStrictEqual(
+            members.map((m) => m.inputs.nodeId),
+            [4],
+        );
         const joiner = JSON.parse(containerOf(four.registered, 4).inputs.uploads[0].content);
-        assert.deepStrictEqual(joiner.bolt_raft_init_peers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4]);
+        assert.deepStrictEqual(
+            joiner.bolt_raft_init_peers.map((p: any) => p.bolt_raft_node_id),
+            [1, 2, 3, 4],
+        );
     });
 
     it("declares a removal for a tombstoned node and drops its container", async () => {
-        const { registered } = await deploy(config({
-            nodes: [node(1), node(2), node(3, { removed: true }), node(4)], bootstrap: [1, 2, 3],
-        }));
-        assert.deepStrictEqual(ofType(registered, "RaftRemoval").map((m) => m.inputs.nodeId), [3]);
-        assert.deepStrictEqual(containers(registered).map((c) => c.inputs.name).sort(), ["tugraph-node-1", "tugraph-node-2", "tugraph-node-4"]);
+        const { registered } = await deploy(
+            config({
+                nodes: [node(1), node(2), node(3, { removed: true }), node(4)],
+                bootstrap: [1, 2, 3],
+            }),
+        );
+        assert.deepStrictEqual(
+            ofType(registered, "RaftRemoval").map((m) => m.inputs.nodeId),
+            [3],
+        );
+        assert.deepStrictEqual(
+            containers(registered)
+                .map((c) => c.inputs.name)
+                .sort(),
+            ["tugraph-node-1", "tugraph-node-2", "tugraph-node-4"],
+        );
         const joiner = JSON.parse(containerOf(registered, 4).inputs.uploads[0].content);
-        assert.deepStrictEqual(joiner.bolt_raft_init_peers.map((p: any) => p.bolt_raft_node_id), [1, 2, 4], "the manual's node 4 init peers");
+        assert.deepStrictEqual(
+            joiner.bolt_raft_init_peers.map((p: any) => p.bolt_raft_node_id),
+            [1, 2, 4],
+            "the manual's node 4 init peers",
+        );
     });
 
     it("exports bolt endpoints, a neo4j:// URI with resolver addresses, and ids by role", async () => {

@@ -17,7 +17,10 @@ function stackConfig(extra: Record<string, unknown>, secretKeys = ["tugraph:admi
 async function warnings<T>(run: () => Promise<T>): Promise<{ result?: T; error?: unknown; logged: { msg: string; resource?: pulumi.Resource }[] }> {
     const logged: { msg: string; resource?: pulumi.Resource }[] = [];
     const original = pulumi.log.warn;
-    (pulumi.log as { warn: unknown }).warn = (msg: string, resource?: pulumi.Resource) => { logged.push({ msg, resource }); return Promise.resolve(); };
+    (pulumi.log as { warn: unknown }).warn = (msg: string, resource?: pulumi.Resource) => {
+        logged.push({ msg, resource });
+        return Promise.resolve();
+    };
     try {
         return { result: await run(), logged };
     } catch (error) {
@@ -54,7 +57,10 @@ describe("index.ts under Pulumi mocks", () => {
         const { error, logged } = await warnings(loadProgram);
         assert.ifError(error);
         // Nothing listens on the stack's ports: the plan comes from the config alone, and says so.
-        assert.deepStrictEqual(logged.map((l) => l.msg.replace(/:.*/s, "")), ["membership plan from the config alone"]);
+        assert.deepStrictEqual(
+            logged.map((l) => l.msg.replace(/:.*/s, "")),
+            ["membership plan from the config alone"],
+        );
     });
 
     it("reads the tugraph:* stack config and exports the cluster's endpoints", async () => {

@@ -14,7 +14,7 @@ export interface Registered {
     inputs: any;
     provider?: string;
     custom: boolean;
-    dependencies: string[];           // URNs (dependsOn and input dependencies)
+    dependencies: string[]; // URNs (dependsOn and input dependencies)
     additionalSecretOutputs: string[];
 }
 
@@ -32,7 +32,6 @@ export interface MockOptions {
     state?: (type: string, name: string, inputs: any) => Record<string, any> | undefined;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks");
 
 export async function runUnderMocks<T>(build: () => T, opts: MockOptions = {}): Promise<ProgramRun<T>> {
@@ -41,8 +40,13 @@ export async function runUnderMocks<T>(build: () => T, opts: MockOptions = {}): 
     const register = MockMonitor.prototype.registerResource;
     MockMonitor.prototype.registerResource = function (req: any, callback: any) {
         const r: Registered = {
-            type: req.getType(), name: req.getName(), urn: "", inputs: {}, custom: req.getCustom(),
-            dependencies: req.getDependenciesList(), additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+            type: req.getType(),
+            name: req.getName(),
+            urn: "",
+            inputs: {},
+            custom: req.getCustom(),
+            dependencies: req.getDependenciesList(),
+            additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         };
         registered.push(r);
         byName.set(`${r.type}::${r.name}`, r);
@@ -56,7 +60,10 @@ export async function runUnderMocks<T>(build: () => T, opts: MockOptions = {}): 
             {
                 newResource(args) {
                     const r = byName.get(`${args.type}::${args.name}`);
-                    if (r) { r.inputs = args.inputs; r.provider = args.provider; }
+                    if (r) {
+                        r.inputs = args.inputs;
+                        r.provider = args.provider;
+                    }
                     const held = opts.state?.(args.type, args.name, args.inputs);
                     if (held) return { id: `${args.name}-id`, state: held };
                     // Dynamic resources (RaftMember: initPeers and role are inputs) record their inputs.
@@ -89,5 +96,10 @@ export async function recordRegistrations(build: () => unknown, opts: MockOption
 }
 
 export function resolve<T>(o: pulumi.Output<T>): Promise<T> {
-    return new Promise((res) => o.apply((v) => { res(v); return v; }));
+    return new Promise((res) =>
+        o.apply((v) => {
+            res(v);
+            return v;
+        }),
+    );
 }

@@ -116,7 +116,12 @@ describe("AdminPassword through the real provider host", function () {
         assert.ok(await everyNodeAccepts(c, [1, 2, 3], SECOND));
 
         // A rotation to a third one while the cluster still has the first: the first is found among the previous ones.
-        await runOn(c.boltAddress(await leaderWith(c, SECOND)), "CALL dbms.security.changePassword($old, $new)", { old: SECOND, new: FIRST }, { password: SECOND });
+        await runOn(
+            c.boltAddress(await leaderWith(c, SECOND)),
+            "CALL dbms.security.changePassword($old, $new)",
+            { old: SECOND, new: FIRST },
+            { password: SECOND },
+        );
         for (let i = 0; i < 50 && !(await everyNodeAccepts(c, [1, 2, 3], FIRST)); i++) await new Promise((r) => setTimeout(r, 100));
         const third = await engineUp(adminPasswordProvider, fixed.stored, inputs(c, THIRD));
         assert.match(third.stored.outs.note, /rotated from the previous password/);
@@ -129,15 +134,21 @@ describe("AdminPassword through the real provider host", function () {
         const leader = await c.waitForLeader();
         await runOn(c.boltAddress(leader), "CALL dbms.security.changePassword($old, $new)", { old: DEFAULT_PASSWORD, new: THIRD });
         for (let i = 0; i < 50 && !(await everyNodeAccepts(c, [1, 2, 3], THIRD)); i++) await new Promise((r) => setTimeout(r, 100));
-        const e = await rejects(engineCreate(adminPasswordProvider, inputs(c, FIRST)),
-            /accepts neither the configured admin password of user 'admin', nor the previous one\(s\) recorded in the stack's state, nor TuGraph's default.*Fix: set tugraph:adminPassword to the password the cluster has now/);
+        const e = await rejects(
+            engineCreate(adminPasswordProvider, inputs(c, FIRST)),
+            /accepts neither the configured admin password of user 'admin', nor the previous one\(s\) recorded in the stack's state, nor TuGraph's default.*Fix: set tugraph:adminPassword to the password the cluster has now/,
+        );
         assertNoPassword(`${e.message}\n${e.stack}`, "the error");
         assertNoPassword(host().stderr.join("\n"), "the host's stderr");
     });
 
     it("the dev stack's default password: nothing is called (no cluster needed)", async () => {
         const s = await engineCreate(adminPasswordProvider, {
-            seeds: ["127.0.0.1:1"], adminUser: "admin", adminPassword: TUGRAPH_DEFAULT_PASSWORD, callTimeoutMs: 1000, totalTimeoutMs: 1000,
+            seeds: ["127.0.0.1:1"],
+            adminUser: "admin",
+            adminPassword: TUGRAPH_DEFAULT_PASSWORD,
+            callTimeoutMs: 1000,
+            totalTimeoutMs: 1000,
         });
         assert.match(s.outs.note, /TuGraph's default: nothing to set/);
     });
@@ -165,9 +176,16 @@ describe("AdminPassword in the program: secrets and order", function () {
     });
 
     it("registers both passwords as secret outputs and keeps no password in its provider text", async () => {
-        const regs = await recordRegistrations(() => new AdminPassword("p", {
-            seeds: ["127.0.0.1:1"], adminUser: "admin", adminPassword: pulumi.secret(FIRST), callTimeoutMs: 1000, totalTimeoutMs: 1000,
-        }));
+        const regs = await recordRegistrations(
+            () =>
+                new AdminPassword("p", {
+                    seeds: ["127.0.0.1:1"],
+                    adminUser: "admin",
+                    adminPassword: pulumi.secret(FIRST),
+                    callTimeoutMs: 1000,
+                    totalTimeoutMs: 1000,
+                }),
+        );
         assert.deepStrictEqual(regs[0].additionalSecretOutputs, ["adminPassword", "previousPasswords"]);
         assertNoPassword(String(regs[0].inputs.__provider), "the provider text");
     });
@@ -181,7 +199,10 @@ describe("AdminPassword in the program: secrets and order", function () {
         const cfg = stackConfig({ nodes: await stackNodes(c, [1, 2, 3, 4], { 4: { role: "learner" } }), bootstrap: [1, 2, 3] });
         const first = await d.upOk(clusterProgram(cfg, FIRST));
         const order = first.steps.filter((s) => !s.preview && /AdminPassword|RaftMember|tugraph-node-\d$/.test(`${s.type}:${s.name}`)).map((s) => s.name);
-        assert.ok(order.indexOf("tugraph-admin-password") > Math.max(...["tugraph-node-1", "tugraph-node-2", "tugraph-node-3"].map((n) => order.indexOf(n))), order.join(","));
+        assert.ok(
+            order.indexOf("tugraph-admin-password") > Math.max(...["tugraph-node-1", "tugraph-node-2", "tugraph-node-3"].map((n) => order.indexOf(n))),
+            order.join(","),
+        );
         assert.ok(order.indexOf("tugraph-admin-password") < order.indexOf("tugraph-member-4"), order.join(","));
         assert.ok(await everyNodeAccepts(cl, [1, 2, 3, 4], FIRST));
         const state = d.get("AdminPassword", "tugraph-admin-password")!;
@@ -194,12 +215,18 @@ describe("AdminPassword in the program: secrets and order", function () {
         // Membership resources took the new password (an update, no call) after the rotation.
         assert.ok(changed.includes("update tugraph-member-4"), changed.join(","));
         const again = await d.preview(clusterProgram(cfg, SECOND));
-        assert.deepStrictEqual(again.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`), []);
+        assert.deepStrictEqual(
+            again.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.name}`),
+            [],
+        );
         // Nothing the engine shows holds a password: progress, errors, notes.
         assertNoPassword(d.host.stderr.join("\n"), "the host's stderr");
         assertNoPassword(d.host.stdout.join("\n"), "the host's stdout");
         assertNoPassword(JSON.stringify(d.history.map((h) => [h.detail, h.error])), "step details");
         assertNoPassword(String(d.get("AdminPassword", "tugraph-admin-password")!.outputs.note), "note");
-        assert.ok(d.host.stderr.some((l) => /changing the admin password of user 'admin': on leader \d/.test(l)), "progress is shown");
+        assert.ok(
+            d.host.stderr.some((l) => /changing the admin password of user 'admin': on leader \d/.test(l)),
+            "progress is shown",
+        );
     });
 });

@@ -17,7 +17,13 @@ async function main() {
     try {
         await c.start([{ id: 1 }, { id: 2 }, { id: 3 }]);
         await c.waitForLeader(15_000);
-        const o = { seeds: [1, 2, 3].map((i) => c.boltAddress(i)), user: DEFAULT_USER, password: DEFAULT_PASSWORD, callTimeoutMs: 3000, totalTimeoutMs: 30_000 };
+        const o = {
+            seeds: [1, 2, 3].map((i) => c.boltAddress(i)),
+            user: DEFAULT_USER,
+            password: DEFAULT_PASSWORD,
+            callTimeoutMs: 3000,
+            totalTimeoutMs: 30_000,
+        };
         await discover(o); // warm-up (module load)
         const disc: number[] = [];
         for (let i = 0; i < N; i++) {

@@ -16,8 +16,11 @@ const deadline = process.argv[2] ?? "5";
 
 function status(dir: string): { ms: number; code: number | null; stderr: string } {
     const t = Date.now();
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "components/cli/status.ts", "--stack", "sim", "--dir", dir, "--timeout", deadline],
-        { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", "components/cli/status.ts", "--stack", "sim", "--dir", dir, "--timeout", deadline],
+        { cwd: ROOT, encoding: "utf8" },
+    );
     return { ms: Date.now() - t, code: r.status, stderr: r.stderr };
 }
 
@@ -42,4 +45,7 @@ async function main() {
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
     }
 }
-main().catch((e) => { console.error(e); process.exitCode = 1; });
+main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+});

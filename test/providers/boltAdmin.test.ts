@@ -2,40 +2,90 @@
 // against the simulator (follower redirects, unreachable seeds, deadlines).
 import * as assert from "assert";
 import {
-    AdminError, adminOptions, callAdd, callBudgetMs, checkLeaderSettled, classifyError, shortCause, discover, isRetryable, laggingFromStatus, parseRaftStatus, runCall, scrub, withLeader,
+    AdminError,
+    adminOptions,
+    callAdd,
+    callBudgetMs,
+    checkLeaderSettled,
+    classifyError,
+    shortCause,
+    discover,
+    isRetryable,
+    laggingFromStatus,
+    parseRaftStatus,
+    runCall,
+    scrub,
+    withLeader,
 } from "../../components/adapters/boltAdmin";
 import type { SimulatorCluster } from "../simulator/harness";
 import { DEFAULT_PASSWORD, DEFAULT_USER } from "../simulator/harness";
 import { rejects, startCluster } from "./engine";
 import { isIpv4 } from "../../components/core/ipv4";
 
-const STATUS = JSON.stringify({
-    applied: 41, commit: 41, id: "a", lead: "a", leadtransferee: "0", raftState: "StateLeader", term: 7, vote: "a",
-    progress: { "1": { match: 41, next: 42, state: "StateReplicate" }, "a": { match: 41, next: 42, state: "StateReplicate" },
-        "b": { match: 12, next: 13, state: "StateProbe" }, "c": { match: 41, next: 42, state: "StateProbe" } },
-    raftlog: { first: 1, last: 41 },
-}, null, 4);
+const STATUS = JSON.stringify(
+    {
+        applied: 41,
+        commit: 41,
+        id: "a",
+        lead: "a",
+        leadtransferee: "0",
+        raftState: "StateLeader",
+        term: 7,
+        vote: "a",
+        progress: {
+            "1": { match: 41, next: 42, state: "StateReplicate" },
+            a: { match: 41, next: 42, state: "StateReplicate" },
+            b: { match: 12, next: 13, state: "StateProbe" },
+            c: { match: 41, next: 42, state: "StateProbe" },
+        },
+        raftlog: { first: 1, last: 41 },
+    },
+    null,
+    4,
+);
 
 describe("bolt admin client: parsing and errors", () => {
     it("adminOptions (both providers): seeds plus every recorded init peer, once each; works without init peers", () => {
         const base = { adminUser: "admin", adminPassword: "pw", callTimeoutMs: 1, totalTimeoutMs: 2, encrypted: true };
-        const withPeers = adminOptions({ ...base, seeds: ["10.0.0.1:7687", "10.0.0.2:7687"], initPeers: [{ ip: "10.0.0.2", bolt_port: 7687 }, { ip: "10.0.0.4", bolt_port: 7690 }] });
+        const withPeers = adminOptions({
+            ...base,
+            seeds: ["10.0.0.1:7687", "10.0.0.2:7687"],
+            initPeers: [
+                { ip: "10.0.0.2", bolt_port: 7687 },
+                { ip: "10.0.0.4", bolt_port: 7690 },
+            ],
+        });
         const { log, ...plain } = withPeers;
-        assert.deepStrictEqual(plain, { seeds: ["10.0.0.1:7687", "10.0.0.2:7687", "10.0.0.4:7690"], user: "admin", password: "pw", callTimeoutMs: 1, totalTimeoutMs: 2, encrypted: true });
+        assert.deepStrictEqual(plain, {
+            seeds: ["10.0.0.1:7687", "10.0.0.2:7687", "10.0.0.4:7690"],
+            user: "admin",
+            password: "pw",
+            callTimeoutMs: 1,
+            totalTimeoutMs: 2,
+            encrypted: true,
+        });
         assert.strictEqual(typeof log, "function");
         assert.deepStrictEqual(adminOptions({ ...base, seeds: ["10.0.0.1:7687"] }).seeds, ["10.0.0.1:7687"]);
     });
     it("one IPv4 check for the adapters: callAdd refuses what check() refuses", async () => {
         for (const ip of ["10.0.0.256", "host.local", "1.2.3", ""]) {
             assert.strictEqual(isIpv4(ip), false, ip);
-            await rejects(callAdd({ seeds: [], user: "u", password: "p", callTimeoutMs: 1, totalTimeoutMs: 1 }, "127.0.0.1:1", 4, ip, 1, 2, false), /IPv4 literal/);
+            await rejects(
+                callAdd({ seeds: [], user: "u", password: "p", callTimeoutMs: 1, totalTimeoutMs: 1 }, "127.0.0.1:1", 4, ip, 1, 2, false),
+                /IPv4 literal/,
+            );
         }
         assert.strictEqual(isIpv4("10.0.0.255"), true);
     });
-    it("parses getRaftStatus with hex ids (node 10 is \"a\")", () => {
+    it('parses getRaftStatus with hex ids (node 10 is "a")', () => {
         const s = parseRaftStatus(STATUS);
         assert.deepStrictEqual([s.id, s.lead, s.term, s.commit, s.raftState, s.lastIndex], [10, 10, 7, 41, "StateLeader", 41]);
-        assert.deepStrictEqual(Object.keys(s.progress).map(Number).sort((a, b) => a - b), [1, 10, 11, 12]);
+        assert.deepStrictEqual(
+            Object.keys(s.progress)
+                .map(Number)
+                .sort((a, b) => a - b),
+            [1, 10, 11, 12],
+        );
     });
     it("sees as down the members the leader cannot replicate to and that are behind", () => {
         assert.deepStrictEqual(laggingFromStatus(parseRaftStatus(STATUS)), [11]);
@@ -56,7 +106,13 @@ describe("bolt admin client: parsing and errors", () => {
     });
     it("classifies driver errors and never keeps the password", () => {
         const pw = "Pa55-in-a-message";
-        const auth = classifyError({ code: "Neo.ClientError.Security.Unauthorized", message: `bad password ${pw}` }, "10.0.0.1:7687", "listRaftNodes", "admin", pw);
+        const auth = classifyError(
+            { code: "Neo.ClientError.Security.Unauthorized", message: `bad password ${pw}` },
+            "10.0.0.1:7687",
+            "listRaftNodes",
+            "admin",
+            pw,
+        );
         assert.strictEqual(auth.kind, "auth");
         assert.match(auth.message, /^authentication failed for user 'admin' at 10\.0\.0\.1:7687/);
         assert.ok(!auth.message.includes(pw));
@@ -79,14 +135,21 @@ describe("bolt admin client: parsing and errors", () => {
         const leak = classifyError({ message: "syntax error near 'Pa55-x'" }, "a:1", "x", "admin", "Pa55-x");
         assert.strictEqual(leak.message, "x at a:1 failed: syntax error near '***'");
         // A user name equal to the password is not printed either.
-        const same = classifyError({ code: "Neo.ClientError.Security.Unauthorized", message: "Authentication failed" }, "a:1", "listRaftNodes", "root-pw", "root-pw");
+        const same = classifyError(
+            { code: "Neo.ClientError.Security.Unauthorized", message: "Authentication failed" },
+            "a:1",
+            "listRaftNodes",
+            "root-pw",
+            "root-pw",
+        );
         assert.strictEqual(same.kind, "auth");
         assert.ok(!same.message.includes("root-pw"), same.message);
         assert.match(same.message, /authentication failed for the configured admin user at a:1/);
     });
 
     it("keeps the cause of a driver error, not its boilerplate", () => {
-        const raw = "Could not perform discovery. No routing servers available. Known routing table: RoutingTable[database=default]. Please ensure that your database is listening on the correct host and port and that you have compatible encryption settings both on Neo4j server and driver. Note that the default encryption setting has changed in Neo4j 4.0. Caused by: connect ECONNREFUSED 127.0.0.1:7";
+        const raw =
+            "Could not perform discovery. No routing servers available. Known routing table: RoutingTable[database=default]. Please ensure that your database is listening on the correct host and port and that you have compatible encryption settings both on Neo4j server and driver. Note that the default encryption setting has changed in Neo4j 4.0. Caused by: connect ECONNREFUSED 127.0.0.1:7";
         const e = classifyError({ code: "ServiceUnavailable", message: raw }, "127.0.0.1:7", "listRaftNodes", "admin", "pw");
         assert.strictEqual(e.message, "listRaftNodes at 127.0.0.1:7: connection failed: ECONNREFUSED");
         assert.strictEqual(shortCause("bolt raft is not enabled"), "bolt raft is not enabled");
@@ -110,7 +173,14 @@ describe("bolt admin client against the simulator", function () {
     after(async () => {
         await c?.cleanup();
     });
-    const opts = (seeds: string[], extra: Record<string, any> = {}) => ({ seeds, user: DEFAULT_USER, password: DEFAULT_PASSWORD, callTimeoutMs: 2000, totalTimeoutMs: 5000, ...extra });
+    const opts = (seeds: string[], extra: Record<string, any> = {}) => ({
+        seeds,
+        user: DEFAULT_USER,
+        password: DEFAULT_PASSWORD,
+        callTimeoutMs: 2000,
+        totalTimeoutMs: 5000,
+        ...extra,
+    });
 
     it("finds the leader and every member from one follower seed (plus a dead one)", async () => {
         const leader = await c.waitForLeader();
@@ -118,7 +188,10 @@ describe("bolt admin client against the simulator", function () {
         const d = await discover(opts(["127.0.0.1:1", c.boltAddress(f)]));
         assert.strictEqual(d.leaderId, leader);
         assert.strictEqual(d.leaderAddress, c.boltAddress(leader));
-        assert.deepStrictEqual(d.members.map((m) => m.id), [1, 2, 3]);
+        assert.deepStrictEqual(
+            d.members.map((m) => m.id),
+            [1, 2, 3],
+        );
         assert.deepStrictEqual(d.downIds, []);
         assert.match(d.errors.join(), /listRaftNodes at 127\.0\.0\.1:1: connection failed/);
     });
@@ -135,8 +208,10 @@ describe("bolt admin client against the simulator", function () {
     it("explicit queries run auto-commit; no seed answering is a clear error naming every address", async () => {
         const rows = await runCall(opts([]), c.boltAddress(1), "listRaftNodes", "CALL db.bolt.listRaftNodes()");
         assert.strictEqual(rows.length, 3);
-        await rejects(withLeader(opts(["127.0.0.1:1", "127.0.0.1:2"], { totalTimeoutMs: 600 }), "adding node 9", async () => 1),
-            /adding node 9: gave up after \d+ attempt\(s\).*no member answered: listRaftNodes at 127\.0\.0\.1:1: connection failed.*127\.0\.0\.1:2/);
+        await rejects(
+            withLeader(opts(["127.0.0.1:1", "127.0.0.1:2"], { totalTimeoutMs: 600 }), "adding node 9", async () => 1),
+            /adding node 9: gave up after \d+ attempt\(s\).*no member answered: listRaftNodes at 127\.0\.0\.1:1: connection failed.*127\.0\.0\.1:2/,
+        );
     });
 
     it("reports progress: the leader it works on, and each retry with the time used; never the password", async () => {
@@ -146,11 +221,20 @@ describe("bolt admin client against the simulator", function () {
         await withLeader(opts([c.boltAddress(1)], { log }), "adding node 9", async () => 1);
         assert.deepStrictEqual(lines, [`adding node 9: on leader ${leader} at ${c.boltAddress(leader)} (attempt 1)`]);
         lines.length = 0;
-        await rejects(withLeader(opts(["127.0.0.1:1"], { log, totalTimeoutMs: 700 }), "removing node 3", async () => 1), /gave up/);
-        assert.ok(lines.length >= 1 && lines.every((l) => /^removing node 3: retrying in \d+ ms \(\d+ of 700 ms used\): no member answered/.test(l)), lines.join("\n"));
+        await rejects(
+            withLeader(opts(["127.0.0.1:1"], { log, totalTimeoutMs: 700 }), "removing node 3", async () => 1),
+            /gave up/,
+        );
+        assert.ok(
+            lines.length >= 1 && lines.every((l) => /^removing node 3: retrying in \d+ ms \(\d+ of 700 ms used\): no member answered/.test(l)),
+            lines.join("\n"),
+        );
         assert.ok(!lines.join("").includes(DEFAULT_PASSWORD));
         // The providers' options report on stderr (what `pulumi up` shows).
-        assert.strictEqual(adminOptions({ seeds: [], adminUser: "u", adminPassword: "p", callTimeoutMs: 1, totalTimeoutMs: 2 } as any).log?.name, "progressLog");
+        assert.strictEqual(
+            adminOptions({ seeds: [], adminUser: "u", adminPassword: "p", callTimeoutMs: 1, totalTimeoutMs: 2 } as any).log?.name,
+            "progressLog",
+        );
     });
 });
 
@@ -185,10 +269,17 @@ describe("bolt admin client: hard deadlines against a hanging node", function ()
         try {
             const seeds = [1, 2, 3].map((i) => c.boltAddress(i));
             const overruns: number[] = [];
-            for (const [call, total] of [[1500, 2000], [3000, 1000], [800, 1700]]) {
+            for (const [call, total] of [
+                [1500, 2000],
+                [3000, 1000],
+                [800, 1700],
+            ]) {
                 const o = { seeds, user: DEFAULT_USER, password: DEFAULT_PASSWORD, callTimeoutMs: call, totalTimeoutMs: total };
                 const t0 = Date.now();
-                await rejects(withLeader(o, "adding node 9", (d, ob) => callAdd(ob, d.leaderAddress, 9, "127.0.0.1", 1, 2, true)), /gave up|did not answer|not started/);
+                await rejects(
+                    withLeader(o, "adding node 9", (d, ob) => callAdd(ob, d.leaderAddress, 9, "127.0.0.1", 1, 2, true)),
+                    /gave up|did not answer|not started/,
+                );
                 overruns.push(Date.now() - t0 - total);
             }
             console.log(`      deadline overruns (ms): ${overruns.join(", ")}`);
@@ -202,18 +293,22 @@ describe("bolt admin client: hard deadlines against a hanging node", function ()
 describe("why the admin client does not use neo4j:// routing", function () {
     this.timeout(60_000);
     it("a routing driver keeps sending admin calls to a removed leader (ROUTE cached, `not leader` is no routing error); direct discovery does not", async () => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const neo4j = require("neo4j-driver");
         const { removeMember, ensureMember } = await import("../../components/adapters/membershipOps");
         const c = await startCluster([1, 2, 3, 4]);
         try {
             const seeds = [1, 2, 3, 4].map((i) => c.boltAddress(i));
             const d = neo4j.driver(`neo4j://${seeds[0]}`, neo4j.auth.basic(DEFAULT_USER, DEFAULT_PASSWORD), {
-                resolver: () => seeds, logging: { level: "error", logger: () => undefined },
+                resolver: () => seeds,
+                logging: { level: "error", logger: () => undefined },
             });
             const run = async (q: string) => {
                 const s = d.session({ database: "default", defaultAccessMode: neo4j.session.WRITE });
-                try { await s.run(q); } finally { await s.close(); }
+                try {
+                    await s.run(q);
+                } finally {
+                    await s.close();
+                }
             };
             try {
                 await run("CALL db.bolt.listRaftNodes()"); // routing table fetched: WRITE = the leader

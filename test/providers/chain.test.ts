@@ -13,7 +13,14 @@ import { RaftRemoval } from "../../components/providers/raftRemoval";
 import { recordRegistrations } from "../mocks/program";
 
 const PASSWORD = "chain-test-Pa55";
-const node = (id: number, extra: Record<string, unknown> = {}) => ({ id, ip: "127.0.0.1", boltPort: 7686 + id, raftPort: 8999 + id, webPort: 7069 + id, ...extra });
+const node = (id: number, extra: Record<string, unknown> = {}) => ({
+    id,
+    ip: "127.0.0.1",
+    boltPort: 7686 + id,
+    raftPort: 8999 + id,
+    webPort: 7069 + id,
+    ...extra,
+});
 function config(raw: Record<string, unknown>): ClusterConfig {
     const parsed = parseClusterConfig({ adminPassword: PASSWORD, ...raw });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
@@ -33,7 +40,10 @@ describe("membership chain under Pulumi mocks", function () {
             const byName = (n: string) => regs.find((r) => r.name === `tugraph-${n}`);
             // Without a live view the planner keeps the config's order: tombstones, then joins, by id.
             const plan = planChanges(plannedNodes(cfg), undefined, { minVoters: 3, allowUnsafeRemoval: false });
-            assert.deepStrictEqual(plan.chain.map((c) => `${c.kind}${c.nodeId}`), ["remove3", "remove7", "join4", "join5", "join6"]);
+            assert.deepStrictEqual(
+                plan.chain.map((c) => `${c.kind}${c.nodeId}`),
+                ["remove3", "remove7", "join4", "join5", "join6"],
+            );
             // Each chain item's resources, in order; each waits for exactly the one before it.
             const expected: string[] = [];
             for (const c of plan.chain) {
@@ -53,8 +63,14 @@ describe("membership chain under Pulumi mocks", function () {
                 const deps = r!.dependencies.filter((u) => chainUrns.has(u) && u !== own);
                 if (i === 0) {
                     assert.deepStrictEqual(deps, [], "the first change waits for no other change");
-                    assert.ok(r!.dependencies.some((u) => u.endsWith("::tugraph-record")), "the first change waits for the cluster record");
-                    assert.ok(r!.dependencies.some((u) => u.endsWith("::tugraph-ready-2")), "and for the last bootstrap node to be ready (3 is tombstoned)");
+                    assert.ok(
+                        r!.dependencies.some((u) => u.endsWith("::tugraph-record")),
+                        "the first change waits for the cluster record",
+                    );
+                    assert.ok(
+                        r!.dependencies.some((u) => u.endsWith("::tugraph-ready-2")),
+                        "and for the last bootstrap node to be ready (3 is tombstoned)",
+                    );
                 } else {
                     assert.deepStrictEqual(deps, [byName(expected[i - 1])!.urn], `${n} waits for exactly ${expected[i - 1]}`);
                 }
@@ -67,7 +83,10 @@ describe("membership chain under Pulumi mocks", function () {
             const roll = ["roll-gate", "node-1-container", "ready-1", "node-2-container", "ready-2"];
             roll.slice(1).forEach((n, i) => assert.ok(byName(n)!.dependencies.includes(byName(roll[i])!.urn), `${n} waits for ${roll[i]}`));
             // Joiners are added as learners; a tombstoned node has no container (it is stopped, then dropped).
-            assert.deepStrictEqual(["member-4", "member-5", "member-6"].map((n) => byName(n)!.inputs.joinAs), ["learner", "learner", "learner"]);
+            assert.deepStrictEqual(
+                ["member-4", "member-5", "member-6"].map((n) => byName(n)!.inputs.joinAs),
+                ["learner", "learner", "learner"],
+            );
             const containers = regs.filter((r) => r.type === "docker:index/container:Container");
             assert.ok(!containers.some((c) => c.name.includes("node-3-") || c.name.includes("node-7-")));
         });
@@ -76,14 +95,32 @@ describe("membership chain under Pulumi mocks", function () {
     it("RaftMember and RaftRemoval register with the documented inputs and a secret password output", async () => {
         const regs = await recordRegistrations(() => {
             const r = new RaftRemoval("rm-3", {
-                nodeId: 3, seeds: ["127.0.0.1:7687"], adminUser: "admin", adminPassword: pulumi.secret(PASSWORD),
-                callTimeoutMs: 3000, totalTimeoutMs: 30000, minVoters: 3, allowUnsafeRemoval: false,
+                nodeId: 3,
+                seeds: ["127.0.0.1:7687"],
+                adminUser: "admin",
+                adminPassword: pulumi.secret(PASSWORD),
+                callTimeoutMs: 3000,
+                totalTimeoutMs: 30000,
+                minVoters: 3,
+                allowUnsafeRemoval: false,
             });
-            new RaftMember("m-4", {
-                nodeId: 4, ip: "127.0.0.1", boltPort: 7690, raftPort: 9003, role: "voter", seeds: ["127.0.0.1:7687"],
-                adminUser: "admin", adminPassword: pulumi.secret(PASSWORD), callTimeoutMs: 3000, totalTimeoutMs: 30000,
-                initPeers: [],
-            }, { dependsOn: [r] });
+            new RaftMember(
+                "m-4",
+                {
+                    nodeId: 4,
+                    ip: "127.0.0.1",
+                    boltPort: 7690,
+                    raftPort: 9003,
+                    role: "voter",
+                    seeds: ["127.0.0.1:7687"],
+                    adminUser: "admin",
+                    adminPassword: pulumi.secret(PASSWORD),
+                    callTimeoutMs: 3000,
+                    totalTimeoutMs: 30000,
+                    initPeers: [],
+                },
+                { dependsOn: [r] },
+            );
         });
         const [rm, m] = regs;
         assert.strictEqual(rm.type, "pulumi-nodejs:dynamic/tugraph:RaftRemoval");

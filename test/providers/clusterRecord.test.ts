@@ -35,7 +35,14 @@ async function runStored(host: ProviderHost, stored: string, calls: [string, any
     return out;
 }
 
-const ACCESS = { seeds: ["10.0.0.1:7687"] as string[], adminUser: "admin", adminPassword: DEFAULT_PASSWORD, callTimeoutMs: 2000, totalTimeoutMs: 5000, encrypted: false };
+const ACCESS = {
+    seeds: ["10.0.0.1:7687"] as string[],
+    adminUser: "admin",
+    adminPassword: DEFAULT_PASSWORD,
+    callTimeoutMs: 2000,
+    totalTimeoutMs: 5000,
+    encrypted: false,
+};
 
 function recordOf(raw: Record<string, unknown>, access = ACCESS) {
     const parsed = parseClusterConfig({ adminPassword: "x", ...raw });
@@ -45,7 +52,9 @@ function recordOf(raw: Record<string, unknown>, access = ACCESS) {
 const node = (id: number, extra: Record<string, unknown> = {}) => ({ id, ip: `10.0.0.${id}`, dockerHost: `ssh://host-${id}`, ...extra });
 
 async function storedText(): Promise<string> {
-    const regs = await recordRegistrations(() => new ClusterRecord("r", { ...recordOf({ nodes: [node(1), node(2), node(3)] }), adminPassword: pulumi.secret(DEFAULT_PASSWORD) }));
+    const regs = await recordRegistrations(
+        () => new ClusterRecord("r", { ...recordOf({ nodes: [node(1), node(2), node(3)] }), adminPassword: pulumi.secret(DEFAULT_PASSWORD) }),
+    );
     const stored = regs[0].inputs.__provider;
     assert.strictEqual(typeof stored, "string");
     assert.ok(!/require\("\.\.?\//.test(stored), "no local module requires in the stored provider");
@@ -62,7 +71,10 @@ describe("ClusterRecord (guard of bootstrap members and node placement)", functi
     });
     after(async () => host?.stop());
     let c: SimulatorCluster | undefined;
-    afterEach(async () => { await c?.cleanup(); c = undefined; });
+    afterEach(async () => {
+        await c?.cleanup();
+        c = undefined;
+    });
 
     it("from its stored text: accepts the first deployment, an unchanged stack and a new node; refuses a forgotten bootstrap list and a moved bootstrap node", async () => {
         const stored = await storedText();
@@ -80,7 +92,10 @@ describe("ClusterRecord (guard of bootstrap members and node placement)", functi
             ["check", [three, grownForgot]],
             ["check", [three, moved]],
         ]);
-        assert.ok(out.every((o) => o.ok), JSON.stringify(out));
+        assert.ok(
+            out.every((o) => o.ok),
+            JSON.stringify(out),
+        );
         assert.deepStrictEqual(out[0].value.failures, []);
         assert.deepStrictEqual({ ...out[1].value.outs, __provider: undefined }, { ...three, __provider: undefined });
         assert.deepStrictEqual(out[2].value.failures, []);
@@ -97,9 +112,18 @@ describe("ClusterRecord (guard of bootstrap members and node placement)", functi
         c = await startCluster();
         const sim = c;
         const spec = await sim.allocate(4);
-        const live = (id: number) => ({ id, ip: "127.0.0.1", boltPort: sim.nodeSpec(id).boltPort, raftPort: sim.nodeSpec(id).raftPort, webPort: 17070 + id, dockerHost: "unix:///var/run/docker.sock", dataDir: `/tmp/tgha-rec/${id}` });
+        const live = (id: number) => ({
+            id,
+            ip: "127.0.0.1",
+            boltPort: sim.nodeSpec(id).boltPort,
+            raftPort: sim.nodeSpec(id).raftPort,
+            webPort: 17070 + id,
+            dockerHost: "unix:///var/run/docker.sock",
+            dataDir: `/tmp/tgha-rec/${id}`,
+        });
         const access = { ...ACCESS, seeds: [1, 2, 3].map((i) => sim.boltAddress(i)) };
-        const stack = (four: Record<string, unknown>) => recordOf({ nodes: [live(1), live(2), live(3), { ...live(4), ...four }], bootstrap: [1, 2, 3] }, access);
+        const stack = (four: Record<string, unknown>) =>
+            recordOf({ nodes: [live(1), live(2), live(3), { ...live(4), ...four }], bootstrap: [1, 2, 3] }, access);
         const leader = await sim.waitForLeader();
         await runOn(sim.boltAddress(leader), `CALL db.bolt.addRaftNode(4, '127.0.0.1', ${spec.boltPort}, ${spec.raftPort})`);
 

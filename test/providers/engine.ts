@@ -12,8 +12,8 @@ export type Provider = pulumi.dynamic.ResourceProvider;
 
 export interface Stored {
     id: string;
-    inputs: Record<string, any>;   // checked inputs, as the engine keeps them (with __provider)
-    outs: Record<string, any>;     // the state (what diff/delete/read get as olds/props)
+    inputs: Record<string, any>; // checked inputs, as the engine keeps them (with __provider)
+    outs: Record<string, any>; // the state (what diff/delete/read get as olds/props)
 }
 
 let current: ProviderHost | undefined;
@@ -161,8 +161,14 @@ export function predictedPeers(c: SimulatorCluster, id: number) {
 export async function memberInputs(c: SimulatorCluster, id: number, role: "voter" | "learner", seedIds: number[], extra: Record<string, any> = {}) {
     const s = await c.allocate(id);
     return {
-        nodeId: id, ip: s.ip, boltPort: s.boltPort, raftPort: s.raftPort, role,
-        initPeers: predictedPeers(c, id), ...common(c, seedIds), ...extra,
+        nodeId: id,
+        ip: s.ip,
+        boltPort: s.boltPort,
+        raftPort: s.raftPort,
+        role,
+        initPeers: predictedPeers(c, id),
+        ...common(c, seedIds),
+        ...extra,
     };
 }
 

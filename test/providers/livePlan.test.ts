@@ -30,10 +30,14 @@ describe("npm run plan against the live cluster (simulator)", function () {
         const lines = [];
         for (const id of ids) {
             const s = await c!.allocate(id);
-            lines.push(`    - {id: ${id}, ip: 127.0.0.1, boltPort: ${s.boltPort}, raftPort: ${s.raftPort}, webPort: ${21000 + id}${extra[id] ? `, ${extra[id]}` : ""}}`);
+            lines.push(
+                `    - {id: ${id}, ip: 127.0.0.1, boltPort: ${s.boltPort}, raftPort: ${s.raftPort}, webPort: ${21000 + id}${extra[id] ? `, ${extra[id]}` : ""}}`,
+            );
         }
-        fs.writeFileSync(path.join(dir, "Pulumi.live.yaml"),
-            `config:\n  tugraph:adminPassword: "${DEFAULT_PASSWORD}"\n  tugraph:bootstrap: [${bootstrap.join(", ")}]\n  tugraph:membership: ${membership}\n  tugraph:nodes:\n${lines.join("\n")}\n`);
+        fs.writeFileSync(
+            path.join(dir, "Pulumi.live.yaml"),
+            `config:\n  tugraph:adminPassword: "${DEFAULT_PASSWORD}"\n  tugraph:bootstrap: [${bootstrap.join(", ")}]\n  tugraph:membership: ${membership}\n  tugraph:nodes:\n${lines.join("\n")}\n`,
+        );
     }
     const plan = () => runLivePlan(["--stack", "live"], io(dir), { env: {}, readLive: readLiveMembership });
 
@@ -60,13 +64,22 @@ describe("npm run plan against the live cluster (simulator)", function () {
         await runOn(c.boltAddress(leader), `CALL db.bolt.addRaftLearnerNode(9, '127.0.0.1', ${s9.boltPort}, ${s9.raftPort})`);
         await c.startJoiner(9); // on an empty disk: it can never catch up (no snapshots)
         await c.waitForStrandedJoiner(9);
-        await stackFile([1, 2, 3, 4, 5], { 2: "removed: true", 3: "removed: true", 4: "removed: true" }, "{callTimeoutSeconds: 2, minVoters: 1}", [1, 2, 3, 4, 5]);
+        await stackFile(
+            [1, 2, 3, 4, 5],
+            { 2: "removed: true", 3: "removed: true", 4: "removed: true" },
+            "{callTimeoutSeconds: 2, minVoters: 1}",
+            [1, 2, 3, 4, 5],
+        );
         const r = await plan();
         assert.strictEqual(r.code, 2, r.stdout + r.stderr);
         assert.match(r.stdout, /REFUSED: the 2 voters left would need 2 up for a quorum, but only 1 are up now/);
         assert.match(r.stdout, /refusing the whole membership plan, nothing was changed/);
         assert.match(r.stdout, /node 9 at 127\.0\.0\.1:\d+\/\d+ is a raft member the stack does not know: add it to tugraph:nodes/);
-        assert.match(r.stdout, /voter 5 is down or behind the leader: the cluster cannot lose another voter/, "a voter that does not answer is down, not judged stuck");
+        assert.match(
+            r.stdout,
+            /voter 5 is down or behind the leader: the cluster cannot lose another voter/,
+            "a voter that does not answer is down, not judged stuck",
+        );
         assert.match(r.stdout, /learner 9 cannot catch up \(match \d+ stayed below the leader's commit \d+ between two samples; .*set `resync` on node 9/);
     });
 

@@ -8,7 +8,23 @@ import { planChanges } from "../../components/core/changePlan";
 import type { SimulatorCluster } from "../simulator/harness";
 import { DEFAULT_PASSWORD, runOn, simulatorDriver } from "../simulator/harness";
 import {
-    common, engineCheck, engineCreate, engineDelete, engineDiff, enginePreview, engineRead, engineUp, follower, useProviderHost, listing, memberIds, memberInputs, rejects, removalInputs, startCluster, UNKNOWN,
+    common,
+    engineCheck,
+    engineCreate,
+    engineDelete,
+    engineDiff,
+    enginePreview,
+    engineRead,
+    engineUp,
+    follower,
+    useProviderHost,
+    listing,
+    memberIds,
+    memberInputs,
+    rejects,
+    removalInputs,
+    startCluster,
+    UNKNOWN,
 } from "./engine";
 
 /** Waits until every given node accepts `password` (a password change replicates through raft). */
@@ -45,12 +61,24 @@ describe("membership providers against the simulator (through the real provider 
     it("bootstrap: no membership resource; a RaftMember for an existing member at the same address makes no call", async () => {
         c = await startCluster();
         const ids = [1, 2, 3];
-        const boot = ids.map((id) => ({ id, ip: "127.0.0.1", boltPort: 1, raftPort: 2, role: "voter" as const, removed: false, dockerHost: "unix:///d", bootstrap: true }));
+        const boot = ids.map((id) => ({
+            id,
+            ip: "127.0.0.1",
+            boltPort: 1,
+            raftPort: 2,
+            role: "voter" as const,
+            removed: false,
+            dockerHost: "unix:///d",
+            bootstrap: true,
+        }));
         assert.deepStrictEqual(planChanges(boot, undefined, { minVoters: 3, allowUnsafeRemoval: false }).chain, []);
         const before = await listing(c, 1);
         const s = await engineCreate(member, await memberInputs(c, 2, "voter", [1]));
         assert.match(s.outs.roleNote, /already a member .*no call made/);
-        assert.deepStrictEqual(s.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3]);
+        assert.deepStrictEqual(
+            s.outs.initPeers.map((p: any) => p.bolt_raft_node_id),
+            [1, 2, 3],
+        );
         assert.deepStrictEqual(await listing(c, 1), before);
     });
 
@@ -60,7 +88,10 @@ describe("membership providers against the simulator (through the real provider 
         const s = await engineCreate(member, inputs);
         assert.strictEqual(s.id, "4");
         assert.strictEqual(s.outs.role, "voter");
-        assert.deepStrictEqual(s.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4]);
+        assert.deepStrictEqual(
+            s.outs.initPeers.map((p: any) => p.bolt_raft_node_id),
+            [1, 2, 3, 4],
+        );
         const four = s.outs.initPeers.find((p: any) => p.bolt_raft_node_id === 4);
         assert.deepStrictEqual(four, { bolt_raft_node_id: 4, ip: "127.0.0.1", bolt_port: inputs.boltPort, bolt_raft_port: inputs.raftPort });
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3, 4]);
@@ -98,11 +129,17 @@ describe("membership providers against the simulator (through the real provider 
         // A learner that is not running (or not caught up) is not promoted: retried until totalTimeoutMs, then refused.
         const l5 = await memberInputs(c, 5, "learner", [1, 2, 3], { callTimeoutMs: 500, totalTimeoutMs: 1000 });
         const s5 = await engineCreate(member, l5);
-        await rejects(engineUp(member, s5, { ...l5, role: "voter" }), /refusing to promote learner 5: it does not answer at 127\.0\.0\.1:\d+; start it and let it sync/);
+        await rejects(
+            engineUp(member, s5, { ...l5, role: "voter" }),
+            /refusing to promote learner 5: it does not answer at 127\.0\.0\.1:\d+; start it and let it sync/,
+        );
 
         // Demotion is refused in check, before anything happens.
         const bad = await engineCheck(member, promoted.stored.inputs, { ...learner, role: "learner" });
-        assert.deepStrictEqual(bad.failures!.map((f) => f.property), ["role"]);
+        assert.deepStrictEqual(
+            bad.failures!.map((f) => f.property),
+            ["role"],
+        );
     });
 
     it("diff: a changed ip or port is a replace (delete first); credentials and policy are an update; seeds and gate counts are no change", async () => {
@@ -116,7 +153,15 @@ describe("membership providers against the simulator (through the real provider 
         const d3 = await engineDiff(member, s, { ...inputs, seeds: [c.boltAddress(3)], knownVoters: [1, 2, 3, 9], plannedVoters: 7 });
         const tomb = { id: "removed-3", inputs: removalInputs(c, 3, [1]), outs: removalInputs(c, 3, [1]) };
         assert.deepStrictEqual([d3.changes, d3.replaces], ["none", []]);
-        for (const [k, v] of Object.entries({ adminUser: "root", adminPassword: "new-Pa55", callTimeoutMs: 999, totalTimeoutMs: 99_999, minVoters: 1, allowUnsafeRemoval: true, encrypted: true })) {
+        for (const [k, v] of Object.entries({
+            adminUser: "root",
+            adminPassword: "new-Pa55",
+            callTimeoutMs: 999,
+            totalTimeoutMs: 99_999,
+            minVoters: 1,
+            allowUnsafeRemoval: true,
+            encrypted: true,
+        })) {
             const d = await engineDiff(member, s, { ...inputs, [k]: v });
             assert.deepStrictEqual([d.changes, d.replaces], ["some", []], `${k} is an update`);
             const r = await engineDiff(removal, tomb, { ...removalInputs(c, 3, [1]), [k]: v });
@@ -151,7 +196,10 @@ describe("membership providers against the simulator (through the real provider 
         assert.deepStrictEqual(moved.inputs.initPeers, other);
         // A first check (no olds) takes the prediction; init peers without the node itself are refused.
         const bad = await engineCheck(member, {}, { ...inputs, initPeers: inputs.initPeers.filter((p: any) => p.bolt_raft_node_id !== 4) });
-        assert.deepStrictEqual(bad.failures!.map((f) => f.property), ["initPeers"]);
+        assert.deepStrictEqual(
+            bad.failures!.map((f) => f.property),
+            ["initPeers"],
+        );
     });
 
     it("preview: the unknown sentinel passes check and makes diff say what may change", async () => {
@@ -171,11 +219,34 @@ describe("membership providers against the simulator (through the real provider 
     });
 
     it("check: clear failures for bad inputs, the password is never echoed", async () => {
-        const bad = await engineCheck(member, {}, {
-            nodeId: 0, ip: "tugraph-4.local", boltPort: 70000, raftPort: 8000, role: "boss", seeds: ["nohost"], adminUser: "",
-            adminPassword: 12345, callTimeoutMs: 5000, totalTimeoutMs: 100, initPeers: [],
-        });
-        assert.deepStrictEqual(bad.failures!.map((f) => f.property).sort(), ["adminPassword", "adminUser", "boltPort", "initPeers", "ip", "nodeId", "role", "seeds[0]", "totalTimeoutMs"]);
+        const bad = await engineCheck(
+            member,
+            {},
+            {
+                nodeId: 0,
+                ip: "tugraph-4.local",
+                boltPort: 70000,
+                raftPort: 8000,
+                role: "boss",
+                seeds: ["nohost"],
+                adminUser: "",
+                adminPassword: 12345,
+                callTimeoutMs: 5000,
+                totalTimeoutMs: 100,
+                initPeers: [],
+            },
+        );
+        assert.deepStrictEqual(bad.failures!.map((f) => f.property).sort(), [
+            "adminPassword",
+            "adminUser",
+            "boltPort",
+            "initPeers",
+            "ip",
+            "nodeId",
+            "role",
+            "seeds[0]",
+            "totalTimeoutMs",
+        ]);
         assert.ok(!JSON.stringify(bad.failures).includes("12345"));
         const r = await engineCheck(removal, {}, { nodeId: 3, seeds: [], adminUser: "admin", adminPassword: "x", callTimeoutMs: 1, totalTimeoutMs: 1 });
         assert.deepStrictEqual(r.failures!.map((f) => f.property).sort(), ["allowUnsafeRemoval", "callTimeoutMs", "minVoters", "seeds", "totalTimeoutMs"]);
@@ -183,8 +254,17 @@ describe("membership providers against the simulator (through the real provider 
 
     it("check applies the config's bounds: ids a JS number cannot carry, timers Node cannot set, undialable addresses, malformed peers", async () => {
         const ok = {
-            nodeId: 4, ip: "10.0.0.4", boltPort: 7687, raftPort: 7688, role: "learner", seeds: ["10.0.0.1:7687"], adminUser: "admin",
-            adminPassword: "pw", callTimeoutMs: 1000, totalTimeoutMs: 5000, initPeers: [{ bolt_raft_node_id: 4, ip: "10.0.0.4", bolt_port: 7687, bolt_raft_port: 7688 }],
+            nodeId: 4,
+            ip: "10.0.0.4",
+            boltPort: 7687,
+            raftPort: 7688,
+            role: "learner",
+            seeds: ["10.0.0.1:7687"],
+            adminUser: "admin",
+            adminPassword: "pw",
+            callTimeoutMs: 1000,
+            totalTimeoutMs: 5000,
+            initPeers: [{ bolt_raft_node_id: 4, ip: "10.0.0.4", bolt_port: 7687, bolt_raft_port: 7688 }],
         };
         assert.deepStrictEqual((await engineCheck(member, {}, ok)).failures, []);
         const cases: [Record<string, unknown>, string][] = [
@@ -202,13 +282,21 @@ describe("membership providers against the simulator (through the real provider 
         ];
         for (const [change, property] of cases) {
             const f = (await engineCheck(member, {}, { ...ok, ...change })).failures;
-            assert.ok(f.some((x) => x.property === property), `${JSON.stringify(change)} -> ${property}: ${JSON.stringify(f)}`);
+            assert.ok(
+                f.some((x) => x.property === property),
+                `${JSON.stringify(change)} -> ${property}: ${JSON.stringify(f)}`,
+            );
         }
         // The same bounds in the removal and the record.
-        assert.ok((await engineCheck(removal, {}, { ...ok, nodeId: 1e21, minVoters: 3, allowUnsafeRemoval: false })).failures.some((x) => x.property === "nodeId"));
+        assert.ok(
+            (await engineCheck(removal, {}, { ...ok, nodeId: 1e21, minVoters: 3, allowUnsafeRemoval: false })).failures.some((x) => x.property === "nodeId"),
+        );
         // Nothing at all is failures, not a TypeError.
         const none = await engineCheck(member, undefined, {});
-        assert.ok(none.failures.some((x) => x.property === "seeds"), JSON.stringify(none.failures));
+        assert.ok(
+            none.failures.some((x) => x.property === "seeds"),
+            JSON.stringify(none.failures),
+        );
     });
 
     it("shrink: removes a learner and a voter down to the minimum, then refuses the next removal with no change", async () => {
@@ -220,7 +308,10 @@ describe("membership providers against the simulator (through the real provider 
         const r4 = await engineCreate(removal, removalInputs(c, 4, [1, 2, 3, 4]));
         assert.strictEqual(r4.outs.wasMember, true);
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
-        await rejects(engineCreate(removal, removalInputs(c, 3, [1, 2, 3])), /refusing removing node 3: it would leave 2 voter\(s\), below the minimum of 3.*allowUnsafeRemoval/);
+        await rejects(
+            engineCreate(removal, removalInputs(c, 3, [1, 2, 3])),
+            /refusing removing node 3: it would leave 2 voter\(s\), below the minimum of 3.*allowUnsafeRemoval/,
+        );
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
         // Seeds and gate counts of a removal are no change.
         const rd = await engineDiff(removal, r4, { ...r4.inputs, seeds: [c.boltAddress(1)], plannedVoters: 2 });
@@ -246,7 +337,10 @@ describe("membership providers against the simulator (through the real provider 
         assert.strictEqual(rm.outs.wasMember, true);
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2]);
         const add = await engineCreate(member, await memberInputs(c, 4, "voter", [1, 2]));
-        assert.deepStrictEqual(add.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 4]);
+        assert.deepStrictEqual(
+            add.outs.initPeers.map((p: any) => p.bolt_raft_node_id),
+            [1, 2, 4],
+        );
         await c.startJoiner(4, { copyFrom: await follower(c, [1, 2]) });
         await c.waitForLeader(15_000, [1, 2, 4]);
         assert.deepStrictEqual(await memberIds(c, 4), [1, 2, 4]);
@@ -258,8 +352,14 @@ describe("membership providers against the simulator (through the real provider 
         await c.kill(5);
         await c.waitForLeader(15_000, [1, 2, 3]);
         const all = [1, 2, 3, 4, 5];
-        await rejects(engineCreate(removal, removalInputs(c, 3, all, { minVoters: 1 })), /refusing removing node 3: the 4 voters left would need 3 up for a quorum, but only 2 are up/);
-        await rejects(engineCreate(member, await memberInputs(c, 6, "voter", all)), /refusing adding\/promoting node 6 as a voter: voter\(s\) 4, 5 are down or not caught up/);
+        await rejects(
+            engineCreate(removal, removalInputs(c, 3, all, { minVoters: 1 })),
+            /refusing removing node 3: the 4 voters left would need 3 up for a quorum, but only 2 are up/,
+        );
+        await rejects(
+            engineCreate(member, await memberInputs(c, 6, "voter", all)),
+            /refusing adding\/promoting node 6 as a voter: voter\(s\) 4, 5 are down or not caught up/,
+        );
         assert.deepStrictEqual(await memberIds(c, 1), all);
         // Removing a down voter keeps quorum: allowed.
         const r = await engineCreate(removal, removalInputs(c, 5, all, { plannedVoters: 3 }));
@@ -273,17 +373,25 @@ describe("membership providers against the simulator (through the real provider 
     it("grow by two voters, the first joiner left on an empty disk: the second add is refused and nothing changes", async () => {
         c = await startCluster();
         const s4 = await engineCreate(member, await memberInputs(c, 4, "voter", [1, 2, 3]));
-        assert.deepStrictEqual(s4.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4]);
+        assert.deepStrictEqual(
+            s4.outs.initPeers.map((p: any) => p.bolt_raft_node_id),
+            [1, 2, 3, 4],
+        );
         await c.startJoiner(4); // no copy of a member's data directory: it never catches up
         await c.waitForStrandedJoiner(4); // StateReplicate, match frozen below commit: only the numbers show it lagging
         const before = await listing(c, 1);
-        const e = await rejects(engineCreate(member, await memberInputs(c, 5, "voter", [1, 2, 3, 4])),
-            /refusing adding\/promoting node 5 as a voter: voter\(s\) 4 is down or not caught up with the leader/);
+        const e = await rejects(
+            engineCreate(member, await memberInputs(c, 5, "voter", [1, 2, 3, 4])),
+            /refusing adding\/promoting node 5 as a voter: voter\(s\) 4 is down or not caught up with the leader/,
+        );
         assert.match(e.message, /needs a copy of a member's data directory \(TuGraph has no snapshots\)/);
         assert.match(e.message, /`role: learner` first and promote/);
         assert.match(e.message, /run `pulumi up` again once the voters are healthy/);
         assert.deepStrictEqual(await listing(c, 1), before, "nothing changed");
-        assert.deepStrictEqual(before.map((m) => m.id), [1, 2, 3, 4]);
+        assert.deepStrictEqual(
+            before.map((m) => m.id),
+            [1, 2, 3, 4],
+        );
         // A learner does not count in the quorum: it may still join.
         await engineCreate(member, await memberInputs(c, 6, "learner", [1, 2, 3]));
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3, 4, 6]);
@@ -294,10 +402,15 @@ describe("membership providers against the simulator (through the real provider 
         await c.kill(2);
         await c.kill(3);
         const started = Date.now();
-        const e = await rejects(engineCreate(member, await memberInputs(c, 4, "learner", [1, 2, 3], { callTimeoutMs: 500, totalTimeoutMs: 4000 })),
-            /adding node 4 .*gave up after \d+ attempt\(s\).*no leader among|refusing adding node 4 as a learner: only 1 of 3 voters are up/);
+        const e = await rejects(
+            engineCreate(member, await memberInputs(c, 4, "learner", [1, 2, 3], { callTimeoutMs: 500, totalTimeoutMs: 4000 })),
+            /adding node 4 .*gave up after \d+ attempt\(s\).*no leader among|refusing adding node 4 as a learner: only 1 of 3 voters are up/,
+        );
         assert.ok(Date.now() - started < 15_000, e.message);
-        await rejects(engineCreate(removal, removalInputs(c, 3, [1, 2, 3], { callTimeoutMs: 500, totalTimeoutMs: 2000, allowUnsafeRemoval: true })), /removing node 3: gave up|refusing removing node 3/);
+        await rejects(
+            engineCreate(removal, removalInputs(c, 3, [1, 2, 3], { callTimeoutMs: 500, totalTimeoutMs: 2000, allowUnsafeRemoval: true })),
+            /removing node 3: gave up|refusing removing node 3/,
+        );
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
     });
 
@@ -309,7 +422,10 @@ describe("membership providers against the simulator (through the real provider 
         const rest = [1, 2, 3, 4].filter((i) => i !== leader);
         await c.kill(leader); // its container goes at the end of the update
         const add = await engineCreate(member, await memberInputs(c, 5, "learner", [1, 2, 3, 4]));
-        assert.deepStrictEqual(add.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [...rest, 5]);
+        assert.deepStrictEqual(
+            add.outs.initPeers.map((p: any) => p.bolt_raft_node_id),
+            [...rest, 5],
+        );
     });
 
     it("leader killed between two changes: the second re-discovers the leader and succeeds", async () => {
@@ -333,14 +449,20 @@ describe("membership providers against the simulator (through the real provider 
         await c.setFault(leader, "hang_admin_calls", true);
         const inputs = await memberInputs(c, 4, "learner", [1, 2, 3], { callTimeoutMs: 400, totalTimeoutMs: 1500 });
         const started = Date.now();
-        const e = await rejects(engineCreate(member, inputs), new RegExp(`addRaftLearnerNode\\(4\\) at ${c.boltAddress(leader).replace(/\./g, "\\.")} did not answer within 400 ms`));
+        const e = await rejects(
+            engineCreate(member, inputs),
+            new RegExp(`addRaftLearnerNode\\(4\\) at ${c.boltAddress(leader).replace(/\./g, "\\.")} did not answer within 400 ms`),
+        );
         assert.ok(Date.now() - started < 10_000, "bounded by totalTimeoutMs (+ one call)");
         assert.ok(!e.message.includes(DEFAULT_PASSWORD));
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3]);
         // The partial failure: fix the fault, run `up` again: exactly one add.
         await c.setFault(leader, "hang_admin_calls", false);
         const s = await engineCreate(member, { ...inputs, callTimeoutMs: 2000, totalTimeoutMs: 15_000 });
-        assert.deepStrictEqual(s.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4]);
+        assert.deepStrictEqual(
+            s.outs.initPeers.map((p: any) => p.bolt_raft_node_id),
+            [1, 2, 3, 4],
+        );
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3, 4]);
     });
 
@@ -349,8 +471,10 @@ describe("membership providers against the simulator (through the real provider 
         const i4 = await memberInputs(c, 4, "learner", [1, 2, 3]);
         const i5 = await memberInputs(c, 5, "learner", [1, 2, 3]);
         // First run: 4's add went through, then the provider process died before the engine saved the state.
-        await ensureMember({ seeds: i4.seeds, user: i4.adminUser, password: i4.adminPassword, callTimeoutMs: 2000, totalTimeoutMs: 10_000 },
-            { nodeId: 4, ip: i4.ip, boltPort: i4.boltPort, raftPort: i4.raftPort, role: "learner" });
+        await ensureMember(
+            { seeds: i4.seeds, user: i4.adminUser, password: i4.adminPassword, callTimeoutMs: 2000, totalTimeoutMs: 10_000 },
+            { nodeId: 4, ip: i4.ip, boltPort: i4.boltPort, raftPort: i4.raftPort, role: "learner" },
+        );
         // Re-run: 4 is found (no call), 5 is added; nothing twice, nothing missing.
         const s4 = await engineCreate(member, i4);
         assert.match(s4.outs.roleNote, /no call made/);
@@ -358,16 +482,25 @@ describe("membership providers against the simulator (through the real provider 
         assert.deepStrictEqual(s5.outs.initPeers, i5.initPeers, "the recorded init peers are the pinned input");
         assert.match(s5.outs.roleNote, /differs from the recorded init peers/, "4 is a member the prediction did not know");
         const rows = await listing(c, 1);
-        assert.deepStrictEqual(rows.map((r) => r.id), [1, 2, 3, 4, 5]);
+        assert.deepStrictEqual(
+            rows.map((r) => r.id),
+            [1, 2, 3, 4, 5],
+        );
         // The same id at another address is a clear error, not a silent no-op.
-        await rejects(engineCreate(member, { ...i5, boltPort: i5.boltPort + 1000 }), /node 5 is already a member at 127\.0\.0\.1:\d+\/\d+, not 127\.0\.0\.1:\d+\/\d+.*keeps the old address/);
+        await rejects(
+            engineCreate(member, { ...i5, boltPort: i5.boltPort + 1000 }),
+            /node 5 is already a member at 127\.0\.0\.1:\d+\/\d+, not 127\.0\.0\.1:\d+\/\d+.*keeps the old address/,
+        );
     });
 
     it("wrong password fails at once, naming user and node, never the password", async () => {
         c = await startCluster();
         const started = Date.now();
         const secret = "not-the-Pa55word!";
-        const e = await rejects(engineCreate(member, await memberInputs(c, 4, "voter", [1], { adminPassword: secret })), /authentication failed for user 'admin' at 127\.0\.0\.1:\d+/);
+        const e = await rejects(
+            engineCreate(member, await memberInputs(c, 4, "voter", [1], { adminPassword: secret })),
+            /authentication failed for user 'admin' at 127\.0\.0\.1:\d+/,
+        );
         assert.ok(Date.now() - started < 5000, "no retries on bad credentials");
         assert.ok(!e.message.includes(secret));
         assert.ok(!String(e.stack).includes(secret));
@@ -401,7 +534,10 @@ describe("membership providers against the simulator (through the real provider 
         assert.strictEqual(r.id, "5");
         const rr = await engineRead(upR.stored);
         assert.strictEqual(rr.outs.stillMember, false);
-        assert.deepStrictEqual(before.map((m) => m.id), [1, 2, 3, 5]);
+        assert.deepStrictEqual(
+            before.map((m) => m.id),
+            [1, 2, 3, 5],
+        );
         await engineDelete(up.stored);
         assert.strictEqual((await engineRead(up.stored)).outs.driftKind, "removed", "deleted with the new password");
         await rejects(engineRead(s5) as Promise<unknown>, /authentication failed/);
@@ -415,15 +551,23 @@ describe("membership providers against the simulator (through the real provider 
         assert.strictEqual(r.id, "4", "kept: dropping it would make the next up add the removed id again");
         assert.strictEqual(r.outs.driftKind, "removed");
         assert.match(r.outs.drift, /leader \d no longer lists node 4/);
-        await rejects(engineUp(member, r, r.inputs), /node 4 changed outside the stack: .*raft must never see a removed id again.*set `removed: true` on node 4/);
+        await rejects(
+            engineUp(member, r, r.inputs),
+            /node 4 changed outside the stack: .*raft must never see a removed id again.*set `removed: true` on node 4/,
+        );
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3], "nothing was added back");
         // Re-added outside the stack at another address: reported, and up refuses rather than remove a live member.
         const s6 = await c.allocate(6);
-        await ensureMember({ seeds: s.outs.seeds, user: s.outs.adminUser, password: s.outs.adminPassword, callTimeoutMs: 2000, totalTimeoutMs: 10_000 },
-            { nodeId: 4, ip: s6.ip, boltPort: s6.boltPort, raftPort: s6.raftPort, role: "learner" });
+        await ensureMember(
+            { seeds: s.outs.seeds, user: s.outs.adminUser, password: s.outs.adminPassword, callTimeoutMs: 2000, totalTimeoutMs: 10_000 },
+            { nodeId: 4, ip: s6.ip, boltPort: s6.boltPort, raftPort: s6.raftPort, role: "learner" },
+        );
         const moved = await engineRead(s);
         assert.deepStrictEqual([moved.id, moved.outs.driftKind, moved.outs.boltPort], ["4", "address", s.outs.boltPort], "the stack's address is kept");
-        assert.match(moved.outs.drift, new RegExp(`lists node 4 at 127\\.0\\.0\\.1:${s6.boltPort}/${s6.raftPort}, but the stack says 127\\.0\\.0\\.1:${s.outs.boltPort}`));
+        assert.match(
+            moved.outs.drift,
+            new RegExp(`lists node 4 at 127\\.0\\.0\\.1:${s6.boltPort}/${s6.raftPort}, but the stack says 127\\.0\\.0\\.1:${s.outs.boltPort}`),
+        );
         const before = await listing(c, 1);
         await rejects(engineUp(member, moved, moved.inputs), /never removes a live member implicitly.*set `removed: true` on node 4/);
         assert.deepStrictEqual(await listing(c, 1), before, "no remove, no add");

@@ -18,13 +18,32 @@ const URN = (t: string) => `urn:pulumi:test::tugraph-ha::pulumi-nodejs:dynamic/t
 async function storedProviders(): Promise<{ member: string; removal: string }> {
     const regs = await recordRegistrations(() => {
         const rm = new RaftRemoval("rm", {
-            nodeId: 3, seeds: ["127.0.0.1:1"], adminUser: "admin", adminPassword: pulumi.secret(SECRET),
-            callTimeoutMs: 1000, totalTimeoutMs: 2000, minVoters: 3, allowUnsafeRemoval: false,
+            nodeId: 3,
+            seeds: ["127.0.0.1:1"],
+            adminUser: "admin",
+            adminPassword: pulumi.secret(SECRET),
+            callTimeoutMs: 1000,
+            totalTimeoutMs: 2000,
+            minVoters: 3,
+            allowUnsafeRemoval: false,
         });
-        new RaftMember("m", {
-            nodeId: 4, ip: "127.0.0.1", boltPort: 1, raftPort: 2, role: "learner", seeds: ["127.0.0.1:1"],
-            adminUser: "admin", adminPassword: pulumi.secret(SECRET), callTimeoutMs: 1000, totalTimeoutMs: 2000, initPeers: [],
-        }, { dependsOn: [rm] });
+        new RaftMember(
+            "m",
+            {
+                nodeId: 4,
+                ip: "127.0.0.1",
+                boltPort: 1,
+                raftPort: 2,
+                role: "learner",
+                seeds: ["127.0.0.1:1"],
+                adminUser: "admin",
+                adminPassword: pulumi.secret(SECRET),
+                callTimeoutMs: 1000,
+                totalTimeoutMs: 2000,
+                initPeers: [],
+            },
+            { dependsOn: [rm] },
+        );
     });
     const member = regs.find((r) => r.type.endsWith(":RaftMember"))!.inputs.__provider;
     const removal = regs.find((r) => r.type.endsWith(":RaftRemoval"))!.inputs.__provider;
@@ -64,7 +83,10 @@ describe("membership providers: the serialized form the engine stores, run by th
         const checked = await host.check(URN("RaftMember"), {}, m4);
         assert.deepStrictEqual(checked.failures, []);
         const created = await host.create(URN("RaftMember"), checked.inputs);
-        assert.deepStrictEqual(created.outs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4]);
+        assert.deepStrictEqual(
+            created.outs.initPeers.map((p: any) => p.bolt_raft_node_id),
+            [1, 2, 3, 4],
+        );
         assert.strictEqual(created.outs.__provider, member, "the engine stores the text with the outputs");
         const read = await host.read(URN("RaftMember"), created.id, checked.inputs, created.outs);
         assert.strictEqual(read.id, "4");

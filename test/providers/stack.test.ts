@@ -45,9 +45,15 @@ describe("membership through the cluster component's wiring (step-order driver +
         const cfg = stackConfig({ nodes: await stackNodes(c, [1, 2, 3, 4], { 3: { removed: true } }), bootstrap: [1, 2, 3] });
         const up = await d.upOk(clusterProgram(cfg));
         const seq = ops(up.steps, /removal|member|node-\d-container|container/);
-        assert.deepStrictEqual(seq.filter((s) => /removal|member/.test(s)), ["create removal-3", "create member-4"]);
+        assert.deepStrictEqual(
+            seq.filter((s) => /removal|member/.test(s)),
+            ["create removal-3", "create member-4"],
+        );
         assert.strictEqual(d.get("RaftRemoval", "tugraph-removal-3")!.outputs.wasMember, true);
-        assert.deepStrictEqual(d.get("RaftMember", "tugraph-member-4")!.outputs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 4]);
+        assert.deepStrictEqual(
+            d.get("RaftMember", "tugraph-member-4")!.outputs.initPeers.map((p: any) => p.bolt_raft_node_id),
+            [1, 2, 4],
+        );
         await c.waitForLeader(15_000, [1, 2, 4]);
         assert.deepStrictEqual(await memberIds(c, 4), [1, 2, 4]);
     });
@@ -62,7 +68,11 @@ describe("membership through the cluster component's wiring (step-order driver +
         const cfg = stackConfig({ nodes: await stackNodes(c, [1, 2, 3, 4, 5], { 3: { removed: true } }), bootstrap: [1, 2, 3, 4, 5] });
         const up = await d.up(clusterProgram(cfg));
         assert.match(up.errors.join("\n"), /refusing removing node 3: the 4 voters left would need 3 up for a quorum, but only 2 are up/);
-        assert.deepStrictEqual(up.steps.filter((s) => s.op === "delete"), [], "after a failed step nothing is deleted");
+        assert.deepStrictEqual(
+            up.steps.filter((s) => s.op === "delete"),
+            [],
+            "after a failed step nothing is deleted",
+        );
         assert.deepStrictEqual(await memberIds(c, 1), [1, 2, 3, 4, 5]);
     });
 
@@ -73,18 +83,35 @@ describe("membership through the cluster component's wiring (step-order driver +
         const cfg = stackConfig({ nodes: await stackNodes(c, [1, 2, 3, 4, 5], { 5: { role: "learner" } }), bootstrap: [1, 2, 3] });
         const up = await d.upOk(clusterProgram(cfg));
         assert.deepStrictEqual(ops(up.steps, /member|sync|promotion|node-[45]-container/), [
-            "create member-4", "create sync-4", "create node-4-container", "create promotion-4",
-            "create member-5", "create sync-5", "create node-5-container",
+            "create member-4",
+            "create sync-4",
+            "create node-4-container",
+            "create promotion-4",
+            "create member-5",
+            "create sync-5",
+            "create node-5-container",
         ]);
         const step = (n: string) => up.steps.find((s) => !s.preview && s.name === `tugraph-${n}`)!;
         assert.ok(step("member-5").start >= step("promotion-4").end, "one change at a time");
         assert.match(d.get("RaftMember", "tugraph-member-4")!.outputs.roleNote, /added as learner; promoted by its RaftPromotion/);
         assert.ok(d.get("RaftPromotion", "tugraph-promotion-4")!.outputs.promotedAt, "promoted once caught up");
         assert.strictEqual(d.get("RaftPromotion", "tugraph-promotion-5"), undefined, "a declared learner stays one");
-        assert.deepStrictEqual(d.get("RaftMember", "tugraph-member-5")!.outputs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4, 5]);
+        assert.deepStrictEqual(
+            d.get("RaftMember", "tugraph-member-5")!.outputs.initPeers.map((p: any) => p.bolt_raft_node_id),
+            [1, 2, 3, 4, 5],
+        );
         // Both joined as learners (TuGraph's listing keeps is_learner after a promotion: the state holds the truth).
         const rows = await listing(c, 1);
-        assert.deepStrictEqual(rows.map((r) => [r.id, r.learner]), [[1, false], [2, false], [3, false], [4, true], [5, true]]);
+        assert.deepStrictEqual(
+            rows.map((r) => [r.id, r.learner]),
+            [
+                [1, false],
+                [2, false],
+                [3, false],
+                [4, true],
+                [5, true],
+            ],
+        );
         // Both caught up on their copies: a write reaches them.
         const leader = await c.waitForLeader(15_000, [1, 2, 3, 4, 5]);
         await runOn(c.boltAddress(leader), "CALL db.createVertexLabel('p', 'id', 'id', 'INT32', false)");

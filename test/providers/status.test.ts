@@ -15,8 +15,11 @@ const ROOT = path.join(__dirname, "..", "..");
 async function statusIn(dir: string, extra: string[] = [], env: Record<string, string> = {}): Promise<StatusResult & { progress: string[]; ms: number }> {
     const progress: string[] = [];
     const started = Date.now();
-    const r = await runStatus(["--stack", "sim", "--dir", dir, ...extra], { cwd: ROOT, exists: fs.existsSync, readText: (f) => fs.readFileSync(f, "utf8") },
-        { env, ask: askOverBolt, progress: (l) => progress.push(l), progressEveryMs: 500, resampleMs: 800 });
+    const r = await runStatus(
+        ["--stack", "sim", "--dir", dir, ...extra],
+        { cwd: ROOT, exists: fs.existsSync, readText: (f) => fs.readFileSync(f, "utf8") },
+        { env, ask: askOverBolt, progress: (l) => progress.push(l), progressEveryMs: 500, resampleMs: 800 },
+    );
     return { ...r, progress, ms: Date.now() - started };
 }
 
@@ -39,7 +42,8 @@ describe("status command against the simulator (test double)", function () {
     afterEach(async () => {
         await c?.cleanup(); // resumes a paused node, then kills every process
         if (dir) fs.rmSync(dir, { recursive: true, force: true });
-        c = undefined; dir = undefined;
+        c = undefined;
+        dir = undefined;
     });
     const start = async (ids: number[]) => {
         c = new SimulatorCluster();
@@ -51,17 +55,23 @@ describe("status command against the simulator (test double)", function () {
 
     it("healthy 3 nodes, through the real script: exit 0, one JSON object, every member caught up, no password", async () => {
         const leader = await start([1, 2, 3]);
-        const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "components/cli/status.ts", "--stack", "sim", "--dir", dir!, "--json"],
-            { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-        let out = ""; let err = "";
+        const child = spawn(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "components/cli/status.ts", "--stack", "sim", "--dir", dir!, "--json"],
+            { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+        );
+        let out = "";
+        let err = "";
         child.stdout.on("data", (d) => (out += d));
         child.stderr.on("data", (d) => (err += d));
         const code = await new Promise<number | null>((r) => child.on("exit", r));
         assert.equal(code, 0, err + out);
         const j = JSON.parse(out);
         assert.equal(j.leader, leader);
-        assert.deepStrictEqual(j.members.map((m: any) => [m.id, m.address, m.role, m.leader, m.reachable, m.lag, m.state]),
-            [1, 2, 3].map((id) => [id, c!.boltAddress(id), "voter", id === leader, true, 0, "caught-up"]));
+        assert.deepStrictEqual(
+            j.members.map((m: any) => [m.id, m.address, m.role, m.leader, m.reachable, m.lag, m.state]),
+            [1, 2, 3].map((id) => [id, c!.boltAddress(id), "voter", id === leader, true, 0, "caught-up"]),
+        );
         for (const m of j.members) {
             assert.equal(typeof m.applied, "number");
             assert.equal(m.commit, j.commit);
@@ -85,8 +95,16 @@ describe("status command against the simulator (test double)", function () {
         assert.equal(j.leader, leader);
         const m = j.members.find((x) => x.id === down);
         assert.deepStrictEqual([m.reachable, m.applied, m.commit], [false, null, null]);
-        assert.ok(j.problems.some((p) => p.includes(`voter ${down} at ${c!.boltAddress(down)} is unreachable (`) && /start it, or check its host and network/.test(p)), j.problems.join("\n"));
-        assert.ok(j.problems.some((p) => /2 of 3 voters up and caught up: the cluster can lose 0 more/.test(p)), j.problems.join("\n"));
+        assert.ok(
+            j.problems.some(
+                (p) => p.includes(`voter ${down} at ${c!.boltAddress(down)} is unreachable (`) && /start it, or check its host and network/.test(p),
+            ),
+            j.problems.join("\n"),
+        );
+        assert.ok(
+            j.problems.some((p) => /2 of 3 voters up and caught up: the cluster can lose 0 more/.test(p)),
+            j.problems.join("\n"),
+        );
     });
 
     it("no leader (a majority down): exit 2, leader null", async () => {
@@ -100,8 +118,14 @@ describe("status command against the simulator (test double)", function () {
         assert.equal(r.code, 2, r.stdout);
         const j = json(r);
         assert.equal(j.leader, null);
-        assert.match(j.problems[0], /^no leader: 1 of 3 asked node\(s\) answered and none is leader; 1 of 3 voters answer and a leader needs 2: start the members that are down/);
-        assert.deepStrictEqual(j.members.map((m) => [m.id, m.reachable, m.lag]), [1, 2, 3].map((id) => [id, id === leader, null]));
+        assert.match(
+            j.problems[0],
+            /^no leader: 1 of 3 asked node\(s\) answered and none is leader; 1 of 3 voters answer and a leader needs 2: start the members that are down/,
+        );
+        assert.deepStrictEqual(
+            j.members.map((m) => [m.id, m.reachable, m.lag]),
+            [1, 2, 3].map((id) => [id, id === leader, null]),
+        );
         const text = await statusIn(dir!, ["--timeout", "2"]);
         assert.match(text.stdout, /^stack sim: NO LEADER\n/);
     });
@@ -115,8 +139,14 @@ describe("status command against the simulator (test double)", function () {
         assert.equal(r.code, 2, r.stdout);
         const j = json(r);
         assert.equal(j.members.find((m) => m.id === hung).reachable, false);
-        assert.ok(j.problems.some((p) => p.includes(`voter ${hung} at ${c!.boltAddress(hung)} is unreachable (no answer within 2 s)`)), j.problems.join("\n"));
-        assert.ok(r.progress.some((l) => l.startsWith(`status: waiting for ${c!.boltAddress(hung)} (`) && l.endsWith(" of 2 s)")), r.progress.join("\n"));
+        assert.ok(
+            j.problems.some((p) => p.includes(`voter ${hung} at ${c!.boltAddress(hung)} is unreachable (no answer within 2 s)`)),
+            j.problems.join("\n"),
+        );
+        assert.ok(
+            r.progress.some((l) => l.startsWith(`status: waiting for ${c!.boltAddress(hung)} (`) && l.endsWith(" of 2 s)")),
+            r.progress.join("\n"),
+        );
         assert.ok(!r.progress.some((l) => l.includes(c!.boltAddress(leader))), "only the hanging node is waited for");
     });
 
@@ -134,7 +164,14 @@ describe("status command against the simulator (test double)", function () {
         const m4 = j.members.find((m) => m.id === 4);
         assert.deepStrictEqual([m4.reachable, m4.applied, m4.commit, m4.state], [true, 4, 4, "cannot-catch-up"]);
         assert.ok(m4.lag >= 1);
-        assert.ok(j.problems.some((p) => /voter 4 .* cannot catch up: match 4 stayed below the leader's commit \d+ between two samples; TuGraph has no raft snapshots: start it from a copy of a healthy member's data directory/.test(p)), j.problems.join("\n"));
+        assert.ok(
+            j.problems.some((p) =>
+                /voter 4 .* cannot catch up: match 4 stayed below the leader's commit \d+ between two samples; TuGraph has no raft snapshots: start it from a copy of a healthy member's data directory/.test(
+                    p,
+                ),
+            ),
+            j.problems.join("\n"),
+        );
     });
 
     it("9 nodes: every member reachable and caught up, exit 0", async () => {
@@ -144,6 +181,9 @@ describe("status command against the simulator (test double)", function () {
         assert.equal(r.code, 0, r.stdout);
         const j = json(r);
         assert.equal(j.leader, leader);
-        assert.deepStrictEqual(j.members.map((m) => [m.id, m.reachable, m.state]), ids.map((id) => [id, true, "caught-up"]));
+        assert.deepStrictEqual(
+            j.members.map((m) => [m.id, m.reachable, m.state]),
+            ids.map((id) => [id, true, "caught-up"]),
+        );
     });
 });

@@ -15,15 +15,17 @@ export async function writeSimStack(c: SimulatorCluster, ids: number[], opts: { 
         return `    - {id: ${id}, ip: ${s.ip}, boltPort: ${s.boltPort}, raftPort: ${s.raftPort}, webPort: ${webPorts[k]}${role}}`;
     });
     fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: tugraph-ha\nruntime: nodejs\n");
-    fs.writeFileSync(path.join(dir, "Pulumi.sim.yaml"), [
-        "config:",
-        `  tugraph:adminPassword: "${DEFAULT_PASSWORD}"`,
-        `  tugraph:dataRoot: ${dir}/data`,
-        ...(opts.bootstrap ? [`  tugraph:bootstrap: [${opts.bootstrap.join(", ")}]`] : []),
-        "  tugraph:nodes:",
-        ...nodes,
-        "",
-    ].join("\n"));
+    fs.writeFileSync(
+        path.join(dir, "Pulumi.sim.yaml"),
+        [
+            "config:",
+            `  tugraph:adminPassword: "${DEFAULT_PASSWORD}"`,
+            `  tugraph:dataRoot: ${dir}/data`,
+            ...(opts.bootstrap ? [`  tugraph:bootstrap: [${opts.bootstrap.join(", ")}]`] : []),
+            "  tugraph:nodes:",
+            ...nodes,
+            "",
+        ].join("\n"),
+    );
     return dir;
 }
-

@@ -39,7 +39,10 @@ describe("TLS trust through the real provider host", function () {
         const s = await engineCreate(adminPasswordProvider, tlsInputs(cl, { tlsCa: testPki().ca }));
         assert.match(s.outs.note, /changed from TuGraph's default/);
         cl.adminPassword = PW;
-        const m = await engineCreate(raftMemberProvider, await memberInputs(cl, 4, "learner", [1, 2, 3], { adminPassword: PW, encrypted: true, tlsCa: testPki().ca }));
+        const m = await engineCreate(
+            raftMemberProvider,
+            await memberInputs(cl, 4, "learner", [1, 2, 3], { adminPassword: PW, encrypted: true, tlsCa: testPki().ca }),
+        );
         assert.strictEqual(m.id, "4");
         assert.strictEqual((await engineRead(m)).outs.driftKind, undefined);
         assert.strictEqual(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("tugraph-ha-ca-")).length, before, "every temp CA file removed");
@@ -54,8 +57,10 @@ describe("TLS trust through the real provider host", function () {
     it("an impostor (a certificate from another CA) fails at once, naming the node and the fix; the password never crosses", async () => {
         const cl = await tlsCluster(testPki().impostor);
         const started = Date.now();
-        const e = await rejects(engineCreate(adminPasswordProvider, tlsInputs(cl, { tlsCa: testPki().ca })),
-            /the TLS certificate of the node at 127\.0\.0\.1:\d+ is not signed by the CA in tugraph:tlsCa \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\).*Fix: set tugraph:tlsCa to the CA that signed the certificate the nodes serve/);
+        const e = await rejects(
+            engineCreate(adminPasswordProvider, tlsInputs(cl, { tlsCa: testPki().ca })),
+            /the TLS certificate of the node at 127\.0\.0\.1:\d+ is not signed by the CA in tugraph:tlsCa \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\).*Fix: set tugraph:tlsCa to the CA that signed the certificate the nodes serve/,
+        );
         assert.ok(Date.now() - started < 5000, `not retried (${Date.now() - started} ms)`);
         assert.ok(!e.message.includes(PW));
         assert.ok(!host().stderr.join("\n").includes(PW));
@@ -66,8 +71,10 @@ describe("TLS trust through the real provider host", function () {
 
     it("a certificate from the right CA for another address fails, saying which IP it must name", async () => {
         const cl = await tlsCluster(testPki().wrongHost);
-        await rejects(engineCreate(adminPasswordProvider, tlsInputs(cl, { tlsCa: testPki().ca })),
-            /the TLS certificate of the node at 127\.0\.0\.1:\d+ does not name 127\.0\.0\.1 \(ERR_TLS_CERT_ALTNAME_INVALID\): Fix: reissue it with subjectAltName IP:127\.0\.0\.1/);
+        await rejects(
+            engineCreate(adminPasswordProvider, tlsInputs(cl, { tlsCa: testPki().ca })),
+            /the TLS certificate of the node at 127\.0\.0\.1:\d+ does not name 127\.0\.0\.1 \(ERR_TLS_CERT_ALTNAME_INVALID\): Fix: reissue it with subjectAltName IP:127\.0\.0\.1/,
+        );
     });
 
     it("insecureSkipVerify connects to any certificate (the opt-out); TLS with neither is refused by check", async () => {

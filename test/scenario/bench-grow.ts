@@ -41,12 +41,18 @@ async function withStack<T>(tag: string, hosts: Record<string, string>, ports: n
 async function scenario(hosts: Record<string, string>): Promise<void> {
     const rows: [string, number, string][] = [];
     await withStack("scn", hosts, 18, async (t) => {
-        const decl: NodeDecl[] = [{ id: 1, engine: "a" }, { id: 2, engine: "b" }, { id: 3, engine: "c" }];
+        const decl: NodeDecl[] = [
+            { id: 1, engine: "a" },
+            { id: 2, engine: "b" },
+            { id: 3, engine: "c" },
+        ];
         const d = await t.deployment();
         let live = [1, 2, 3];
         const writer = new Writer(() => live.map((i) => t.bolt(i)));
         try {
-            await timed("bootstrap 1, 2, 3 (one per engine)", rows, async () => { await d.upOk(await t.program(t.config(decl))); });
+            await timed("bootstrap 1, 2, 3 (one per engine)", rows, async () => {
+                await d.upOk(await t.program(t.config(decl)));
+            });
             const leader = await t.leader(live);
             await runOn(t.bolt(leader), "CALL db.createVertexLabel('w', 'id', 'id', 'INT64', false)");
             writer.start();
@@ -81,12 +87,18 @@ async function scenario(hosts: Record<string, string>): Promise<void> {
             });
             live = [1, 2, 4, 5, 6];
             writer.phase = "no change";
-            await timed("re-run up with no change", rows, async () => { await d.upOk(await t.program(cfg())); });
+            await timed("re-run up with no change", rows, async () => {
+                await d.upOk(await t.program(cfg()));
+            });
         } finally {
             await writer.stop();
             await d.stop();
         }
-        rows.push(["writer: acknowledged writes / longest gap", writer.acked.length, `${writer.maxGapMs} ms during '${writer.maxGapPhase}'; failures ${JSON.stringify(writer.failures)}`]);
+        rows.push([
+            "writer: acknowledged writes / longest gap",
+            writer.acked.length,
+            `${writer.maxGapMs} ms during '${writer.maxGapPhase}'; failures ${JSON.stringify(writer.failures)}`,
+        ]);
     });
     table("Scenario over three engines (writer running through neo4j:// all along)", rows.slice(0, -1));
     const w = rows[rows.length - 1];
@@ -99,7 +111,9 @@ async function grow(hosts: Record<string, string>): Promise<void> {
         const decl: NodeDecl[] = [1, 2, 3].map((id) => ({ id, engine: engineNames[id - 1] }));
         const d = await t.deployment();
         try {
-            await timed("bootstrap 3", rows, async () => { await d.upOk(await t.program(t.config(decl))); });
+            await timed("bootstrap 3", rows, async () => {
+                await d.upOk(await t.program(t.config(decl)));
+            });
             const leader = await t.leader([1, 2, 3]);
             await runOn(t.bolt(leader), "CALL db.createVertexLabel('w', 'id', 'id', 'INT64', false)");
             for (let i = 1; i <= 200; i++) await runOn(t.bolt(leader), `CREATE (n:w {id: ${i}})`);
@@ -108,8 +122,18 @@ async function grow(hosts: Record<string, string>): Promise<void> {
                 await timed(`${id - 1} -> ${id} voters`, rows, async () => {
                     await d.upOk(await t.program(t.config(decl, { bootstrap: [1, 2, 3] })));
                     const s = d.get("DataSync", `tugraph-sync-${id}`)!.outputs;
-                    const steps = d.history.filter((h) => !h.preview && new RegExp(`-(member|sync|promotion|node)-${id}(-container)?$`).test(h.name) && h.op === "create");
-                    const per = steps.map((h) => `${h.name.replace(/^tugraph-/, "").replace(`-${id}`, "").replace("-container", " container")} ${((h.end - h.start) / 1000).toFixed(1)}`).join(", ");
+                    const steps = d.history.filter(
+                        (h) => !h.preview && new RegExp(`-(member|sync|promotion|node)-${id}(-container)?$`).test(h.name) && h.op === "create",
+                    );
+                    const per = steps
+                        .map(
+                            (h) =>
+                                `${h.name
+                                    .replace(/^tugraph-/, "")
+                                    .replace(`-${id}`, "")
+                                    .replace("-container", " container")} ${((h.end - h.start) / 1000).toFixed(1)}`,
+                        )
+                        .join(", ");
                     return `engine ${engineNames[(id - 1) % 3]}, donor ${s.donorId}; ${per}`;
                 });
             }
@@ -123,7 +147,10 @@ async function grow(hosts: Record<string, string>): Promise<void> {
 // The driver's monitor stand-in does not keep component outputs (the SDK's registerResourceOutputs
 // rejects with "unknown resource"); mocha swallows that, a plain script must too.
 process.on("unhandledRejection", (e) => {
-    if (!/unknown resource urn:/.test(String((e as Error)?.message))) { console.error(e); process.exit(1); }
+    if (!/unknown resource urn:/.test(String((e as Error)?.message))) {
+        console.error(e);
+        process.exit(1);
+    }
 });
 
 async function main() {
@@ -133,7 +160,10 @@ async function main() {
     await grow(hosts);
 }
 
-main().then(() => process.exit(0), (e) => {
-    console.error(e);
-    process.exit(1);
-});
+main().then(
+    () => process.exit(0),
+    (e) => {
+        console.error(e);
+        process.exit(1);
+    },
+);

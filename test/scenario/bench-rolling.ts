@@ -24,7 +24,11 @@ async function roll(n: number): Promise<string> {
     const ports = await freePorts(3 * n);
     const stack = (image: string): ClusterConfig => {
         const parsed = parseClusterConfig({
-            adminPassword: DEFAULT_PASSWORD, containerPrefix: prefix, dataRoot: root, image, bootstrap: ids,
+            adminPassword: DEFAULT_PASSWORD,
+            containerPrefix: prefix,
+            dataRoot: root,
+            image,
+            bootstrap: ids,
             membership: { callTimeoutSeconds: 5, totalTimeoutSeconds: 120 },
             nodes: ids.map((id) => ({ id, ip: "127.0.0.1", boltPort: ports[id - 1], raftPort: ports[n + id - 1], webPort: ports[2 * n + id - 1] })),
         });
@@ -55,8 +59,14 @@ async function main() {
     process.env.TUGRAPH_HA_PROGRESS = "0";
     await dockerOk(["tag", SIMULATOR_IMAGE, "tugraph-simulator:4.5.2"]);
     await dockerOk(["tag", SIMULATOR_IMAGE, "tugraph-simulator:4.5.3"]);
-    const rows = ["| nodes | rolling image upgrade | per node | longest write gap | writes acknowledged | lost | writer retries |", "|---|---|---|---|---|---|---|"];
+    const rows = [
+        "| nodes | rolling image upgrade | per node | longest write gap | writes acknowledged | lost | writer retries |",
+        "|---|---|---|---|---|---|---|",
+    ];
     for (const n of [3, 5]) rows.push(await roll(n));
     console.log(rows.join("\n"));
 }
-main().catch((e) => { console.error(e); process.exit(1); });
+main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});

@@ -20,19 +20,28 @@ function socketPath(host: string): string {
 function api(host: string, method: string, urlPath: string, body?: unknown): Promise<{ status: number; json: any }> {
     return new Promise((resolve, reject) => {
         const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-        const req = http.request({
-            socketPath: socketPath(host), method, path: urlPath,
-            headers: data ? { "Content-Type": "application/json", "Content-Length": data.length } : {},
-        }, (res) => {
-            const chunks: Buffer[] = [];
-            res.on("data", (c) => chunks.push(c));
-            res.on("end", () => {
-                const text = Buffer.concat(chunks).toString();
-                let json: any = text;
-                try { json = text ? JSON.parse(text) : undefined; } catch { /* plain text */ }
-                resolve({ status: res.statusCode ?? 0, json });
-            });
-        });
+        const req = http.request(
+            {
+                socketPath: socketPath(host),
+                method,
+                path: urlPath,
+                headers: data ? { "Content-Type": "application/json", "Content-Length": data.length } : {},
+            },
+            (res) => {
+                const chunks: Buffer[] = [];
+                res.on("data", (c) => chunks.push(c));
+                res.on("end", () => {
+                    const text = Buffer.concat(chunks).toString();
+                    let json: any = text;
+                    try {
+                        json = text ? JSON.parse(text) : undefined;
+                    } catch {
+                        /* plain text */
+                    }
+                    resolve({ status: res.statusCode ?? 0, json });
+                });
+            },
+        );
         req.on("error", reject);
         if (data) req.write(data);
         req.end();
@@ -46,7 +55,11 @@ function nanos(d: string): number {
     return Number(m[1]) * DURATION[m[2]];
 }
 
-export interface ApplyResult { name: string; id: string; action: "created" | "replaced" | "unchanged" }
+export interface ApplyResult {
+    name: string;
+    id: string;
+    action: "created" | "replaced" | "unchanged";
+}
 
 /** `image` overrides the declared image (under mocks it is a placeholder id). */
 export async function applyContainer(inputs: any, opts: { image: string; host?: string }): Promise<ApplyResult> {
@@ -66,7 +79,13 @@ export async function applyContainer(inputs: any, opts: { image: string; host?: 
         Image: opts.image,
         Cmd: inputs.command,
         Labels: labels,
-        Healthcheck: hc && { Test: hc.tests, Interval: nanos(hc.interval), Timeout: nanos(hc.timeout), Retries: hc.retries, StartPeriod: nanos(hc.startPeriod) },
+        Healthcheck: hc && {
+            Test: hc.tests,
+            Interval: nanos(hc.interval),
+            Timeout: nanos(hc.timeout),
+            Retries: hc.retries,
+            StartPeriod: nanos(hc.startPeriod),
+        },
         HostConfig: {
             NetworkMode: inputs.networkMode,
             Binds: (inputs.volumes ?? []).map((v: any) => `${v.hostPath}:${v.containerPath}${v.readOnly ? ":ro" : ""}`),
@@ -79,7 +98,11 @@ export async function applyContainer(inputs: any, opts: { image: string; host?: 
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-upload-"));
         const file = path.join(tmp, path.basename(u.file));
         fs.writeFileSync(file, u.content);
-        try { await dockerOk(["cp", file, `${id}:${u.file}`], { host }); } finally { fs.rmSync(tmp, { recursive: true, force: true }); }
+        try {
+            await dockerOk(["cp", file, `${id}:${u.file}`], { host });
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
     }
     await dockerOk(["start", id], { host });
     return { name: inputs.name, id, action };

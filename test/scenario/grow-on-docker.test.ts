@@ -75,7 +75,10 @@ describe("scenario: the program's declarations on real Docker (simulator image)"
         try {
             // 1. Bootstrap: `pulumi up` of the 3-node stack.
             const first = await d.upOk(program(stack([1, 2, 3])));
-            assert.deepStrictEqual(first.steps.filter((s) => !s.preview && s.type.endsWith("Container")).map((s) => s.op), ["create", "create", "create"]);
+            assert.deepStrictEqual(
+                first.steps.filter((s) => !s.preview && s.type.endsWith("Container")).map((s) => s.op),
+                ["create", "create", "create"],
+            );
             const leader = await leaderOf([1, 2, 3]);
             await runOn(bolt(leader), "CALL db.createVertexLabel('person', 'id' , 'id', 'INT32', false, 'count', 'INT64', false)");
             for (let i = 1; i <= 5; i++) await runOn(bolt(leader), `CREATE (n:person {id: ${i}, count: ${i * 10}})`);
@@ -84,15 +87,24 @@ describe("scenario: the program's declarations on real Docker (simulator image)"
             // 2. Grow the stack: node 4 joins; bootstrap members' containers are the same.
             const up = await d.upOk(program(grown));
             for (const id of [1, 2, 3]) assert.strictEqual(up.steps.find((s) => !s.preview && s.name === `tugraph-node-${id}-container`)?.op, "same");
-            assert.deepStrictEqual(up.steps.filter((s) => !s.preview && s.op !== "same" && /member|sync|promotion|node-4/.test(s.name)).map((s) => `${s.op} ${s.name}`),
-                ["create tugraph-member-4", "create tugraph-sync-4", "create tugraph-node-4-container", "create tugraph-promotion-4"]);
+            assert.deepStrictEqual(
+                up.steps.filter((s) => !s.preview && s.op !== "same" && /member|sync|promotion|node-4/.test(s.name)).map((s) => `${s.op} ${s.name}`),
+                ["create tugraph-member-4", "create tugraph-sync-4", "create tugraph-node-4-container", "create tugraph-promotion-4"],
+            );
             const sync = d.get("DataSync", "tugraph-sync-4")!.outputs;
             const copiedFrom: number = sync.donorId;
             assert.notStrictEqual(copiedFrom, leader, "the leader is never the donor while another member can donate");
             assert.ok(sync.files > 0 && sync.bytes > 0, JSON.stringify(sync));
-            assert.deepStrictEqual(d.get("RaftMember", "tugraph-member-4")!.outputs.initPeers.map((p: any) => p.bolt_raft_node_id), [1, 2, 3, 4]);
+            assert.deepStrictEqual(
+                d.get("RaftMember", "tugraph-member-4")!.outputs.initPeers.map((p: any) => p.bolt_raft_node_id),
+                [1, 2, 3, 4],
+            );
             const untouched = await Promise.all([1, 2, 3].filter((id) => id !== copiedFrom).map((id) => startedAt(`${PREFIX}${id}`)));
-            assert.deepStrictEqual(untouched, [1, 2, 3].filter((id) => id !== copiedFrom).map((id) => before[id - 1]), "nodes not used as copy source were not restarted");
+            assert.deepStrictEqual(
+                untouched,
+                [1, 2, 3].filter((id) => id !== copiedFrom).map((id) => before[id - 1]),
+                "nodes not used as copy source were not restarted",
+            );
 
             // 3. Node 4 is a member and has the data written before it joined, and after.
             const leader2 = await leaderOf([1, 2, 3, 4]);
@@ -113,7 +125,11 @@ async function waitUntil(cond: () => Promise<boolean>, timeoutMs = 30_000): Prom
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     while (Date.now() < deadline) {
-        try { if (await cond()) return; } catch (e) { last = e; }
+        try {
+            if (await cond()) return;
+        } catch (e) {
+            last = e;
+        }
         await new Promise((r) => setTimeout(r, 300));
     }
     throw new Error(`condition not met in ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ""}`);

@@ -38,7 +38,11 @@ export async function stopEngine(name: string, timeoutMs = 60_000): Promise<void
     process.kill(pid, "SIGTERM");
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-        try { process.kill(pid, 0); } catch { return; }
+        try {
+            process.kill(pid, 0);
+        } catch {
+            return;
+        }
         if (Date.now() > deadline) throw new Error(`dockerd ${name} (pid ${pid}) still runs after ${timeoutMs} ms`);
         await sleep(100);
     }
@@ -52,26 +56,44 @@ export function lanIp(): string {
     throw new Error("no non-loopback IPv4 on this machine");
 }
 
-export interface NodeDecl { id: number; engine: string; role?: "voter" | "learner"; removed?: boolean; portsOf?: number }
+export interface NodeDecl {
+    id: number;
+    engine: string;
+    role?: "voter" | "learner";
+    removed?: boolean;
+    portsOf?: number;
+}
 
 /** A stack spread over engines: ports per node id from `ports` (3 per id), all nodes on `ip`. */
 export class Topology {
     constructor(
         readonly root: string,
         readonly prefix: string,
-        readonly hosts: Record<string, string>,        // engine name -> DOCKER_HOST
+        readonly hosts: Record<string, string>, // engine name -> DOCKER_HOST
         readonly ports: number[],
         readonly ip: string,
     ) {}
 
-    port(id: number, k: 0 | 1 | 2): number { return this.ports[(id - 1) * 3 + k]; }
-    bolt(id: number): string { return `${this.ip}:${this.port(this.portsOfId.get(id) ?? id, 0)}`; }
+    port(id: number, k: 0 | 1 | 2): number {
+        return this.ports[(id - 1) * 3 + k];
+    }
+    bolt(id: number): string {
+        return `${this.ip}:${this.port(this.portsOfId.get(id) ?? id, 0)}`;
+    }
     private portsOfId = new Map<number, number>();
-    container(id: number): string { return `${this.prefix}${id}`; }
-    dataDir(id: number): string { return path.join(this.root, `node-${id}`, "data"); }
+    container(id: number): string {
+        return `${this.prefix}${id}`;
+    }
+    dataDir(id: number): string {
+        return path.join(this.root, `node-${id}`, "data");
+    }
     private engineOfId = new Map<number, string>();
-    engineOf(id: number): string { return this.engineOfId.get(id)!; }
-    hostOf(id: number): string { return this.hosts[this.engineOf(id)]; }
+    engineOf(id: number): string {
+        return this.engineOfId.get(id)!;
+    }
+    hostOf(id: number): string {
+        return this.hosts[this.engineOf(id)];
+    }
 
     config(nodes: NodeDecl[], extra: Record<string, unknown> = {}): ClusterConfig {
         for (const n of nodes) {
@@ -87,8 +109,14 @@ export class Topology {
             nodes: nodes.map((n) => {
                 const p = n.portsOf ?? n.id;
                 return {
-                    id: n.id, ip: this.ip, boltPort: this.port(p, 0), raftPort: this.port(p, 1), webPort: this.port(p, 2),
-                    dockerHost: this.hosts[n.engine], ...(n.role ? { role: n.role } : {}), ...(n.removed ? { removed: true } : {}),
+                    id: n.id,
+                    ip: this.ip,
+                    boltPort: this.port(p, 0),
+                    raftPort: this.port(p, 1),
+                    webPort: this.port(p, 2),
+                    dockerHost: this.hosts[n.engine],
+                    ...(n.role ? { role: n.role } : {}),
+                    ...(n.removed ? { removed: true } : {}),
                 };
             }),
             ...rest,
@@ -101,7 +129,8 @@ export class Topology {
             echo,
             realizers: {
                 "docker:index/container:Container": dockerContainers({
-                    image: SIMULATOR_IMAGE, waitHealthyMs: 60_000,
+                    image: SIMULATOR_IMAGE,
+                    waitHealthyMs: 60_000,
                     hostOf: (inputs) => this.hostOf(Number(String(inputs.name).slice(this.prefix.length))),
                 }),
             },
@@ -117,7 +146,13 @@ export class Topology {
     async leader(ids: number[], timeoutMs = 60_000): Promise<number> {
         const deadline = Date.now() + timeoutMs;
         for (;;) {
-            const d = await discover({ seeds: ids.map((i) => this.bolt(i)), user: DEFAULT_USER, password: DEFAULT_PASSWORD, callTimeoutMs: 2000, totalTimeoutMs: 5000 });
+            const d = await discover({
+                seeds: ids.map((i) => this.bolt(i)),
+                user: DEFAULT_USER,
+                password: DEFAULT_PASSWORD,
+                callTimeoutMs: 2000,
+                totalTimeoutMs: 5000,
+            });
             if (d.leaderId !== undefined) return d.leaderId;
             if (Date.now() > deadline) throw new Error(`no leader among ${ids}: ${d.errors.join("; ")}`);
             await sleep(300);
@@ -139,10 +174,13 @@ export class Topology {
     async helpers(): Promise<{ engine: string; id: string; name: string; state: string; sources: string[] }[]> {
         const out = [];
         for (const [engine, host] of Object.entries(this.hosts)) {
-            const list = await engineFor(host).listContainers({ all: true, filters: { label: [HELPER_LABEL] } }).catch(() => []);
+            const list = await engineFor(host)
+                .listContainers({ all: true, filters: { label: [HELPER_LABEL] } })
+                .catch(() => []);
             for (const c of list) {
                 const sources = (c.Mounts ?? []).map((m) => m.Source ?? "");
-                if (sources.some((s) => s.startsWith(this.root))) out.push({ engine, id: c.Id, name: (c.Names?.[0] ?? "").replace(/^\//, ""), state: c.State, sources });
+                if (sources.some((s) => s.startsWith(this.root)))
+                    out.push({ engine, id: c.Id, name: (c.Names?.[0] ?? "").replace(/^\//, ""), state: c.State, sources });
             }
         }
         return out;
@@ -162,8 +200,13 @@ export class Topology {
     async containers(): Promise<Record<string, string>> {
         const out: Record<string, string> = {};
         for (const [engine, host] of Object.entries(this.hosts)) {
-            const list = await engineFor(host).listContainers({ all: true, filters: { name: [this.prefix] } }).catch(() => undefined);
-            if (!list) { out[`(${engine})`] = "engine down"; continue; }
+            const list = await engineFor(host)
+                .listContainers({ all: true, filters: { name: [this.prefix] } })
+                .catch(() => undefined);
+            if (!list) {
+                out[`(${engine})`] = "engine down";
+                continue;
+            }
             for (const c of list) out[`${engine}:${(c.Names?.[0] ?? "").replace(/^\//, "")}`] = c.State;
         }
         for (const h of await this.helpers()) out[`${h.engine}:${h.name}`] = `${h.state} (helper)`;
@@ -173,7 +216,10 @@ export class Topology {
     /** What lies under root per node directory (data, staging and moved-aside copies). */
     dirs(): Record<string, string[]> {
         const out: Record<string, string[]> = {};
-        for (const d of fs.readdirSync(this.root).filter((n) => n.startsWith("node-")).sort()) {
+        for (const d of fs
+            .readdirSync(this.root)
+            .filter((n) => n.startsWith("node-"))
+            .sort()) {
             out[d] = fs.readdirSync(path.join(this.root, d)).sort();
         }
         return out;
@@ -184,16 +230,28 @@ export class Topology {
         for (const host of Object.values(this.hosts)) {
             const e = engineFor(host);
             const list = await e.listContainers({ all: true, filters: { name: [this.prefix] } }).catch(() => []);
-            for (const c of list) await e.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+            for (const c of list)
+                await e
+                    .getContainer(c.Id)
+                    .remove({ force: true })
+                    .catch(() => undefined);
         }
-        for (const h of await this.helpers()) await engineFor(this.hosts[h.engine]).getContainer(h.id).remove({ force: true }).catch(() => undefined);
+        for (const h of await this.helpers())
+            await engineFor(this.hosts[h.engine])
+                .getContainer(h.id)
+                .remove({ force: true })
+                .catch(() => undefined);
     }
 
     /** Writes a file of `bytes` into a node's data directory: a bigger copy, a wider window for faults. */
     ballast(id: number, bytes: number): void {
         const fd = fs.openSync(path.join(this.dataDir(id), "ballast.bin"), "w");
         const chunk = Buffer.alloc(8 * 1024 * 1024, 7);
-        try { for (let off = 0; off < bytes; off += chunk.length) fs.writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - off)); } finally { fs.closeSync(fd); }
+        try {
+            for (let off = 0; off < bytes; off += chunk.length) fs.writeSync(fd, chunk, 0, Math.min(chunk.length, bytes - off));
+        } finally {
+            fs.closeSync(fd);
+        }
     }
 }
 
@@ -218,7 +276,11 @@ export class Writer {
     private loop?: Promise<void>;
     private driver?: Driver;
 
-    constructor(private readonly seeds: () => string[], private readonly paceMs = 50, private readonly writeTimeoutMs = 5000) {}
+    constructor(
+        private readonly seeds: () => string[],
+        private readonly paceMs = 50,
+        private readonly writeTimeoutMs = 5000,
+    ) {}
 
     start(): this {
         this.lastAck = Date.now();
@@ -245,16 +307,27 @@ export class Writer {
             try {
                 await Promise.race([
                     s.run("CREATE (n:w {id: $id})", { id: neo4j.int(id) }),
-                    new Promise((_, rej) => { timer = setTimeout(() => rej(new Error("write timed out")), this.writeTimeoutMs); }),
+                    new Promise((_, rej) => {
+                        timer = setTimeout(() => rej(new Error("write timed out")), this.writeTimeoutMs);
+                    }),
                 ]);
                 const now = Date.now();
-                if (now - this.lastAck > this.maxGapMs) { this.maxGapMs = now - this.lastAck; this.maxGapPhase = this.phase; }
+                if (now - this.lastAck > this.maxGapMs) {
+                    this.maxGapMs = now - this.lastAck;
+                    this.maxGapPhase = this.phase;
+                }
                 this.lastAck = now;
                 this.acked.push(id);
                 await sleep(this.paceMs);
             } catch (e) {
                 const m = String((e as Error).message);
-                const kind = /not leader/.test(m) ? "not leader" : /timed out/.test(m) ? "timeout" : /routing|ServiceUnavailable|connect|ECONNREFUSED|closed|Pool/i.test(m) ? "connection/routing" : m.slice(0, 60);
+                const kind = /not leader/.test(m)
+                    ? "not leader"
+                    : /timed out/.test(m)
+                      ? "timeout"
+                      : /routing|ServiceUnavailable|connect|ECONNREFUSED|closed|Pool/i.test(m)
+                        ? "connection/routing"
+                        : m.slice(0, 60);
                 this.failures[kind] = (this.failures[kind] ?? 0) + 1;
                 this.driver = undefined;
                 d.close().catch(() => undefined);

@@ -26,7 +26,12 @@ async function eventually<T>(what: string, f: () => Promise<T | undefined>, time
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     for (;;) {
-        try { const v = await f(); if (v !== undefined) return v; } catch (e) { last = e; }
+        try {
+            const v = await f();
+            if (v !== undefined) return v;
+        } catch (e) {
+            last = e;
+        }
         if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (${(last as Error).message})` : ""}`);
         await sleep(300);
     }
@@ -57,7 +62,12 @@ describe("replacement on one host: the removed node's container stops before its
         await runOn(s.bolt(leader), "CALL db.createVertexLabel('w', 'id', 'id', 'INT64', false)");
         for (let i = 1; i <= 5; i++) await runOn(s.bolt(leader), `CREATE (n:w {id: ${i}})`);
 
-        const moved: NodeDecl[] = [{ id: 1, engine: "a" }, { id: 2, engine: "a" }, { id: 3, engine: "a", removed: true }, { id: 4, engine: "a", portsOf: 3 }];
+        const moved: NodeDecl[] = [
+            { id: 1, engine: "a" },
+            { id: 2, engine: "a" },
+            { id: 3, engine: "a", removed: true },
+            { id: 4, engine: "a", portsOf: 3 },
+        ];
         // With 3 voters, the copy for 4 stops a voter while only 2 remain: the whole plan is refused, naming the switch.
         const refused = await d.up(await s.program(s.config(moved, { bootstrap: [1, 2, 3] })));
         assert.strictEqual(refused.errors.length, 1);
@@ -76,7 +86,10 @@ describe("replacement on one host: the removed node's container stops before its
         const status = JSON.parse(String((await runOn(s.bolt(3), "CALL db.bolt.getRaftStatus()"))[0].status));
         assert.strictEqual(status.id, "4", "node 4 runs on node 3's ports");
         const leader2 = await s.leader([1, 2, 4]);
-        assert.deepStrictEqual((await s.members(leader2)).map((m) => parseInt(m)), [1, 2, 4]); // the listing keeps is_learner after a promotion
+        assert.deepStrictEqual(
+            (await s.members(leader2)).map((m) => parseInt(m)),
+            [1, 2, 4],
+        ); // the listing keeps is_learner after a promotion
         assert.ok(d.get("RaftPromotion", "tugraph-promotion-4"), "4 was promoted");
         await eventually("node 4 has the data", async () => ((await s.writeIds(4)).length === 5 ? true : undefined));
         // 3's data directory is still on disk, log and graph.
@@ -104,7 +117,10 @@ describe("scenario over three Docker engines standing for hosts, a writer runnin
         const leader = await t!.leader(live, 30_000).catch(() => undefined);
         log(`${label}: leftovers before the re-run`, {
             error: r.errors.map((e) => e.slice(0, 300)),
-            state: d!.resources().filter((x) => x.custom && /member|sync|promotion|retired|removal/.test(x.name)).map((x) => x.name),
+            state: d!
+                .resources()
+                .filter((x) => x.custom && /member|sync|promotion|retired|removal/.test(x.name))
+                .map((x) => x.name),
             membership: leader ? await t!.members(leader) : "no leader",
             containers: await t!.containers(),
             dirs: t!.dirs(),
@@ -132,7 +148,9 @@ describe("scenario over three Docker engines standing for hosts, a writer runnin
     /** `up` while `fault` runs once a helper `what` of this stack's copy exists; returns the update's result and the fault's note. */
     async function upWithFault(what: string, fault: (h: { engine: string; id: string; sources: string[] }) => Promise<unknown>) {
         let done = false;
-        const up = d!.up(await t!.program(cfg())).finally(() => { done = true; });
+        const up = d!.up(await t!.program(cfg())).finally(() => {
+            done = true;
+        });
         const hit = t!.waitForHelper(what, () => done).then(async (h) => (h ? { helper: h.name, engine: h.engine, note: await fault(h) } : undefined));
         const [r, f] = await Promise.all([up, hit]);
         assert.ok(f, `the fault never fired: no '${what}' helper was seen during the update (errors: ${r.errors.join("; ")})`);
@@ -161,9 +179,21 @@ describe("scenario over three Docker engines standing for hosts, a writer runnin
         const { r, f } = await upWithFault("read", async (h) => {
             const donor = donorOf(h.sources);
             // The product stopped the donor cleanly before the copy: a kill of its node container finds it stopped.
-            const node = await engineFor(s.hostOf(donor)).getContainer(s.container(donor)).kill().then(() => "killed", (e) => `not killed: ${e.statusCode} ${String(e.message).slice(0, 80)}`);
+            const node = await engineFor(s.hostOf(donor))
+                .getContainer(s.container(donor))
+                .kill()
+                .then(
+                    () => "killed",
+                    (e) => `not killed: ${e.statusCode} ${String(e.message).slice(0, 80)}`,
+                );
             await engineFor(s.hosts[h.engine]).getContainer(h.id).kill();
-            return { donor, donorEngine: s.engineOf(donor), joinerEngine: s.engineOf(4), donorNodeContainer: node, killed: `reader helper ${h.id.slice(0, 12)}` };
+            return {
+                donor,
+                donorEngine: s.engineOf(donor),
+                joinerEngine: s.engineOf(4),
+                donorNodeContainer: node,
+                killed: `reader helper ${h.id.slice(0, 12)}`,
+            };
         });
         log("(a) fault", f);
         assert.ok(r.errors.length > 0 && /DataSync tugraph-sync-4/.test(r.errors[0]), r.errors.join("\n"));
@@ -173,7 +203,10 @@ describe("scenario over three Docker engines standing for hosts, a writer runnin
         await d!.upOk(await s.program(cfg()));
         live = [1, 2, 3, 4];
         const l2 = await s.leader(live);
-        assert.deepStrictEqual((await s.members(l2)).map((m) => parseInt(m)), [1, 2, 3, 4]);
+        assert.deepStrictEqual(
+            (await s.members(l2)).map((m) => parseInt(m)),
+            [1, 2, 3, 4],
+        );
         assert.ok(d!.get("RaftPromotion", "tugraph-promotion-4"), "4 was promoted by the re-run");
     });
 
@@ -203,7 +236,10 @@ describe("scenario over three Docker engines standing for hosts, a writer runnin
         await d.upOk(await s.program(cfg()));
         live = [1, 2, 4, 5];
         const l = await s.leader(live);
-        assert.deepStrictEqual((await s.members(l)).map((m) => parseInt(m)), [1, 2, 4, 5]);
+        assert.deepStrictEqual(
+            (await s.members(l)).map((m) => parseInt(m)),
+            [1, 2, 4, 5],
+        );
         assert.ok(d.get("RaftPromotion", "tugraph-promotion-5"));
     });
 
@@ -232,7 +268,10 @@ describe("scenario over three Docker engines standing for hosts, a writer runnin
         const engine7 = "b";
         decl.push({ id: 7, engine: engine7 });
         const { r, f } = await upWithFault("read", async (h) => {
-            const leader = await s.leader(live.filter((i) => i !== donorOf(h.sources)), 10_000);
+            const leader = await s.leader(
+                live.filter((i) => i !== donorOf(h.sources)),
+                10_000,
+            );
             const pid = (await engineFor(s.hostOf(leader)).getContainer(s.container(leader)).inspect()).State.Pid;
             process.kill(pid, "SIGKILL");
             return { donor: donorOf(h.sources), leader, killedPid: pid };
@@ -252,18 +291,30 @@ describe("scenario over three Docker engines standing for hosts, a writer runnin
         await writer!.stop();
         const w = writer!;
         const lists = await Promise.all(live.map((id) => s.members(id)));
-        for (const l of lists) assert.deepStrictEqual(l.map((m) => parseInt(m)), [1, 2, 4, 5, 6, 7]);
-        const data = await eventually("every member has the same data", async () => {
-            const all = await Promise.all(live.map((id) => s.writeIds(id)));
-            return all.every((x) => JSON.stringify(x) === JSON.stringify(all[0])) ? all[0] : undefined;
-        }, 60_000);
+        for (const l of lists)
+            assert.deepStrictEqual(
+                l.map((m) => parseInt(m)),
+                [1, 2, 4, 5, 6, 7],
+            );
+        const data = await eventually(
+            "every member has the same data",
+            async () => {
+                const all = await Promise.all(live.map((id) => s.writeIds(id)));
+                return all.every((x) => JSON.stringify(x) === JSON.stringify(all[0])) ? all[0] : undefined;
+            },
+            60_000,
+        );
         const have = new Set(data);
         const lost = w.acked.filter((id) => !have.has(id));
         assert.deepStrictEqual(lost, [], "no acknowledged write lost");
         for (const id of [1, 2, 3, 4, 5, 6, 7]) assert.ok(fs.existsSync(path.join(s.dataDir(id), "raftlog")), `node ${id}'s data directory is on disk`);
         log("writer", {
-            acknowledged: w.acked.length, present: data.length, lost: lost.length,
-            longestGapMs: w.maxGapMs, longestGapDuring: w.maxGapPhase, failures: w.failures,
+            acknowledged: w.acked.length,
+            present: data.length,
+            lost: lost.length,
+            longestGapMs: w.maxGapMs,
+            longestGapDuring: w.maxGapPhase,
+            failures: w.failures,
         });
         log("data dirs at the end", s.dirs());
     });

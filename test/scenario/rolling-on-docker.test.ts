@@ -50,7 +50,11 @@ describe("rolling changes on real Docker (simulator image)", function () {
 
     const stack = (image: string): ClusterConfig => {
         const parsed = parseClusterConfig({
-            adminPassword: DEFAULT_PASSWORD, containerPrefix: PREFIX, dataRoot: root, image, bootstrap: [1, 2, 3],
+            adminPassword: DEFAULT_PASSWORD,
+            containerPrefix: PREFIX,
+            dataRoot: root,
+            image,
+            bootstrap: [1, 2, 3],
             membership: { callTimeoutSeconds: 5, totalTimeoutSeconds: 90 },
             nodes: [1, 2, 3].map((id) => ({ id, ip: "127.0.0.1", boltPort: ports[id - 1], raftPort: ports[2 + id], webPort: ports[5 + id] })),
         });
@@ -80,13 +84,18 @@ describe("rolling changes on real Docker (simulator image)", function () {
         // One at a time: each replacement starts after the previous node's readiness step ended.
         const step = (n: string) => up.steps.find((s) => !s.preview && s.name === n)!;
         for (let i = 1; i < order.length; i++) {
-            assert.ok(step(`tugraph-node-${order[i]}-container`).start >= step(`tugraph-ready-${order[i - 1]}`).end, `node ${order[i]} waited for node ${order[i - 1]}`);
+            assert.ok(
+                step(`tugraph-node-${order[i]}-container`).start >= step(`tugraph-ready-${order[i - 1]}`).end,
+                `node ${order[i]} waited for node ${order[i - 1]}`,
+            );
             assert.strictEqual(step(`tugraph-ready-${order[i - 1]}`).op, "update", "readiness was checked");
         }
         for (const id of [1, 2, 3]) assert.strictEqual(await image(id), V2);
         assert.ok(w.acknowledged > 0 && w.lost.length === 0, `acknowledged ${w.acknowledged}, lost ${w.lost.join(",")}`);
-        console.log(`      rolling image upgrade of 3 nodes: ${rollMs} ms (${Math.round(rollMs / 3)} ms per node), ${w.acknowledged} writes acknowledged, ` +
-            `longest write gap ${w.longestGapMs} ms, ${w.retries} retries (not leader / connection)`);
+        console.log(
+            `      rolling image upgrade of 3 nodes: ${rollMs} ms (${Math.round(rollMs / 3)} ms per node), ${w.acknowledged} writes acknowledged, ` +
+                `longest write gap ${w.longestGapMs} ms, ${w.retries} retries (not leader / connection)`,
+        );
     });
 
     it("refuses to roll while a voter is down, and restarts nothing", async () => {
@@ -108,7 +117,10 @@ describe("rolling changes on real Docker (simulator image)", function () {
         assert.strictEqual(replaced.length, 1, `only the first node was touched: ${replaced}`);
         const first = Number(/node-(\d+)-/.exec(replaced[0])![1]);
         const others = [1, 2, 3].filter((id) => id !== first);
-        assert.deepStrictEqual(await Promise.all(others.map((id) => startedAt(`${PREFIX}${id}`))), others.map((id) => before[id - 1]));
+        assert.deepStrictEqual(
+            await Promise.all(others.map((id) => startedAt(`${PREFIX}${id}`))),
+            others.map((id) => before[id - 1]),
+        );
         const live = await readLiveMembership(stack(V1), DEFAULT_PASSWORD);
         assert.ok(live.membership?.leaderId !== undefined, "the two untouched voters keep a leader");
     });

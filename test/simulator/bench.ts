@@ -26,7 +26,10 @@ async function measure(kind: string, make: () => SimulatorCluster, rounds: numbe
             fromUp.push(t2 - t1);
             const k0 = Date.now();
             await c.kill(leader);
-            await c.waitForLeader(20_000, [1, 2, 3].filter((i) => i !== leader));
+            await c.waitForLeader(
+                20_000,
+                [1, 2, 3].filter((i) => i !== leader),
+            );
             failover.push(Date.now() - k0);
         } finally {
             await c.cleanup();
@@ -49,4 +52,7 @@ async function measure(kind: string, make: () => SimulatorCluster, rounds: numbe
     const why = await dockerUnavailableReason();
     if (why) console.log(`docker: skipped (${why})`);
     else await measure("docker containers", () => new DockerSimulatorCluster(), rounds);
-})().catch((e) => { console.error(e); process.exit(1); });
+})().catch((e) => {
+    console.error(e);
+    process.exit(1);
+});

@@ -30,7 +30,10 @@ export class Client {
     constructor(readonly lib: any) {}
     driver(address: string, password = DEFAULT_PASSWORD): any {
         return this.lib.driver(`bolt://${address}`, this.lib.auth.basic(DEFAULT_USER, password), {
-            connectionTimeout: 5000, connectionAcquisitionTimeout: 10000, maxConnectionRetryTime: 1000, logging: QUIET,
+            connectionTimeout: 5000,
+            connectionAcquisitionTimeout: 10000,
+            maxConnectionRetryTime: 1000,
+            logging: QUIET,
         });
     }
     async run(address: string, query: string, params: Record<string, unknown> = {}): Promise<Record<string, any>[]> {
@@ -40,8 +43,12 @@ export class Client {
             try {
                 const r = await s.run(query, params);
                 return r.records.map((rec: any) => Object.fromEntries(rec.keys.map((k: string) => [k, num(rec.get(k))])));
-            } finally { await s.close(); }
-        } finally { await d.close(); }
+            } finally {
+                await s.close();
+            }
+        } finally {
+            await d.close();
+        }
     }
     /** Runs and returns the error (fails the test if the statement succeeds). */
     async fails(address: string, query: string, params: Record<string, unknown> = {}): Promise<any> {
@@ -65,7 +72,11 @@ async function eventually(what: string, fn: () => Promise<boolean>, timeoutMs = 
     const deadline = Date.now() + timeoutMs;
     let lastErr: unknown;
     for (;;) {
-        try { if (await fn()) return; } catch (e) { lastErr = e; }
+        try {
+            if (await fn()) return;
+        } catch (e) {
+            lastErr = e;
+        }
         if (Date.now() > deadline) assert.fail(`timed out waiting for: ${what}${lastErr ? ` (last error: ${lastErr})` : ""}`);
         await sleep(100);
     }
@@ -76,16 +87,32 @@ export function rawHandshake(port: number, proposals: number[][]): Promise<Buffe
     return new Promise((resolve, reject) => {
         const s = net.connect({ host: "127.0.0.1", port });
         let got = Buffer.alloc(0);
-        const t = setTimeout(() => { s.destroy(); reject(new Error("handshake timeout")); }, 5000);
+        const t = setTimeout(() => {
+            s.destroy();
+            reject(new Error("handshake timeout"));
+        }, 5000);
         s.on("connect", () => {
             const b = Buffer.alloc(20);
             b.writeUInt32BE(0x6060b017, 0);
             proposals.slice(0, 4).forEach((p, i) => Buffer.from(p).copy(b, 4 + i * 4));
             s.write(b);
         });
-        s.on("data", (d) => { got = Buffer.concat([got, d]); if (got.length >= 4) { clearTimeout(t); s.destroy(); resolve(got.subarray(0, 4)); } });
-        s.on("close", () => { clearTimeout(t); resolve(got); });
-        s.on("error", (e) => { clearTimeout(t); reject(e); });
+        s.on("data", (d) => {
+            got = Buffer.concat([got, d]);
+            if (got.length >= 4) {
+                clearTimeout(t);
+                s.destroy();
+                resolve(got.subarray(0, 4));
+            }
+        });
+        s.on("close", () => {
+            clearTimeout(t);
+            resolve(got);
+        });
+        s.on("error", (e) => {
+            clearTimeout(t);
+            reject(e);
+        });
     });
 }
 
@@ -93,8 +120,12 @@ export function rawHandshake(port: number, proposals: number[][]): Promise<Buffe
  * Defines the full check list for one cluster backend and one driver.
  * makeCluster returns a fresh, not yet started cluster (processes or Docker).
  */
-export function defineSimulatorChecks(title: string, makeCluster: () => SimulatorCluster, flavour: DriverFlavour,
-    hooks: { before?: (ctx: Mocha.Context) => Promise<void> } = {}): void {
+export function defineSimulatorChecks(
+    title: string,
+    makeCluster: () => SimulatorCluster,
+    flavour: DriverFlavour,
+    hooks: { before?: (ctx: Mocha.Context) => Promise<void> } = {},
+): void {
     describe(`${title} with ${flavour.name}`, function () {
         this.timeout(60_000);
         let c: SimulatorCluster;
@@ -117,9 +148,19 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
         it("answers the Bolt handshake with a 4.x version and refuses clients offering only other majors", async () => {
             const port = c.nodeSpec(1).boltPort;
             // driver 6 style proposals: 255.1, 5.8-5.0, 4.4-4.2, 3.0 -> echoes 00 02 04 04
-            const ok = await rawHandshake(port, [[0, 0, 1, 255], [0, 8, 8, 5], [0, 2, 4, 4], [0, 0, 0, 3]]);
+            const ok = await rawHandshake(port, [
+                [0, 0, 1, 255],
+                [0, 8, 8, 5],
+                [0, 2, 4, 4],
+                [0, 0, 0, 3],
+            ]);
             assert.deepStrictEqual([...ok], [0, 2, 4, 4]);
-            const refused = await rawHandshake(port, [[0, 0, 0, 5], [0, 0, 0, 3], [0, 0, 0, 0], [0, 0, 0, 0]]);
+            const refused = await rawHandshake(port, [
+                [0, 0, 0, 5],
+                [0, 0, 0, 3],
+                [0, 0, 0, 0],
+                [0, 0, 0, 0],
+            ]);
             assert.ok(refused.length === 0 || refused.readUInt32BE(0) === 0, `expected refusal, got ${refused.toString("hex")}`);
         });
 
@@ -132,14 +173,19 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
                     const spec = c.nodeSpec(2);
                     const r2 = rows.find((r) => r.node_id === 2)!;
                     assert.deepStrictEqual([r2.ip, r2.bolt_port, r2.bolt_raft_port, r2.is_learner], [spec.ip, spec.boltPort, spec.raftPort, false]);
-                    return rows.filter((r) => r.is_leader).map((r) => r.node_id).join() === String(leader);
+                    return (
+                        rows
+                            .filter((r) => r.is_leader)
+                            .map((r) => r.node_id)
+                            .join() === String(leader)
+                    );
                 });
             }
         });
 
         it("getRaftStatus: indented JSON, sorted keys, hex ids, progress only on the leader", async () => {
             const raw = (await cl.run(addr(leader), "CALL db.bolt.getRaftStatus()"))[0].status as string;
-            assert.ok(raw.includes("\n    \""), "indented");
+            assert.ok(raw.includes('\n    "'), "indented");
             const st = JSON.parse(raw);
             assert.deepStrictEqual(Object.keys(st), ["applied", "commit", "id", "lead", "leadtransferee", "progress", "raftState", "raftlog", "term", "vote"]);
             assert.strictEqual(st.raftState, "StateLeader");
@@ -157,20 +203,27 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
                 const s = d.session({ database: "default" });
                 await assert.rejects(s.run("MATCH (n) RETURN count(n)"), (e: any) => e.code === "Neo.ClientError.Security.Unauthorized");
                 await s.close();
-            } finally { await d.close(); }
+            } finally {
+                await d.close();
+            }
         });
 
         it("explicit transactions (BEGIN) are refused with TuGraph's message", async () => {
             const d = cl.driver(addr(leader));
             try {
                 const s = d.session({ database: "default" });
-                await assert.rejects((async () => {
-                    const tx = await s.beginTransaction();
-                    await tx.run("MATCH (n) RETURN count(n)");
-                    await tx.commit();
-                })(), (e: any) => /explicit transactions are not currently supported/.test(e.message));
+                await assert.rejects(
+                    (async () => {
+                        const tx = await s.beginTransaction();
+                        await tx.run("MATCH (n) RETURN count(n)");
+                        await tx.commit();
+                    })(),
+                    (e: any) => /explicit transactions are not currently supported/.test(e.message),
+                );
                 await s.close().catch(() => undefined);
-            } finally { await d.close(); }
+            } finally {
+                await d.close();
+            }
         });
 
         it("RUN without a database (graph name) fails; list parameters are refused", async () => {
@@ -179,7 +232,9 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
                 const s = d.session();
                 await assert.rejects(s.run("MATCH (n) RETURN count(n)"), (e: any) => /Missing 'db' item/.test(e.message));
                 await s.close();
-            } finally { await d.close(); }
+            } finally {
+                await d.close();
+            }
             const e = await cl.fails(addr(leader), "MATCH (n) RETURN count(n)", { xs: [1, 2] });
             assert.match(e.message, /Unexpected cypher parameter type, parameter: xs/);
         });
@@ -197,7 +252,9 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
                 await s.run("create (n1:person {id:1, count:0})");
                 await s.close();
                 written = 1;
-            } finally { await d.close(); }
+            } finally {
+                await d.close();
+            }
             assert.strictEqual(await cl.count(addr(leader)), 1);
         });
 
@@ -207,7 +264,10 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
             for (const id of [1, 2, 3]) {
                 await eventually(`node ${id} has ${written} persons`, async () => (await cl.count(addr(id))) === written);
                 const rows = await cl.run(addr(id), "MATCH (n:person) RETURN n.id, n.count ORDER BY n.id");
-                assert.deepStrictEqual(rows.map((r) => r["n.count"]), [0, 20, 30, 40, 50]);
+                assert.deepStrictEqual(
+                    rows.map((r) => r["n.count"]),
+                    [0, 20, 30, 40, 50],
+                );
             }
         });
 
@@ -216,14 +276,23 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
             const f = others(leader)[0];
             await eventually("follower accepts the new password", async () => {
                 const d = cl.driver(addr(f), "n3w@TuGraph");
-                try { const s = d.session({ database: "default" }); await s.run("MATCH (n) RETURN count(n)"); await s.close(); return true; } finally { await d.close(); }
+                try {
+                    const s = d.session({ database: "default" });
+                    await s.run("MATCH (n) RETURN count(n)");
+                    await s.close();
+                    return true;
+                } finally {
+                    await d.close();
+                }
             });
             const d = cl.driver(addr(leader), "n3w@TuGraph");
             try {
                 const s = d.session({ database: "default" });
                 await s.run("CALL dbms.security.changePassword($old, $new)", { old: "n3w@TuGraph", new: DEFAULT_PASSWORD });
                 await s.close();
-            } finally { await d.close(); }
+            } finally {
+                await d.close();
+            }
             await eventually("every node back on the default password", async () => {
                 for (const id of [1, 2, 3]) await cl.run(addr(id), "MATCH (n) RETURN count(n)");
                 return true;
@@ -256,7 +325,10 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
             await c.setFault(leader, "hang_admin_calls", true);
             const d = cl.driver(addr(leader));
             const s = d.session({ database: "default" });
-            const call = s.run("CALL db.bolt.addRaftNode(8, '127.0.0.1', 1, 2)").then(() => "answered", () => "failed");
+            const call = s.run("CALL db.bolt.addRaftNode(8, '127.0.0.1', 1, 2)").then(
+                () => "answered",
+                () => "failed",
+            );
             const winner = await Promise.race([call, sleep(1500).then(() => "hanging")]);
             assert.strictEqual(winner, "hanging");
             await d.close().catch(() => undefined);
@@ -270,7 +342,10 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
             await cl.run(addr(leader), `CALL db.bolt.addRaftNode(4, '${spec.ip}', ${spec.boltPort}, ${spec.raftPort})`);
             await c.startJoiner(4);
             // Its own log: bootstrapped from its init peers (the 3 bootstrap members + itself), acked to the leader.
-            await eventually("the leader's match for node 4 reaches the joiner's bootstrap index 4", async () => (await cl.status(addr(leader))).progress["4"]?.match === 4);
+            await eventually(
+                "the leader's match for node 4 reaches the joiner's bootstrap index 4",
+                async () => (await cl.status(addr(leader))).progress["4"]?.match === 4,
+            );
             const first = await cl.status(addr(leader));
             const states: string[] = [];
             for (let k = 0; k < 15; k++) {
@@ -281,7 +356,10 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
                 assert.ok(st.commit > 4, `the leader's commit ${st.commit} is beyond it`);
             }
             assert.ok(!states.includes("StateSnapshot"), `TuGraph never sends snapshots: ${states.join(",")}`);
-            assert.ok(states.every((x) => x === "StateProbe" || x === "StateReplicate"), states.join(","));
+            assert.ok(
+                states.every((x) => x === "StateProbe" || x === "StateReplicate"),
+                states.join(","),
+            );
             assert.ok(states.filter((x) => x === "StateReplicate").length > states.length / 2, `mostly StateReplicate: ${states.join(",")}`);
             // By name it looks like a healthy follower of the leader; its numbers are its own bootstrap.
             const st4 = await cl.status(addr(4));
@@ -291,7 +369,11 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
             // The product's judgement (components/core/lag.ts), by numbers only.
             const last = parseRaftStatus(JSON.stringify(await cl.status(addr(leader))));
             assert.deepStrictEqual(laggingFromStatus(last), [4]);
-            const verdict = classifyMember(4, { leader: last, earlier: parseRaftStatus(JSON.stringify(first)), own: { 4: { applied: st4.applied, commit: st4.commit } } });
+            const verdict = classifyMember(4, {
+                leader: last,
+                earlier: parseRaftStatus(JSON.stringify(first)),
+                own: { 4: { applied: st4.applied, commit: st4.commit } },
+            });
             assert.strictEqual(verdict.state, "cannot-catch-up", verdict.reason);
             await cl.run(addr(leader), "CALL db.bolt.removeRaftNode(4)");
             await eventually("node 4 removed everywhere", async () => {
@@ -304,7 +386,7 @@ export function defineSimulatorChecks(title: string, makeCluster: () => Simulato
             await c.kill(4);
         });
 
-        it("a learner started on a copy of a member's data directory catches up and replicates (id 10 is hex \"a\")", async () => {
+        it('a learner started on a copy of a member\'s data directory catches up and replicates (id 10 is hex "a")', async () => {
             const spec = await c.allocate(10);
             await cl.run(addr(leader), `CALL db.bolt.addRaftLearnerNode(10, '${spec.ip}', ${spec.boltPort}, ${spec.raftPort})`);
             const src = others(leader)[0];

@@ -67,7 +67,10 @@ export async function freePorts(n: number): Promise<number[]> {
     const ports: number[] = [];
     for (let i = 0; i < n; i++) {
         const s = net.createServer();
-        await new Promise<void>((res, rej) => { s.once("error", rej); s.listen(0, "127.0.0.1", () => res()); });
+        await new Promise<void>((res, rej) => {
+            s.once("error", rej);
+            s.listen(0, "127.0.0.1", () => res());
+        });
         servers.push(s);
         ports.push((s.address() as net.AddressInfo).port);
     }
@@ -92,7 +95,10 @@ export function simulatorDriver(address: string, opts: { password?: string; user
 
 /** Runs one auto-commit statement against a node and returns plain-object rows. */
 export async function runOn(
-    address: string, query: string, params: Record<string, unknown> = {}, opts: { password?: string; encrypted?: boolean } = {},
+    address: string,
+    query: string,
+    params: Record<string, unknown> = {},
+    opts: { password?: string; encrypted?: boolean } = {},
 ): Promise<Record<string, unknown>[]> {
     const d = simulatorDriver(address, opts);
     try {
@@ -146,11 +152,22 @@ export class SimulatorCluster {
         const s = this.nodeSpec(id);
         return `${s.ip}:${s.boltPort}`;
     }
-    dataDir(id: number): string { return path.join(this.nodeDir(id), "data"); }
-    logFile(id: number): string { return path.join(this.nodeDir(id), "log", "lgraph.log"); }
-    ids(): number[] { return [...this.nodes.keys()]; }
-    isRunning(id: number): boolean { const p = this.nodes.get(id)?.proc; return !!p && p.exitCode === null && p.signalCode === null; }
-    protected nodeDir(id: number): string { return path.join(this.root, `node${id}`); }
+    dataDir(id: number): string {
+        return path.join(this.nodeDir(id), "data");
+    }
+    logFile(id: number): string {
+        return path.join(this.nodeDir(id), "log", "lgraph.log");
+    }
+    ids(): number[] {
+        return [...this.nodes.keys()];
+    }
+    isRunning(id: number): boolean {
+        const p = this.nodes.get(id)?.proc;
+        return !!p && p.exitCode === null && p.signalCode === null;
+    }
+    protected nodeDir(id: number): string {
+        return path.join(this.root, `node${id}`);
+    }
 
     /** Allocates ports for a node (without starting it). */
     async allocate(id: number): Promise<SimNodeSpec> {
@@ -228,7 +245,9 @@ export class SimulatorCluster {
     }
 
     /** Resolves with the exit code once the node's process has exited. */
-    exited(id: number): Promise<number | null> { return this.nodes.get(id)?.exited ?? Promise.resolve(null); }
+    exited(id: number): Promise<number | null> {
+        return this.nodes.get(id)?.exited ?? Promise.resolve(null);
+    }
 
     async kill(id: number): Promise<void> {
         const n = this.nodes.get(id);
@@ -313,12 +332,18 @@ export class SimulatorCluster {
      */
     async waitForLeader(timeoutMs = 10_000, among?: number[]): Promise<number> {
         const deadline = Date.now() + timeoutMs;
-        let last = "";
+        let last: string;
         for (;;) {
             const ids = (among ?? this.ids()).filter((i) => this.isRunning(i));
-            const st = await Promise.all(ids.map(async (i) => {
-                try { return { i, s: await this.status(i) }; } catch (e) { return { i, s: undefined }; }
-            }));
+            const st = await Promise.all(
+                ids.map(async (i) => {
+                    try {
+                        return { i, s: await this.status(i) };
+                    } catch (e) {
+                        return { i, s: undefined };
+                    }
+                }),
+            );
             const leaders = st.filter((x) => x.s?.raftState === "StateLeader");
             last = st.map((x) => `${x.i}:${x.s?.raftState ?? "?"}/t${x.s?.term ?? "?"}`).join(" ");
             if (leaders.length === 1) {
@@ -339,7 +364,7 @@ export class SimulatorCluster {
     async waitForStrandedJoiner(id: number, timeoutMs = 10_000): Promise<RaftStatus> {
         const hex = id.toString(16);
         const deadline = Date.now() + timeoutMs;
-        let last = "";
+        let last: string;
         for (;;) {
             try {
                 const own = await this.status(id);
@@ -365,7 +390,10 @@ export class SimulatorCluster {
 export function canConnect(port: number): Promise<boolean> {
     return new Promise((res) => {
         const s = net.connect({ host: "127.0.0.1", port });
-        s.once("connect", () => { s.destroy(); res(true); });
+        s.once("connect", () => {
+            s.destroy();
+            res(true);
+        });
         s.once("error", () => res(false));
     });
 }

@@ -12,16 +12,25 @@ function runServer(args: string[], cwd: string) {
 
 describe("TuGraph simulator start-up rules", function () {
     let dir: string;
-    beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-sim-startup-")); });
+    beforeEach(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-sim-startup-"));
+    });
     afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     const config = (over: Record<string, unknown>) => {
         const file = path.join(dir, "lgraph.json");
-        fs.writeFileSync(file, JSON.stringify({
-            directory: path.join(dir, "data"), log_dir: "", bolt_port: 1, bolt_raft_port: 2, bolt_raft_node_id: 4,
-            bolt_raft_init_peers: [{ bolt_raft_node_id: 1, ip: "127.0.0.1", bolt_port: 1, bolt_raft_port: 2 }],
-            ...over,
-        }));
+        fs.writeFileSync(
+            file,
+            JSON.stringify({
+                directory: path.join(dir, "data"),
+                log_dir: "",
+                bolt_port: 1,
+                bolt_raft_port: 2,
+                bolt_raft_node_id: 4,
+                bolt_raft_init_peers: [{ bolt_raft_node_id: 1, ip: "127.0.0.1", bolt_port: 1, bolt_raft_port: 2 }],
+                ...over,
+            }),
+        );
         return file;
     };
 

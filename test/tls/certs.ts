@@ -16,12 +16,12 @@ export interface CertPair {
 
 export interface TestPki {
     dir: string;
-    ca: string;             // PEM of the CA that signed `node` and `wrongHost`
-    node: CertPair;         // signed by `ca`, subjectAltName IP:127.0.0.1
-    wrongHost: CertPair;    // signed by `ca`, subjectAltName IP:10.9.9.9 only
-    otherCa: string;        // PEM of an unrelated CA
-    impostor: CertPair;     // signed by `otherCa`, subjectAltName IP:127.0.0.1
-    selfSigned: CertPair;   // its own issuer, subjectAltName IP:127.0.0.1
+    ca: string; // PEM of the CA that signed `node` and `wrongHost`
+    node: CertPair; // signed by `ca`, subjectAltName IP:127.0.0.1
+    wrongHost: CertPair; // signed by `ca`, subjectAltName IP:10.9.9.9 only
+    otherCa: string; // PEM of an unrelated CA
+    impostor: CertPair; // signed by `otherCa`, subjectAltName IP:127.0.0.1
+    selfSigned: CertPair; // its own issuer, subjectAltName IP:127.0.0.1
     cleanup(): void;
 }
 
@@ -32,15 +32,51 @@ function openssl(args: string[], cwd: string): void {
 const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 
 function makeCa(dir: string, name: string): void {
-    openssl(["req", "-x509", ...EC, "-keyout", `${name}.key`, "-out", `${name}.pem`, "-days", "2", "-subj", `/CN=${name}`,
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"], dir);
+    openssl(
+        [
+            "req",
+            "-x509",
+            ...EC,
+            "-keyout",
+            `${name}.key`,
+            "-out",
+            `${name}.pem`,
+            "-days",
+            "2",
+            "-subj",
+            `/CN=${name}`,
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+        dir,
+    );
 }
 
 function makeLeaf(dir: string, name: string, ca: string, san: string): CertPair {
     fs.writeFileSync(path.join(dir, `${name}.ext`), `subjectAltName=${san}\nextendedKeyUsage=serverAuth\n`);
     openssl(["req", ...EC, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`], dir);
-    openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial",
-        "-out", `${name}.pem`, "-days", "2", "-extfile", `${name}.ext`], dir);
+    openssl(
+        [
+            "x509",
+            "-req",
+            "-in",
+            `${name}.csr`,
+            "-CA",
+            `${ca}.pem`,
+            "-CAkey",
+            `${ca}.key`,
+            "-CAcreateserial",
+            "-out",
+            `${name}.pem`,
+            "-days",
+            "2",
+            "-extfile",
+            `${name}.ext`,
+        ],
+        dir,
+    );
     return pair(dir, name);
 }
 
@@ -57,13 +93,17 @@ export function makeTestPki(): TestPki {
     const node = makeLeaf(dir, "node", "ca", "IP:127.0.0.1");
     const wrongHost = makeLeaf(dir, "wronghost", "ca", "IP:10.9.9.9");
     const impostor = makeLeaf(dir, "impostor", "otherca", "IP:127.0.0.1");
-    openssl(["req", "-x509", ...EC, "-keyout", "self.key", "-out", "self.pem", "-days", "2", "-subj", "/CN=self",
-        "-addext", "subjectAltName=IP:127.0.0.1"], dir);
+    openssl(
+        ["req", "-x509", ...EC, "-keyout", "self.key", "-out", "self.pem", "-days", "2", "-subj", "/CN=self", "-addext", "subjectAltName=IP:127.0.0.1"],
+        dir,
+    );
     return {
         dir,
         ca: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"),
         otherCa: fs.readFileSync(path.join(dir, "otherca.pem"), "utf8"),
-        node, wrongHost, impostor,
+        node,
+        wrongHost,
+        impostor,
         selfSigned: pair(dir, "self"),
         cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
     };

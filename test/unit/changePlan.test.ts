@@ -6,10 +6,25 @@ import { chainOrder, describePlan, planChanges, type PlannedNode } from "../../c
 import { majority, voterIds, type LiveMembership } from "../../components/core/membership";
 
 const node = (id: number, extra: Partial<PlannedNode> = {}): PlannedNode => ({
-    id, ip: `10.0.0.${id}`, boltPort: 7687, raftPort: 8000, role: "voter", removed: false, dockerHost: `ssh://h${id}`, bootstrap: id <= 3, ...extra,
+    id,
+    ip: `10.0.0.${id}`,
+    boltPort: 7687,
+    raftPort: 8000,
+    role: "voter",
+    removed: false,
+    dockerHost: `ssh://h${id}`,
+    bootstrap: id <= 3,
+    ...extra,
 });
 const live = (ids: number[], o: { leader?: number; down?: number[]; learners?: number[] } = {}): LiveMembership => ({
-    members: ids.map((id) => ({ id, ip: `10.0.0.${id}`, boltPort: 7687, raftPort: 8000, isLeader: id === (o.leader ?? ids[0]), isLearner: (o.learners ?? []).includes(id) })),
+    members: ids.map((id) => ({
+        id,
+        ip: `10.0.0.${id}`,
+        boltPort: 7687,
+        raftPort: 8000,
+        isLeader: id === (o.leader ?? ids[0]),
+        isLearner: (o.learners ?? []).includes(id),
+    })),
     leaderId: o.leader ?? ids[0],
     downIds: o.down ?? [],
 });
@@ -18,29 +33,61 @@ const texts = (p: ReturnType<typeof planChanges>) => p.steps.map((s) => s.text);
 
 describe("changePlan: the one membership planner", () => {
     it("a healthy move grows first, learner first, then shrinks", () => {
-        const p = planChanges([node(1), node(2, { removed: true }), node(3, { removed: true }), node(4, { bootstrap: false }), node(5, { bootstrap: false })], live([1, 2, 3]), policy);
+        const p = planChanges(
+            [node(1), node(2, { removed: true }), node(3, { removed: true }), node(4, { bootstrap: false }), node(5, { bootstrap: false })],
+            live([1, 2, 3]),
+            policy,
+        );
         assert.strictEqual(p.refusal, undefined);
         assert.deepStrictEqual(texts(p), [
-            "add 4 as learner", "sync 4 from 2", "start 4", "promote 4 when caught up",
-            "add 5 as learner", "sync 5 from 2", "start 5", "promote 5 when caught up",
-            "remove 2", "remove 3",
+            "add 4 as learner",
+            "sync 4 from 2",
+            "start 4",
+            "promote 4 when caught up",
+            "add 5 as learner",
+            "sync 5 from 2",
+            "start 5",
+            "promote 5 when caught up",
+            "remove 2",
+            "remove 3",
         ]);
-        assert.deepStrictEqual(p.chain, [{ kind: "join", nodeId: 4 }, { kind: "join", nodeId: 5 }, { kind: "remove", nodeId: 2 }, { kind: "remove", nodeId: 3 }]);
+        assert.deepStrictEqual(p.chain, [
+            { kind: "join", nodeId: 4 },
+            { kind: "join", nodeId: 5 },
+            { kind: "remove", nodeId: 2 },
+            { kind: "remove", nodeId: 3 },
+        ]);
     });
 
     it("a failed member is removed first; a new node on the same host and ports waits for its removal", () => {
-        const failed = planChanges([node(1), node(2), node(3, { removed: true }), node(4, { bootstrap: false }), node(5, { bootstrap: false })], live([1, 2, 3, 5], { down: [3], learners: [5] }), policy);
-        assert.deepStrictEqual(failed.chain.map((c) => `${c.kind} ${c.nodeId}`), ["remove 3", "join 4", "join 5"]);
+        const failed = planChanges(
+            [node(1), node(2), node(3, { removed: true }), node(4, { bootstrap: false }), node(5, { bootstrap: false })],
+            live([1, 2, 3, 5], { down: [3], learners: [5] }),
+            policy,
+        );
+        assert.deepStrictEqual(
+            failed.chain.map((c) => `${c.kind} ${c.nodeId}`),
+            ["remove 3", "join 4", "join 5"],
+        );
         assert.match(failed.steps[0].verdict, /quorum kept: .* \(it is down\)/);
         const sameHost = [node(1), node(2), node(3, { removed: true }), node(4, { bootstrap: false, dockerHost: "ssh://h3", boltPort: 7687 })];
-        assert.deepStrictEqual(chainOrder(sameHost, live([1, 2, 3])).map((c) => `${c.kind} ${c.nodeId}`), ["remove 3", "join 4"]);
+        assert.deepStrictEqual(
+            chainOrder(sameHost, live([1, 2, 3])).map((c) => `${c.kind} ${c.nodeId}`),
+            ["remove 3", "join 4"],
+        );
         const elsewhere = [node(1), node(2), node(3, { removed: true }), node(4, { bootstrap: false })];
-        assert.deepStrictEqual(chainOrder(elsewhere, live([1, 2, 3])).map((c) => `${c.kind} ${c.nodeId}`), ["join 4", "remove 3"]);
+        assert.deepStrictEqual(
+            chainOrder(elsewhere, live([1, 2, 3])).map((c) => `${c.kind} ${c.nodeId}`),
+            ["join 4", "remove 3"],
+        );
     });
 
     it("a plan with one refused step is refused as a whole, each refusal with its fix; the order is kept", () => {
-        const p = planChanges([node(1), node(2, { removed: true }), node(3, { removed: true }), node(4, { removed: true }), node(5)],
-            live([1, 2, 3, 4, 5], { down: [5] }), { minVoters: 1, allowUnsafeRemoval: false });
+        const p = planChanges(
+            [node(1), node(2, { removed: true }), node(3, { removed: true }), node(4, { removed: true }), node(5)],
+            live([1, 2, 3, 4, 5], { down: [5] }),
+            { minVoters: 1, allowUnsafeRemoval: false },
+        );
         assert.ok(p.refusal);
         assert.match(p.refusal!, /^refusing the whole membership plan, nothing was changed:\n {2}- remove 4: the 2 voters left would need 2 up/);
         assert.match(p.refusal!, /set allowUnsafeRemoval to override/);
@@ -55,45 +102,68 @@ describe("changePlan: the one membership planner", () => {
     });
 
     it("a member at another address than the stack says is a conflict with the fix; an unknown donor situation names the setting", () => {
-        const moved = planChanges([node(1), node(2), node(3), node(4, { bootstrap: false })], { ...live([1, 2, 3]), members: [...live([1, 2, 3, 4]).members.slice(0, 3), { ...live([4]).members[0], ip: "10.9.9.9", isLeader: false }] }, policy);
-        assert.match(moved.refusal!, /node 4: it is a member at 10\.9\.9\.9:7687\/8000, but the stack says 10\.0\.0\.4:7687\/8000: set `removed: true` on node 4/);
+        const moved = planChanges(
+            [node(1), node(2), node(3), node(4, { bootstrap: false })],
+            { ...live([1, 2, 3]), members: [...live([1, 2, 3, 4]).members.slice(0, 3), { ...live([4]).members[0], ip: "10.9.9.9", isLeader: false }] },
+            policy,
+        );
+        assert.match(
+            moved.refusal!,
+            /node 4: it is a member at 10\.9\.9\.9:7687\/8000, but the stack says 10\.0\.0\.4:7687\/8000: set `removed: true` on node 4/,
+        );
         const lonely = planChanges([node(1), node(2, { bootstrap: false, role: "learner" })], live([1]), { ...policy, minVoters: 1 });
         assert.match(lonely.refusal!, /sync 2 from \?: only the leader \(1\) could donate.*allowWriteOutageForSync/);
-        const consent = planChanges([node(1), node(2, { bootstrap: false, role: "learner" })], live([1]), { ...policy, minVoters: 1, allowWriteOutageForSync: true });
+        const consent = planChanges([node(1), node(2, { bootstrap: false, role: "learner" })], live([1]), {
+            ...policy,
+            minVoters: 1,
+            allowWriteOutageForSync: true,
+        });
         assert.strictEqual(consent.refusal, undefined);
         assert.deepStrictEqual(texts(consent), ["add 2 as learner", "sync 2 from 1", "start 2"]);
     });
 
     it("property: the chain holds every tombstone and every non-bootstrap node once; an accepted plan never leaves a state without quorum", () => {
-        fc.assert(fc.property(
-            fc.integer({ min: 3, max: 7 }),                           // live voters 1..n
-            fc.array(fc.integer({ min: 1, max: 7 }), { maxLength: 3 }), // down ids
-            fc.array(fc.integer({ min: 1, max: 7 }), { maxLength: 3 }), // tombstones
-            fc.integer({ min: 0, max: 3 }),                           // joiners
-            fc.boolean(),
-            (n, down, tomb, joiners, learnerJoin) => {
-                const ids = Array.from({ length: n }, (_, i) => i + 1);
-                const nodes = [
-                    ...ids.map((id) => node(id, { bootstrap: true, removed: tomb.includes(id) })),
-                    ...Array.from({ length: joiners }, (_, i) => node(10 + i, { bootstrap: false, role: learnerJoin ? "learner" : "voter" })),
-                ];
-                if (nodes.filter((x) => !x.removed && x.role === "voter").length === 0) return;
-                const l = live(ids, { leader: ids.find((i) => !down.includes(i)) ?? 1, down: down.filter((d) => d <= n) });
-                const p = planChanges(nodes, l, { minVoters: 1, allowUnsafeRemoval: false });
-                const want = nodes.filter((x) => x.removed || !x.bootstrap).map((x) => x.id).sort((a, b) => a - b);
-                assert.deepStrictEqual(p.chain.map((c) => c.nodeId).sort((a, b) => a - b), want);
-                if (p.refusal) return;
-                // Replay the accepted steps: before each change, a leader and a majority of voters up.
-                let voters = new Set(voterIds(l));
-                const up = new Set(ids.filter((i) => !l.downIds.includes(i)));
-                for (const s of p.steps) {
-                    const upVoters = [...voters].filter((v) => up.has(v)).length;
-                    assert.ok(upVoters >= majority(voters.size), `${s.text}: ${upVoters} of ${voters.size} voters up`);
-                    if (s.kind === "remove") { voters.delete(s.nodeId); up.delete(s.nodeId); }
-                    if (s.kind === "start") up.add(s.nodeId);
-                    if (s.kind === "promote") voters = new Set([...voters, s.nodeId]);
-                }
-            },
-        ), { numRuns: 300 });
+        fc.assert(
+            fc.property(
+                fc.integer({ min: 3, max: 7 }), // live voters 1..n
+                fc.array(fc.integer({ min: 1, max: 7 }), { maxLength: 3 }), // down ids
+                fc.array(fc.integer({ min: 1, max: 7 }), { maxLength: 3 }), // tombstones
+                fc.integer({ min: 0, max: 3 }), // joiners
+                fc.boolean(),
+                (n, down, tomb, joiners, learnerJoin) => {
+                    const ids = Array.from({ length: n }, (_, i) => i + 1);
+                    const nodes = [
+                        ...ids.map((id) => node(id, { bootstrap: true, removed: tomb.includes(id) })),
+                        ...Array.from({ length: joiners }, (_, i) => node(10 + i, { bootstrap: false, role: learnerJoin ? "learner" : "voter" })),
+                    ];
+                    if (nodes.filter((x) => !x.removed && x.role === "voter").length === 0) return;
+                    const l = live(ids, { leader: ids.find((i) => !down.includes(i)) ?? 1, down: down.filter((d) => d <= n) });
+                    const p = planChanges(nodes, l, { minVoters: 1, allowUnsafeRemoval: false });
+                    const want = nodes
+                        .filter((x) => x.removed || !x.bootstrap)
+                        .map((x) => x.id)
+                        .sort((a, b) => a - b);
+                    assert.deepStrictEqual(
+                        p.chain.map((c) => c.nodeId).sort((a, b) => a - b),
+                        want,
+                    );
+                    if (p.refusal) return;
+                    // Replay the accepted steps: before each change, a leader and a majority of voters up.
+                    let voters = new Set(voterIds(l));
+                    const up = new Set(ids.filter((i) => !l.downIds.includes(i)));
+                    for (const s of p.steps) {
+                        const upVoters = [...voters].filter((v) => up.has(v)).length;
+                        assert.ok(upVoters >= majority(voters.size), `${s.text}: ${upVoters} of ${voters.size} voters up`);
+                        if (s.kind === "remove") {
+                            voters.delete(s.nodeId);
+                            up.delete(s.nodeId);
+                        }
+                        if (s.kind === "start") up.add(s.nodeId);
+                        if (s.kind === "promote") voters = new Set([...voters, s.nodeId]);
+                    }
+                },
+            ),
+            { numRuns: 300 },
+        );
     });
 });

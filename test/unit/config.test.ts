@@ -2,8 +2,15 @@
 // errors at once; decoding of Pulumi's allConfig strings; secrets never leak.
 import { strict as assert } from "node:assert";
 import {
-    ConfigError, DEFAULTS, ENCRYPTED, RAFT_TUNABLES, TUNABLE_KEYS, closeKeys, formatConfigErrors,
-    parseClusterConfig, rawFromPulumiConfig,
+    ConfigError,
+    DEFAULTS,
+    ENCRYPTED,
+    RAFT_TUNABLES,
+    TUNABLE_KEYS,
+    closeKeys,
+    formatConfigErrors,
+    parseClusterConfig,
+    rawFromPulumiConfig,
 } from "../../components/core/config";
 import fc from "fast-check";
 import type { ClusterConfig } from "../../components/core/types";
@@ -19,8 +26,10 @@ const three = () => [
 const base = (over: Record<string, unknown> = {}) => ({ adminPassword: PASSWORD, nodes: three(), ...over });
 // A node with a LAN ip and no dockerHost stands for its own machine (TuGraph binds
 // 0.0.0.0, so nodes sharing one engine need distinct ports); loopback nodes share the local engine.
-const onOwnMachine = (n: any) => (n && typeof n === "object" && n.dockerHost === undefined && typeof n.ip === "string" && /^\d+\.\d+\.\d+\.\d+$/.test(n.ip) && !n.ip.startsWith("127.")
-    ? { ...n, dockerHost: `ssh://${n.ip}` } : n);
+const onOwnMachine = (n: any) =>
+    n && typeof n === "object" && n.dockerHost === undefined && typeof n.ip === "string" && /^\d+\.\d+\.\d+\.\d+$/.test(n.ip) && !n.ip.startsWith("127.")
+        ? { ...n, dockerHost: `ssh://${n.ip}` }
+        : n;
 const withNodes = (nodes: unknown[], over: Record<string, unknown> = {}) => base({ nodes: nodes.map(onOwnMachine), ...over });
 const LOCAL = "unix:///var/run/docker.sock";
 
@@ -32,7 +41,7 @@ function ok(raw: Record<string, unknown>): ClusterConfig {
 // Nodes are named one way everywhere: "<key of nodes[i]> (node N) ..." for the node
 // a message is about, "node N (nodes[i])" for any other; i and N must match the stack.
 function assertNodesNamedConsistently(raw: Record<string, unknown>, e: ConfigError) {
-    const nodes = Array.isArray(raw.nodes) ? raw.nodes as { id?: unknown }[] : [];
+    const nodes = Array.isArray(raw.nodes) ? (raw.nodes as { id?: unknown }[]) : [];
     const own = /^tugraph:nodes\[(\d+)\]\.\w+ \(node (\d+)\) /.exec(e.message);
     if (own) assert.equal(nodes[Number(own[1])]?.id, Number(own[2]), `own label: ${e.message}`);
     const rest = own ? e.message.slice(own[0].length) : e.message;
@@ -63,9 +72,18 @@ function rejects(raw: Record<string, unknown>, key: string, fragment: string | R
 
 describe("parseClusterConfig: a valid stack", () => {
     it("fills every default", () => {
-        const cfg = ok(base({ nodes: three().map(({ dockerHost: _, ...n }) => ({ ...n, boltPort: 7686 + n.id, raftPort: 7999 + n.id, webPort: 7069 + n.id })).slice(0, 1) }));
+        const cfg = ok(
+            base({
+                nodes: three()
+                    .map(({ dockerHost: _, ...n }) => ({ ...n, boltPort: 7686 + n.id, raftPort: 7999 + n.id, webPort: 7069 + n.id }))
+                    .slice(0, 1),
+            }),
+        );
         assert.deepStrictEqual(cfg.nodes[0].dockerHost, LOCAL);
-        assert.deepStrictEqual(ok(base()).nodes.map(n => [n.boltPort, n.raftPort, n.webPort, n.role, n.removed]), [1, 2, 3].map(() => [7687, 8000, 7070, "voter", false]));
+        assert.deepStrictEqual(
+            ok(base()).nodes.map((n) => [n.boltPort, n.raftPort, n.webPort, n.role, n.removed]),
+            [1, 2, 3].map(() => [7687, 8000, 7070, "voter", false]),
+        );
     });
     it("fills every default of a three-machine stack", () => {
         const cfg = ok(base());
@@ -77,39 +95,68 @@ describe("parseClusterConfig: a valid stack", () => {
             tls: { enabled: false },
             web: "/usr/local/share/lgraph/browser-resource",
             containerPrefix: "tugraph-node-",
-            nodes: [1, 2, 3].map(id => ({
-                id, ip: `172.20.10.${51 + id}`, boltPort: 7687, raftPort: 8000, webPort: 7070, role: "voter",
-                dockerHost: `ssh://172.20.10.${51 + id}`, dataDir: `/root/tugraph/node-${id}/data`,
-                logDir: `/root/tugraph/node-${id}/log`, removed: false,
+            nodes: [1, 2, 3].map((id) => ({
+                id,
+                ip: `172.20.10.${51 + id}`,
+                boltPort: 7687,
+                raftPort: 8000,
+                webPort: 7070,
+                role: "voter",
+                dockerHost: `ssh://172.20.10.${51 + id}`,
+                dataDir: `/root/tugraph/node-${id}/data`,
+                logDir: `/root/tugraph/node-${id}/log`,
+                removed: false,
             })),
             bootstrap: [1, 2, 3],
             membership: { callTimeoutMs: 10000, totalTimeoutMs: 120000, minVoters: 3, allowUnsafeRemoval: false, allowWriteOutageForSync: false },
         });
     });
     it("never copies secrets into the ClusterConfig", () => {
-        const cfg = ok(base({ tls: { enabled: true }, tlsKey: "-----BEGIN KEY-----\nsecretkeymaterial", tlsCert: "-----BEGIN CERT-----\ncertmaterial", tlsCa: FIXTURE_CA }));
+        const cfg = ok(
+            base({
+                tls: { enabled: true },
+                tlsKey: "-----BEGIN KEY-----\nsecretkeymaterial",
+                tlsCert: "-----BEGIN CERT-----\ncertmaterial",
+                tlsCa: FIXTURE_CA,
+            }),
+        );
         const text = JSON.stringify(cfg);
         for (const s of [PASSWORD, "secretkeymaterial", "certmaterial"]) assert.ok(!text.includes(s));
         assert.deepStrictEqual(cfg.tls, { enabled: true });
     });
     it("takes explicit values: tunables, tls files, paths, roles, docker hosts", () => {
-        const cfg = ok(base({
-            image: "registry.local:5000/tugraph/tugraph-runtime-centos7:4.6.0", adminUser: "ops", verbose: 2,
-            bolt_raft_tick_interval: 200, bolt_raft_election_tick: 20, bolt_raft_heartbeat_tick: 2,
-            tls: { enabled: true, keyFile: "/etc/tg/key.pem", certFile: "/etc/tg/cert.pem" }, tlsCa: FIXTURE_CA,
-            web: "/opt/web", containerPrefix: "tg_", dataRoot: "/data/tg/",
-            nodes: [
-                { id: 1, ip: "10.0.0.1", dockerHost: "ssh://root@10.0.0.1:2222" },
-                { id: 2, ip: "10.0.0.2", dockerHost: "tcp://10.0.0.2:2376", dataDir: "/mnt/a", logDir: "/mnt/b" },
-                { id: 7, ip: "10.0.0.7", role: "learner", dockerHost: "ssh://10.0.0.7" },
-            ],
-            membership: { callTimeoutSeconds: 5, totalTimeoutSeconds: 30, minVoters: 2, allowUnsafeRemoval: true },
-        }));
+        const cfg = ok(
+            base({
+                image: "registry.local:5000/tugraph/tugraph-runtime-centos7:4.6.0",
+                adminUser: "ops",
+                verbose: 2,
+                bolt_raft_tick_interval: 200,
+                bolt_raft_election_tick: 20,
+                bolt_raft_heartbeat_tick: 2,
+                tls: { enabled: true, keyFile: "/etc/tg/key.pem", certFile: "/etc/tg/cert.pem" },
+                tlsCa: FIXTURE_CA,
+                web: "/opt/web",
+                containerPrefix: "tg_",
+                dataRoot: "/data/tg/",
+                nodes: [
+                    { id: 1, ip: "10.0.0.1", dockerHost: "ssh://root@10.0.0.1:2222" },
+                    { id: 2, ip: "10.0.0.2", dockerHost: "tcp://10.0.0.2:2376", dataDir: "/mnt/a", logDir: "/mnt/b" },
+                    { id: 7, ip: "10.0.0.7", role: "learner", dockerHost: "ssh://10.0.0.7" },
+                ],
+                membership: { callTimeoutSeconds: 5, totalTimeoutSeconds: 30, minVoters: 2, allowUnsafeRemoval: true },
+            }),
+        );
         assert.deepStrictEqual(cfg.raft, { bolt_raft_tick_interval: 200, bolt_raft_election_tick: 20, bolt_raft_heartbeat_tick: 2 });
         assert.equal(cfg.nodes[0].dataDir, "/data/tg/node-1/data");
         assert.equal(cfg.nodes[1].logDir, "/mnt/b");
         assert.deepStrictEqual(cfg.bootstrap, [1, 2]);
-        assert.deepStrictEqual(cfg.membership, { callTimeoutMs: 5000, totalTimeoutMs: 30000, minVoters: 2, allowUnsafeRemoval: true, allowWriteOutageForSync: false });
+        assert.deepStrictEqual(cfg.membership, {
+            callTimeoutMs: 5000,
+            totalTimeoutMs: 30000,
+            minVoters: 2,
+            allowUnsafeRemoval: true,
+            allowWriteOutageForSync: false,
+        });
     });
     it("accepts images pinned by a custom tag or a digest", () => {
         ok(base({ image: "tugraph/tugraph-runtime-centos7:4.5.2-hotfix" }));
@@ -118,33 +165,59 @@ describe("parseClusterConfig: a valid stack", () => {
     });
     it("defaults minVoters to min(3, voters before this stack's removals)", () => {
         assert.equal(ok(withNodes([{ id: 1, ip: "10.0.0.1" }])).membership.minVoters, 1);
-        const five = [1, 2, 3, 4, 5].map(id => ({ id, ip: `10.0.0.${id}` }));
+        const five = [1, 2, 3, 4, 5].map((id) => ({ id, ip: `10.0.0.${id}` }));
         assert.equal(ok(withNodes(five)).membership.minVoters, 3);
         // Replacing a failed voter keeps 3 voters: allowed by default.
-        const replaced = ok(withNodes([...three().map(n => (n.id === 3 ? { ...n, removed: true } : n)), { id: 4, ip: "10.0.0.4" }], { bootstrap: [1, 2, 3] }));
+        const replaced = ok(
+            withNodes([...three().map((n) => (n.id === 3 ? { ...n, removed: true } : n)), { id: 4, ip: "10.0.0.4" }], { bootstrap: [1, 2, 3] }),
+        );
         assert.equal(replaced.membership.minVoters, 3);
     });
     it("refuses by default to shrink a 3-voter cluster to 2 (the issue's default of 3), unless allowUnsafeRemoval", () => {
-        const shrink = (over: Record<string, unknown> = {}) => withNodes(three().map(n => (n.id === 3 ? { ...n, removed: true } : n)), { bootstrap: [1, 2, 3], ...over });
+        const shrink = (over: Record<string, unknown> = {}) =>
+            withNodes(
+                three().map((n) => (n.id === 3 ? { ...n, removed: true } : n)),
+                { bootstrap: [1, 2, 3], ...over },
+            );
         rejects(shrink(), "tugraph:membership", "minVoters defaults to 3 but the stack keeps only 2 voter(s)");
         assert.equal(ok(shrink({ membership: { allowUnsafeRemoval: true } })).membership.minVoters, 3);
     });
     it("defaults bootstrap to the live voters, sorted", () => {
-        const cfg = ok(withNodes([{ id: 5, ip: "10.0.0.5" }, { id: 2, ip: "10.0.0.2" }, { id: 4, ip: "10.0.0.4", role: "learner" }]));
+        const cfg = ok(
+            withNodes([
+                { id: 5, ip: "10.0.0.5" },
+                { id: 2, ip: "10.0.0.2" },
+                { id: 4, ip: "10.0.0.4", role: "learner" },
+            ]),
+        );
         assert.deepStrictEqual(cfg.bootstrap, [2, 5]);
     });
     it("lets a new node reuse the ports of a removed one on the same host", () => {
-        ok(withNodes([...three(), { id: 4, ip: "172.20.10.54" }].map(n => (n.id === 3 ? { ...n, removed: true } : n)), { bootstrap: [1, 2, 3] }));
+        ok(
+            withNodes(
+                [...three(), { id: 4, ip: "172.20.10.54" }].map((n) => (n.id === 3 ? { ...n, removed: true } : n)),
+                { bootstrap: [1, 2, 3] },
+            ),
+        );
     });
     it("allows equal ports and equal dirs on different docker hosts", () => {
-        ok(withNodes([{ id: 1, ip: "10.0.0.1", dockerHost: "ssh://a", dataDir: "/d", logDir: "/l" },
-            { id: 2, ip: "10.0.0.2", dockerHost: "ssh://b", dataDir: "/d", logDir: "/l" }]));
+        ok(
+            withNodes([
+                { id: 1, ip: "10.0.0.1", dockerHost: "ssh://a", dataDir: "/d", logDir: "/l" },
+                { id: 2, ip: "10.0.0.2", dockerHost: "ssh://b", dataDir: "/d", logDir: "/l" },
+            ]),
+        );
     });
     it("accepts an encrypted (secure:) admin password as present", () => {
         ok(base({ adminPassword: ENCRYPTED }));
     });
     it("keeps bootstrap members that were removed later", () => {
-        const cfg = ok(withNodes(three().map(n => (n.id === 1 ? { ...n, removed: true } : n)), { bootstrap: [1, 2, 3], membership: { minVoters: 2 } }));
+        const cfg = ok(
+            withNodes(
+                three().map((n) => (n.id === 1 ? { ...n, removed: true } : n)),
+                { bootstrap: [1, 2, 3], membership: { minVoters: 2 } },
+            ),
+        );
         assert.deepStrictEqual(cfg.bootstrap, [1, 2, 3]);
     });
 });
@@ -155,7 +228,8 @@ describe("parseClusterConfig: one message per rule", () => {
         it("snake_case spelling of a key", () => rejects(base({ admin_user: "x" }), "tugraph:admin_user", "did you mean adminUser"));
         it("unknown key without a close match says to remove it", () => rejects(base({ frobnicate: 1 }), "tugraph:frobnicate", "remove it (valid keys:"));
         it("lgraph.json key that is derived per node", () => rejects(base({ bolt_port: 7687 }), "tugraph:bolt_port", "set nodes[].boltPort"));
-        it("init peers cannot be given by hand", () => rejects(base({ bolt_raft_init_peers: [] }), "tugraph:bolt_raft_init_peers", "derived from tugraph:nodes"));
+        it("init peers cannot be given by hand", () =>
+            rejects(base({ bolt_raft_init_peers: [] }), "tugraph:bolt_raft_init_peers", "derived from tugraph:nodes"));
         it("enable_ha is refused", () => rejects(base({ enable_ha: true }), "tugraph:enable_ha", "RPC HA must not be mixed with Bolt raft"));
         it("any ha_* key is refused", () => rejects(base({ ha_node_join_group_s: 10 }), "tugraph:ha_node_join_group_s", "RPC-HA key"));
         it("an unreadable top level", () => {
@@ -175,7 +249,8 @@ describe("parseClusterConfig: one message per rule", () => {
     });
     describe("admin account and verbosity", () => {
         it("empty adminUser", () => rejects(base({ adminUser: "" }), "tugraph:adminUser", "must not be empty"));
-        it("missing adminPassword", () => rejects({ nodes: three() }, "tugraph:adminPassword", "is required: set it with `pulumi config set --secret tugraph:adminPassword"));
+        it("missing adminPassword", () =>
+            rejects({ nodes: three() }, "tugraph:adminPassword", "is required: set it with `pulumi config set --secret tugraph:adminPassword"));
         it("empty adminPassword", () => rejects(base({ adminPassword: "" }), "tugraph:adminPassword", "must be a non-empty string"));
         it("a non-string adminPassword is not quoted", () => {
             rejects(base({ adminPassword: 987654321 }), "tugraph:adminPassword", "must be a non-empty string");
@@ -191,29 +266,54 @@ describe("parseClusterConfig: one message per rule", () => {
                 // keep heartbeat < election true so only the minimum is at fault
                 const extra = name === "bolt_raft_election_tick" ? { bolt_raft_heartbeat_tick: 1 } : {};
                 const errors = errorsOf(base({ [name]: min - 1, ...extra }));
-                const mine = errors.filter(e => e.key === `tugraph:${name}`);
+                const mine = errors.filter((e) => e.key === `tugraph:${name}`);
                 assert.equal(mine.length, 1, formatConfigErrors(errors));
                 assert.ok(mine[0].message.includes(`must be an integer >= ${min}`), mine[0].message);
             });
         }
         it("a fractional value", () => rejects(base({ bolt_raft_logstore_cache: 10.5 }), "tugraph:bolt_raft_logstore_cache", "must be an integer >= 10"));
-        it("heartbeat not below election", () => rejects(base({ bolt_raft_heartbeat_tick: 20, bolt_raft_election_tick: 20 }), "tugraph:bolt_raft_heartbeat_tick", "must be smaller than bolt_raft_election_tick"));
-        it("heartbeat alone against TuGraph's default election tick", () => rejects(base({ bolt_raft_heartbeat_tick: 10 }), "tugraph:bolt_raft_heartbeat_tick", "election_tick (10)"));
+        it("heartbeat not below election", () =>
+            rejects(
+                base({ bolt_raft_heartbeat_tick: 20, bolt_raft_election_tick: 20 }),
+                "tugraph:bolt_raft_heartbeat_tick",
+                "must be smaller than bolt_raft_election_tick",
+            ));
+        it("heartbeat alone against TuGraph's default election tick", () =>
+            rejects(base({ bolt_raft_heartbeat_tick: 10 }), "tugraph:bolt_raft_heartbeat_tick", "election_tick (10)"));
     });
     describe("tls", () => {
         it("enabled without key and cert names both keys", () => {
             const errors = errorsOf(base({ tls: { enabled: true }, tlsCa: FIXTURE_CA }));
-            assert.deepStrictEqual(errors.map(e => e.key), ["tugraph:tls.keyFile", "tugraph:tls.certFile"]);
+            assert.deepStrictEqual(
+                errors.map((e) => e.key),
+                ["tugraph:tls.keyFile", "tugraph:tls.certFile"],
+            );
             assert.ok(errors[0].message.includes("or the secret tugraph:tlsKey is required when tls.enabled is true"));
             assert.ok(errors[1].message.includes("tugraph:tlsCert"));
         });
-        it("two sources for the key", () => rejects(base({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" }, tlsKey: "-----BEGIN K", tlsCa: FIXTURE_CA }), "tugraph:tls.keyFile", "are both set: give exactly one source"));
+        it("two sources for the key", () =>
+            rejects(
+                base({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" }, tlsKey: "-----BEGIN K", tlsCa: FIXTURE_CA }),
+                "tugraph:tls.keyFile",
+                "are both set: give exactly one source",
+            ));
         it("a key file while tls is off", () => rejects(base({ tls: { keyFile: "/k.pem" } }), "tugraph:tls.keyFile", "tls.enabled is false"));
         it("an inline cert while tls is off", () => rejects(base({ tlsCert: "-----BEGIN C" }), "tugraph:tlsCert", "tls.enabled is false"));
-        it("a relative key file", () => rejects(base({ tls: { enabled: true, keyFile: "k.pem", certFile: "/c.pem" }, tlsCa: FIXTURE_CA }), "tugraph:tls.keyFile", "must be an absolute path"));
+        it("a relative key file", () =>
+            rejects(
+                base({ tls: { enabled: true, keyFile: "k.pem", certFile: "/c.pem" }, tlsCa: FIXTURE_CA }),
+                "tugraph:tls.keyFile",
+                "must be an absolute path",
+            ));
         it("an inline key that is not PEM, without quoting it", () => {
-            rejects(base({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "not-a-pem-s3cr3t", tlsCa: FIXTURE_CA }), "tugraph:tlsKey", "must hold a PEM block");
-            assert.ok(!errorsOf(base({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "not-a-pem-s3cr3t", tlsCa: FIXTURE_CA }))[0].message.includes("s3cr3t"));
+            rejects(
+                base({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "not-a-pem-s3cr3t", tlsCa: FIXTURE_CA }),
+                "tugraph:tlsKey",
+                "must hold a PEM block",
+            );
+            assert.ok(
+                !errorsOf(base({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "not-a-pem-s3cr3t", tlsCa: FIXTURE_CA }))[0].message.includes("s3cr3t"),
+            );
         });
         it("a typo inside tls", () => rejects(base({ tls: { enable: true } }), "tugraph:tls.enable", "did you mean enabled?"));
         it("enabled not a boolean", () => rejects(base({ tls: { enabled: "yes" } }), "tugraph:tls.enabled", "must be true or false"));
@@ -223,7 +323,7 @@ describe("parseClusterConfig: one message per rule", () => {
         it("relative web", () => rejects(base({ web: "browser" }), "tugraph:web", "must be an absolute path"));
         it("bad container prefix", () => rejects(base({ containerPrefix: "tu graph" }), "tugraph:containerPrefix", "valid Docker container name prefix"));
         it("relative dataRoot", () => rejects(base({ dataRoot: "tugraph" }), "tugraph:dataRoot", "must be an absolute path"));
-        it("dataRoot with ..", () => rejects(base({ dataRoot: "/root/../etc" }), "tugraph:dataRoot", "without spaces or \"..\""));
+        it("dataRoot with ..", () => rejects(base({ dataRoot: "/root/../etc" }), "tugraph:dataRoot", 'without spaces or ".."'));
         it("encrypted non-secret key", () => rejects(base({ web: ENCRYPTED }), "tugraph:web", "is encrypted (secure:) but is not a secret key"));
     });
     describe("nodes list", () => {
@@ -237,14 +337,25 @@ describe("parseClusterConfig: one message per rule", () => {
         it("missing id", () => rejects(withNodes([...three(), { ip: "10.0.0.4" }]), "tugraph:nodes[3].id", "is required"));
         it("id 0", () => rejects(node({ id: 0 }), "tugraph:nodes[3].id", "must be an integer from 1 to"));
         it("fractional id", () => rejects(node({ id: 1.5 }), "tugraph:nodes[3].id", "must be an integer from 1 to"));
-        it("id as text", () => rejects(node({ id: "4" }), "tugraph:nodes[3].id", "got \"4\""));
+        it("id as text", () => rejects(node({ id: "4" }), "tugraph:nodes[3].id", 'got "4"'));
         it("missing ip", () => rejects(withNodes([...three(), { id: 4 }]), "tugraph:nodes[3].ip", "is required"));
         it("a host name instead of an IPv4", () => rejects(node({ ip: "db4.example.com" }), "tugraph:nodes[3].ip", "TuGraph does not resolve host names"));
-        it("an out-of-range octet", () => rejects(node({ ip: "10.0.0.256" }), "tugraph:nodes[3].ip", "(node 4) has the octet 256, out of range, got \"10.0.0.256\": each of the four numbers is 0 to 255"));
-        it("an IPv6 address", () => rejects(node({ ip: "::1" }), "tugraph:nodes[3].ip", "(node 4) is an IPv6 address, got \"::1\": TuGraph's raft peers are IPv4 only"));
-        it("an address with a port", () => rejects(node({ ip: "10.0.0.4:7687" }), "tugraph:nodes[3].ip", "must be a bare IPv4 address, got \"10.0.0.4:7687\": the ports are nodes[].boltPort, raftPort and webPort; write 10.0.0.4"));
+        it("an out-of-range octet", () =>
+            rejects(
+                node({ ip: "10.0.0.256" }),
+                "tugraph:nodes[3].ip",
+                '(node 4) has the octet 256, out of range, got "10.0.0.256": each of the four numbers is 0 to 255',
+            ));
+        it("an IPv6 address", () =>
+            rejects(node({ ip: "::1" }), "tugraph:nodes[3].ip", '(node 4) is an IPv6 address, got "::1": TuGraph\'s raft peers are IPv4 only'));
+        it("an address with a port", () =>
+            rejects(
+                node({ ip: "10.0.0.4:7687" }),
+                "tugraph:nodes[3].ip",
+                'must be a bare IPv4 address, got "10.0.0.4:7687": the ports are nodes[].boltPort, raftPort and webPort; write 10.0.0.4',
+            ));
         it("three numbers", () => rejects(node({ ip: "10.0.4" }), "tugraph:nodes[3].ip", "must be four numbers joined by dots"));
-        it("a leading zero", () => rejects(node({ ip: "10.0.0.04" }), "tugraph:nodes[3].ip", "has the octet 04 with a leading zero, got \"10.0.0.04\": write 4"));
+        it("a leading zero", () => rejects(node({ ip: "10.0.0.04" }), "tugraph:nodes[3].ip", 'has the octet 04 with a leading zero, got "10.0.0.04": write 4'));
         it("only a host name is told about name resolution", () => {
             for (const ip of ["10.0.0.256", "::1", "10.0.0.4:7687", "10.0.4", "10.0.0.04", "10.0.0.4 ", "[10.0.0.4]"]) {
                 assert.ok(!errorsOf(node({ ip }))[0].message.includes("resolve host names"), ip);
@@ -254,9 +365,10 @@ describe("parseClusterConfig: one message per rule", () => {
         it("0.0.0.0", () => rejects(node({ ip: "0.0.0.0" }), "tugraph:nodes[3].ip", "peers cannot connect to"));
         it("port 0", () => rejects(node({ boltPort: 0 }), "tugraph:nodes[3].boltPort", "must be a port number"));
         it("port above 65535", () => rejects(node({ raftPort: 70000 }), "tugraph:nodes[3].raftPort", "from 1 to 65535"));
-        it("port as text", () => rejects(node({ webPort: "7070" }), "tugraph:nodes[3].webPort", "got \"7070\""));
-        it("unknown role", () => rejects(node({ role: "leader" }), "tugraph:nodes[3].role", "must be \"voter\" or \"learner\""));
-        it("bad docker host scheme", () => rejects(node({ dockerHost: "http://10.0.0.4:2375" }), "tugraph:nodes[3].dockerHost", "unix:///path/to/docker.sock, tcp://host:port or ssh://"));
+        it("port as text", () => rejects(node({ webPort: "7070" }), "tugraph:nodes[3].webPort", 'got "7070"'));
+        it("unknown role", () => rejects(node({ role: "leader" }), "tugraph:nodes[3].role", 'must be "voter" or "learner"'));
+        it("bad docker host scheme", () =>
+            rejects(node({ dockerHost: "http://10.0.0.4:2375" }), "tugraph:nodes[3].dockerHost", "unix:///path/to/docker.sock, tcp://host:port or ssh://"));
         it("tcp docker host without a port", () => rejects(node({ dockerHost: "tcp://10.0.0.4" }), "tugraph:nodes[3].dockerHost", "tcp://host:port"));
         it("docker host port out of range", () => rejects(node({ dockerHost: "ssh://h:99999" }), "tugraph:nodes[3].dockerHost", "ssh://[user@]host[:port]"));
         it("relative dataDir", () => rejects(node({ dataDir: "data" }), "tugraph:nodes[3].dataDir", "must be an absolute path"));
@@ -270,88 +382,203 @@ describe("parseClusterConfig: one message per rule", () => {
     });
     describe("cross-node rules", () => {
         it("duplicate id", () => rejects(withNodes([...three(), { id: 2, ip: "10.0.0.9" }]), "tugraph:nodes[3].id", "2 is already used by node 2 (nodes[1])"));
-        it("an id reused from a removed node", () => rejects(
-            withNodes([...three(), { id: 9, ip: "10.0.0.9", removed: true }, { id: 9, ip: "10.0.0.8" }], { bootstrap: [1, 2, 3] }),
-            "tugraph:nodes[4].id", "also against removed nodes"));
-        it("two nodes on one port of one host", () => rejects(
-            withNodes([{ id: 1, ip: "127.0.0.1" }, { id: 2, ip: "127.0.0.1", boltPort: 7688, webPort: 7071 }]),
-            "tugraph:nodes[1].raftPort", "(node 2) 8000 is already used by the raftPort of node 1 (nodes[0]) on docker host unix:///var/run/docker.sock"));
-        it("two nodes on one port of one docker host with different ips (TuGraph binds 0.0.0.0)", () => rejects(
-            withNodes([{ id: 1, ip: "10.0.0.1", dockerHost: LOCAL }, { id: 2, ip: "10.0.0.2", raftPort: 8001, webPort: 7071, dockerHost: LOCAL }, { id: 3, ip: "10.0.0.3" }]),
-            "tugraph:nodes[1].boltPort", "even with different ips"));
-        it("a node's raft port on another node's bolt port", () => rejects(
-            withNodes([{ id: 1, ip: "127.0.0.1" }, { id: 2, ip: "127.0.0.1", boltPort: 7688, raftPort: 7687, webPort: 7071 }]),
-            "tugraph:nodes[1].raftPort", "already used by the boltPort of node 1 (nodes[0])"));
-        it("a node's own two listeners on one port", () => rejects(
-            withNodes([{ id: 1, ip: "10.0.0.1", webPort: 7687 }]), "tugraph:nodes[0].webPort", "is also this node's boltPort"));
-        it("one ip:port on two docker hosts", () => rejects(
-            withNodes([{ id: 1, ip: "10.0.0.1", dockerHost: "ssh://a" }, { id: 2, ip: "10.0.0.1", dockerHost: "ssh://b", boltPort: 7688, webPort: 7071 }]),
-            "tugraph:nodes[1].raftPort", "peers reach nodes by ip:port"));
+        it("an id reused from a removed node", () =>
+            rejects(
+                withNodes([...three(), { id: 9, ip: "10.0.0.9", removed: true }, { id: 9, ip: "10.0.0.8" }], { bootstrap: [1, 2, 3] }),
+                "tugraph:nodes[4].id",
+                "also against removed nodes",
+            ));
+        it("two nodes on one port of one host", () =>
+            rejects(
+                withNodes([
+                    { id: 1, ip: "127.0.0.1" },
+                    { id: 2, ip: "127.0.0.1", boltPort: 7688, webPort: 7071 },
+                ]),
+                "tugraph:nodes[1].raftPort",
+                "(node 2) 8000 is already used by the raftPort of node 1 (nodes[0]) on docker host unix:///var/run/docker.sock",
+            ));
+        it("two nodes on one port of one docker host with different ips (TuGraph binds 0.0.0.0)", () =>
+            rejects(
+                withNodes([
+                    { id: 1, ip: "10.0.0.1", dockerHost: LOCAL },
+                    { id: 2, ip: "10.0.0.2", raftPort: 8001, webPort: 7071, dockerHost: LOCAL },
+                    { id: 3, ip: "10.0.0.3" },
+                ]),
+                "tugraph:nodes[1].boltPort",
+                "even with different ips",
+            ));
+        it("a node's raft port on another node's bolt port", () =>
+            rejects(
+                withNodes([
+                    { id: 1, ip: "127.0.0.1" },
+                    { id: 2, ip: "127.0.0.1", boltPort: 7688, raftPort: 7687, webPort: 7071 },
+                ]),
+                "tugraph:nodes[1].raftPort",
+                "already used by the boltPort of node 1 (nodes[0])",
+            ));
+        it("a node's own two listeners on one port", () =>
+            rejects(withNodes([{ id: 1, ip: "10.0.0.1", webPort: 7687 }]), "tugraph:nodes[0].webPort", "is also this node's boltPort"));
+        it("one ip:port on two docker hosts", () =>
+            rejects(
+                withNodes([
+                    { id: 1, ip: "10.0.0.1", dockerHost: "ssh://a" },
+                    { id: 2, ip: "10.0.0.1", dockerHost: "ssh://b", boltPort: 7688, webPort: 7071 },
+                ]),
+                "tugraph:nodes[1].raftPort",
+                "peers reach nodes by ip:port",
+            ));
         it("loopback across docker hosts", () => {
-            const errors = errorsOf(withNodes([{ id: 1, ip: "127.0.0.1" }, { id: 2, ip: "10.0.0.2", dockerHost: "ssh://b" }]));
-            assert.deepStrictEqual(errors.map(e => e.key), ["tugraph:nodes[0].ip"]);
+            const errors = errorsOf(
+                withNodes([
+                    { id: 1, ip: "127.0.0.1" },
+                    { id: 2, ip: "10.0.0.2", dockerHost: "ssh://b" },
+                ]),
+            );
+            assert.deepStrictEqual(
+                errors.map((e) => e.key),
+                ["tugraph:nodes[0].ip"],
+            );
             assert.ok(errors[0].message.includes("loopback address 127.0.0.1 but the cluster spans several docker hosts"));
         });
-        it("two nodes sharing a data dir on one docker host", () => rejects(
-            withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d/x", dockerHost: LOCAL }, { id: 2, ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, dataDir: "/d/x/", dockerHost: LOCAL }]),
-            "tugraph:nodes[1].dataDir", "is also the dataDir of node 1 (nodes[0])"));
-        it("a log dir on another node's data dir", () => rejects(
-            withNodes([{ id: 1, ip: "10.0.0.1", dockerHost: LOCAL }, { id: 2, ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, logDir: "/root/tugraph/node-1/data", dockerHost: LOCAL }]),
-            "tugraph:nodes[1].logDir", "is also the dataDir of node 1 (nodes[0])"));
-        it("a data dir still holding a removed node's data", () => rejects(
-            withNodes([...three(), { id: 9, ip: "10.0.0.9", removed: true, dockerHost: LOCAL }, { id: 10, ip: "10.0.0.10", dataDir: "/root/tugraph/node-9/data", dockerHost: LOCAL }], { bootstrap: [1, 2, 3] }),
-            "tugraph:nodes[4].dataDir", "its data stays on disk"));
-        it("a data dir nested in another node's data dir", () => rejects(
-            withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d", dockerHost: LOCAL }, { id: 2, ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, dataDir: "/d/x", dockerHost: LOCAL }]),
-            "tugraph:nodes[1].dataDir", "(node 2) /d/x lies inside /d, the dataDir of node 1 (nodes[0]), on docker host"));
+        it("two nodes sharing a data dir on one docker host", () =>
+            rejects(
+                withNodes([
+                    { id: 1, ip: "10.0.0.1", dataDir: "/d/x", dockerHost: LOCAL },
+                    { id: 2, ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, dataDir: "/d/x/", dockerHost: LOCAL },
+                ]),
+                "tugraph:nodes[1].dataDir",
+                "is also the dataDir of node 1 (nodes[0])",
+            ));
+        it("a log dir on another node's data dir", () =>
+            rejects(
+                withNodes([
+                    { id: 1, ip: "10.0.0.1", dockerHost: LOCAL },
+                    { id: 2, ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, logDir: "/root/tugraph/node-1/data", dockerHost: LOCAL },
+                ]),
+                "tugraph:nodes[1].logDir",
+                "is also the dataDir of node 1 (nodes[0])",
+            ));
+        it("a data dir still holding a removed node's data", () =>
+            rejects(
+                withNodes(
+                    [
+                        ...three(),
+                        { id: 9, ip: "10.0.0.9", removed: true, dockerHost: LOCAL },
+                        { id: 10, ip: "10.0.0.10", dataDir: "/root/tugraph/node-9/data", dockerHost: LOCAL },
+                    ],
+                    { bootstrap: [1, 2, 3] },
+                ),
+                "tugraph:nodes[4].dataDir",
+                "its data stays on disk",
+            ));
+        it("a data dir nested in another node's data dir", () =>
+            rejects(
+                withNodes([
+                    { id: 1, ip: "10.0.0.1", dataDir: "/d", dockerHost: LOCAL },
+                    { id: 2, ip: "10.0.0.2", boltPort: 7688, raftPort: 8001, webPort: 7071, dataDir: "/d/x", dockerHost: LOCAL },
+                ]),
+                "tugraph:nodes[1].dataDir",
+                "(node 2) /d/x lies inside /d, the dataDir of node 1 (nodes[0]), on docker host",
+            ));
         it("nested directories on different docker hosts are fine", () => {
-            ok(withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d", dockerHost: "ssh://a" }, { id: 2, ip: "10.0.0.2", dataDir: "/d/x", dockerHost: "ssh://b" }, { id: 3, ip: "10.0.0.3", dockerHost: "ssh://c" }]));
+            ok(
+                withNodes([
+                    { id: 1, ip: "10.0.0.1", dataDir: "/d", dockerHost: "ssh://a" },
+                    { id: 2, ip: "10.0.0.2", dataDir: "/d/x", dockerHost: "ssh://b" },
+                    { id: 3, ip: "10.0.0.3", dockerHost: "ssh://c" },
+                ]),
+            );
         });
-        it("a node's data and log dir the same", () => rejects(
-            withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d", logDir: "/d" }]), "tugraph:nodes[0].logDir", "is also this node's dataDir"));
+        it("a node's data and log dir the same", () =>
+            rejects(withNodes([{ id: 1, ip: "10.0.0.1", dataDir: "/d", logDir: "/d" }]), "tugraph:nodes[0].logDir", "is also this node's dataDir"));
     });
     describe("roles", () => {
         it("no voter at all", () => rejects(withNodes([{ id: 1, ip: "10.0.0.1", role: "learner" }]), "tugraph:nodes", "has no voter"));
-        it("every voter removed (the last voter cannot go)", () => rejects(
-            withNodes([{ id: 1, ip: "10.0.0.1", removed: true }, { id: 2, ip: "10.0.0.2", role: "learner" }], { bootstrap: [1] }),
-            "tugraph:nodes", "marks every voter as removed, node 1 (nodes[0]):"));
-        it("more learners than voters", () => rejects(
-            withNodes([{ id: 1, ip: "10.0.0.1" }, { id: 2, ip: "10.0.0.2", role: "learner" }, { id: 3, ip: "10.0.0.3", role: "learner" }]),
-            "tugraph:nodes", "only add replication load on the leader"));
+        it("every voter removed (the last voter cannot go)", () =>
+            rejects(
+                withNodes(
+                    [
+                        { id: 1, ip: "10.0.0.1", removed: true },
+                        { id: 2, ip: "10.0.0.2", role: "learner" },
+                    ],
+                    { bootstrap: [1] },
+                ),
+                "tugraph:nodes",
+                "marks every voter as removed, node 1 (nodes[0]):",
+            ));
+        it("more learners than voters", () =>
+            rejects(
+                withNodes([
+                    { id: 1, ip: "10.0.0.1" },
+                    { id: 2, ip: "10.0.0.2", role: "learner" },
+                    { id: 3, ip: "10.0.0.3", role: "learner" },
+                ]),
+                "tugraph:nodes",
+                "only add replication load on the leader",
+            ));
     });
     describe("bootstrap", () => {
         it("not a list", () => rejects(base({ bootstrap: "1,2,3" }), "tugraph:bootstrap", "must be a list of node ids"));
-        it("left to the default after a node was removed", () => rejects(
-            withNodes(three().map(n => (n.id === 3 ? { ...n, removed: true } : n)), { membership: { minVoters: 2 } }),
-            "tugraph:bootstrap", "must be given explicitly once nodes are removed, as node 3 (nodes[2]) is"));
+        it("left to the default after a node was removed", () =>
+            rejects(
+                withNodes(
+                    three().map((n) => (n.id === 3 ? { ...n, removed: true } : n)),
+                    { membership: { minVoters: 2 } },
+                ),
+                "tugraph:bootstrap",
+                "must be given explicitly once nodes are removed, as node 3 (nodes[2]) is",
+            ));
         it("a non-id item", () => rejects(base({ bootstrap: [1, 0] }), "tugraph:bootstrap[1]", "must be a node id"));
         it("empty", () => rejects(base({ bootstrap: [] }), "tugraph:bootstrap", "is empty"));
         it("an id twice", () => rejects(base({ bootstrap: [1, 2, 2] }), "tugraph:bootstrap[2]", "lists id 2 twice"));
         it("an id not in nodes", () => rejects(base({ bootstrap: [1, 2, 4] }), "tugraph:bootstrap[2]", "names id 4, which no entry of tugraph:nodes has"));
-        it("a learner", () => rejects(
-            withNodes([...three(), { id: 4, ip: "10.0.0.4", role: "learner" }], { bootstrap: [1, 2, 3, 4] }),
-            "tugraph:bootstrap[3]", "init peers have no learner flag"));
+        it("a learner", () =>
+            rejects(
+                withNodes([...three(), { id: 4, ip: "10.0.0.4", role: "learner" }], { bootstrap: [1, 2, 3, 4] }),
+                "tugraph:bootstrap[3]",
+                "init peers have no learner flag",
+            ));
     });
     describe("membership", () => {
         it("not an object", () => rejects(base({ membership: 3 }), "tugraph:membership", "must be an object"));
         it("a typo", () => rejects(base({ membership: { minVoter: 2 } }), "tugraph:membership.minVoter", "did you mean minVoters?"));
         it("zero call timeout", () => rejects(base({ membership: { callTimeoutSeconds: 0 } }), "tugraph:membership.callTimeoutSeconds", "from 1 to 3600"));
-        it("total below one call", () => rejects(base({ membership: { callTimeoutSeconds: 30, totalTimeoutSeconds: 20 } }), "tugraph:membership.totalTimeoutSeconds", "must be at least callTimeoutSeconds (30)"));
+        it("total below one call", () =>
+            rejects(
+                base({ membership: { callTimeoutSeconds: 30, totalTimeoutSeconds: 20 } }),
+                "tugraph:membership.totalTimeoutSeconds",
+                "must be at least callTimeoutSeconds (30)",
+            ));
         it("minVoters 0", () => rejects(base({ membership: { minVoters: 0 } }), "tugraph:membership.minVoters", "must be an integer >= 1"));
-        it("fewer voters than minVoters", () => rejects(
-            withNodes(three().map(n => (n.id === 3 ? { ...n, removed: true } : n)), { bootstrap: [1, 2, 3], membership: { minVoters: 3 } }),
-            "tugraph:membership.minVoters", "set allowUnsafeRemoval: true"));
+        it("fewer voters than minVoters", () =>
+            rejects(
+                withNodes(
+                    three().map((n) => (n.id === 3 ? { ...n, removed: true } : n)),
+                    { bootstrap: [1, 2, 3], membership: { minVoters: 3 } },
+                ),
+                "tugraph:membership.minVoters",
+                "set allowUnsafeRemoval: true",
+            ));
         it("allowUnsafeRemoval lifts it", () => {
-            ok(withNodes(three().map(n => (n.id === 3 ? { ...n, removed: true } : n)), { bootstrap: [1, 2, 3], membership: { minVoters: 3, allowUnsafeRemoval: true } }));
+            ok(
+                withNodes(
+                    three().map((n) => (n.id === 3 ? { ...n, removed: true } : n)),
+                    { bootstrap: [1, 2, 3], membership: { minVoters: 3, allowUnsafeRemoval: true } },
+                ),
+            );
         });
-        it("allowUnsafeRemoval not a boolean", () => rejects(base({ membership: { allowUnsafeRemoval: 1 } }), "tugraph:membership.allowUnsafeRemoval", "must be true or false"));
+        it("allowUnsafeRemoval not a boolean", () =>
+            rejects(base({ membership: { allowUnsafeRemoval: 1 } }), "tugraph:membership.allowUnsafeRemoval", "must be true or false"));
     });
 });
 
 describe("parseClusterConfig: all errors at once", () => {
     it("reports every problem of one stack in one result", () => {
         const errors = errorsOf({
-            adminPassword: PASSWORD, enable_ha: true, image: "tugraph/tugraph-runtime-centos7:latest", verbose: 5,
+            adminPassword: PASSWORD,
+            enable_ha: true,
+            image: "tugraph/tugraph-runtime-centos7:latest",
+            verbose: 5,
             bolt_raft_tick_interval: 10,
             nodes: [
                 { id: 1, ip: "10.0.0.1" },
@@ -361,16 +588,23 @@ describe("parseClusterConfig: all errors at once", () => {
             ],
             bootstrap: [1, 8],
         });
-        assert.deepStrictEqual(errors.map(e => e.key).sort(), [
-            "tugraph:bolt_raft_tick_interval", "tugraph:bootstrap[1]", "tugraph:enable_ha", "tugraph:image",
-            "tugraph:nodes[1].id", "tugraph:nodes[1].ip", "tugraph:nodes[2].webPort", "tugraph:nodes[3].role", "tugraph:verbose",
+        assert.deepStrictEqual(errors.map((e) => e.key).sort(), [
+            "tugraph:bolt_raft_tick_interval",
+            "tugraph:bootstrap[1]",
+            "tugraph:enable_ha",
+            "tugraph:image",
+            "tugraph:nodes[1].id",
+            "tugraph:nodes[1].ip",
+            "tugraph:nodes[2].webPort",
+            "tugraph:nodes[3].role",
+            "tugraph:verbose",
         ]);
     });
     it("formatConfigErrors prints one line per error", () => {
         const errors = errorsOf({ enable_ha: true, verbose: 9, nodes: [] });
         const text = formatConfigErrors(errors);
         assert.equal(text.split("\n").length, errors.length);
-        assert.ok(text.split("\n").every(l => l.startsWith("  - tugraph:")));
+        assert.ok(text.split("\n").every((l) => l.startsWith("  - tugraph:")));
     });
 });
 
@@ -382,20 +616,28 @@ describe("rawFromPulumiConfig", () => {
             "tugraph:adminUser": "007",
             "tugraph:verbose": "2",
             "tugraph:nodes": JSON.stringify(three()),
-            "tugraph:tls": "{\"enabled\":false}",
+            "tugraph:tls": '{"enabled":false}',
             "tugraph:bolt_raft_tick_interval": "150",
             "aws:region": "eu-west-1",
             "tugraph-ha:nodes": "[]",
         });
         assert.deepStrictEqual(raw, {
-            image: "tugraph/tugraph-runtime-centos7:4.5.2", adminPassword: "12345", adminUser: "007", verbose: 2,
-            nodes: three(), tls: { enabled: false }, bolt_raft_tick_interval: 150,
+            image: "tugraph/tugraph-runtime-centos7:4.5.2",
+            adminPassword: "12345",
+            adminUser: "007",
+            verbose: 2,
+            nodes: three(),
+            tls: { enabled: false },
+            bolt_raft_tick_interval: 150,
         });
     });
     it("leaves undecodable text for validation to reject", () => {
         const raw = rawFromPulumiConfig({ "tugraph:adminPassword": PASSWORD, "tugraph:nodes": "[{id: 1", "tugraph:verbose": "loud" });
         const errors = errorsOf(raw);
-        assert.deepStrictEqual(errors.map(e => e.key), ["tugraph:verbose", "tugraph:nodes"]);
+        assert.deepStrictEqual(
+            errors.map((e) => e.key),
+            ["tugraph:verbose", "tugraph:nodes"],
+        );
     });
     it("round-trips with parseClusterConfig", () => {
         const cfg = ok(rawFromPulumiConfig({ "tugraph:adminPassword": PASSWORD, "tugraph:nodes": JSON.stringify(three()) }));
@@ -419,9 +661,14 @@ describe("parseClusterConfig: the default docker host shared by nodes with diffe
         const errors = errorsOf(lan());
         assert.equal(errors.length, 1, formatConfigErrors(errors));
         assert.equal(errors[0].key, "tugraph:nodes[].dockerHost");
-        for (const fragment of ["is not set for node 1 (nodes[0]), node 2 (nodes[1]) and node 3 (nodes[2])", `default docker host ${LOCAL}`,
-            "clash on port(s) 7070, 7687, 8000", "(10.0.0.1, 10.0.0.2, 10.0.0.3)", "tugraph:nodes[1].dockerHost: ssh://root@10.0.0.2",
-            "give each node its own boltPort, raftPort and webPort"]) {
+        for (const fragment of [
+            "is not set for node 1 (nodes[0]), node 2 (nodes[1]) and node 3 (nodes[2])",
+            `default docker host ${LOCAL}`,
+            "clash on port(s) 7070, 7687, 8000",
+            "(10.0.0.1, 10.0.0.2, 10.0.0.3)",
+            "tugraph:nodes[1].dockerHost: ssh://root@10.0.0.2",
+            "give each node its own boltPort, raftPort and webPort",
+        ]) {
             assert.ok(errors[0].message.includes(fragment), `"${errors[0].message}" lacks "${fragment}"`);
         }
     });
@@ -433,7 +680,10 @@ describe("parseClusterConfig: the default docker host shared by nodes with diffe
     });
     it("keeps the per-port message when dockerHost was given (the user put them on one engine)", () => {
         const errors = errorsOf(lan([{ dockerHost: LOCAL }, { dockerHost: LOCAL }, { dockerHost: "ssh://c" }]));
-        assert.deepStrictEqual(errors.map(e => e.key), ["tugraph:nodes[1].boltPort", "tugraph:nodes[1].raftPort", "tugraph:nodes[1].webPort"]);
+        assert.deepStrictEqual(
+            errors.map((e) => e.key),
+            ["tugraph:nodes[1].boltPort", "tugraph:nodes[1].raftPort", "tugraph:nodes[1].webPort"],
+        );
     });
     it("is valid once the ports differ (one machine with several ips)", () => {
         ok(lan([{}, { boltPort: 7688, raftPort: 8001, webPort: 7071 }, { boltPort: 7689, raftPort: 8002, webPort: 7072 }]));
@@ -451,15 +701,28 @@ describe("parseClusterConfig: warnings", () => {
     };
     const explicit = (over: Record<string, unknown> = {}) => base({ bootstrap: [1, 2, 3], ...over });
     it("none for a stack that states its bootstrap and keeps plausible tunables", () => {
-        assert.deepStrictEqual(warningsOf(explicit({ bolt_raft_tick_interval: 1000, bolt_raft_logstore_cache: 65536, bolt_raft_logstore_gc_interval: 120 }), { stack: "prod", encryptedKeys: ["adminPassword"] }), []);
+        assert.deepStrictEqual(
+            warningsOf(explicit({ bolt_raft_tick_interval: 1000, bolt_raft_logstore_cache: 65536, bolt_raft_logstore_gc_interval: 120 }), {
+                stack: "prod",
+                encryptedKeys: ["adminPassword"],
+            }),
+            [],
+        );
     });
 
     describe("defaulted bootstrap", () => {
         it("warns that the default is right only for a first deployment, with both fixes for the stack", () => {
             const ws = warningsOf(withNodes([...three(), { id: 4, ip: "10.0.0.4" }]), { stack: "dev2" });
-            assert.deepStrictEqual(ws.map(w => w.key), ["tugraph:bootstrap"]);
-            for (const fragment of ["defaults to every voter (1, 2, 3, 4)", "right only for a first deployment",
-                "`tugraph:bootstrap: [1, 2, 3, 4]` in Pulumi.dev2.yaml", "`pulumi config set --path 'tugraph:bootstrap[0]' 1 -s dev2`"]) {
+            assert.deepStrictEqual(
+                ws.map((w) => w.key),
+                ["tugraph:bootstrap"],
+            );
+            for (const fragment of [
+                "defaults to every voter (1, 2, 3, 4)",
+                "right only for a first deployment",
+                "`tugraph:bootstrap: [1, 2, 3, 4]` in Pulumi.dev2.yaml",
+                "`pulumi config set --path 'tugraph:bootstrap[0]' 1 -s dev2`",
+            ]) {
                 assert.ok(ws[0].message.includes(fragment), `"${ws[0].message}" lacks "${fragment}"`);
             }
         });
@@ -476,7 +739,10 @@ describe("parseClusterConfig: warnings", () => {
     describe("implausible tunables", () => {
         const one = (name: string, value: number) => {
             const ws = warningsOf(explicit({ [name]: value }));
-            assert.deepStrictEqual(ws.map(w => w.key), [`tugraph:${name}`]);
+            assert.deepStrictEqual(
+                ws.map((w) => w.key),
+                [`tugraph:${name}`],
+            );
             return ws[0].message;
         };
         it("a tick interval given in microseconds", () => {
@@ -495,30 +761,58 @@ describe("parseClusterConfig: warnings", () => {
             assert.ok(m.includes("The unit is MB; if you meant bytes, that is 1024 MB"), m);
         });
         it("property: a warning, naming the unit, exactly above the plausible maximum", () => {
-            fc.assert(fc.property(fc.constantFrom(...TUNABLE_KEYS), fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 0, max: 2_000_000_000 })), (name, offset) => {
-                const { min, plausibleMax, unit } = RAFT_TUNABLES[name];
-                const value = min + offset;
-                const extra = name === "bolt_raft_heartbeat_tick" ? { bolt_raft_election_tick: Math.max(10, value + 1) }
-                    : name === "bolt_raft_election_tick" ? { bolt_raft_heartbeat_tick: 1 } : {};
-                const r = parseClusterConfig(explicit({ [name]: value, ...extra }));
-                assert.ok(r.ok, JSON.stringify(r));
-                const mine = r.warnings.filter(w => w.key === `tugraph:${name}`);
-                assert.equal(mine.length, value > plausibleMax ? 1 : 0);
-                if (mine.length) assert.ok(mine[0].message.includes(`The unit is ${unit}`) && mine[0].message.includes(`${value} ${unit}`));
-            }), { numRuns: 300, examples: [["bolt_raft_tick_interval", 900], ["bolt_raft_tick_interval", 901], ["bolt_raft_logstore_gc_interval", 119], ["bolt_raft_logstore_gc_interval", 120]] });
+            fc.assert(
+                fc.property(
+                    fc.constantFrom(...TUNABLE_KEYS),
+                    fc.oneof(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 0, max: 2_000_000_000 })),
+                    (name, offset) => {
+                        const { min, plausibleMax, unit } = RAFT_TUNABLES[name];
+                        const value = min + offset;
+                        const extra =
+                            name === "bolt_raft_heartbeat_tick"
+                                ? { bolt_raft_election_tick: Math.max(10, value + 1) }
+                                : name === "bolt_raft_election_tick"
+                                  ? { bolt_raft_heartbeat_tick: 1 }
+                                  : {};
+                        const r = parseClusterConfig(explicit({ [name]: value, ...extra }));
+                        assert.ok(r.ok, JSON.stringify(r));
+                        const mine = r.warnings.filter((w) => w.key === `tugraph:${name}`);
+                        assert.equal(mine.length, value > plausibleMax ? 1 : 0);
+                        if (mine.length) assert.ok(mine[0].message.includes(`The unit is ${unit}`) && mine[0].message.includes(`${value} ${unit}`));
+                    },
+                ),
+                {
+                    numRuns: 300,
+                    examples: [
+                        ["bolt_raft_tick_interval", 900],
+                        ["bolt_raft_tick_interval", 901],
+                        ["bolt_raft_logstore_gc_interval", 119],
+                        ["bolt_raft_logstore_gc_interval", 120],
+                    ],
+                },
+            );
         });
     });
 
     describe("a plain-text secret outside the dev stack", () => {
         it("warns for the admin password, with the command that encrypts it for this stack", () => {
             const ws = warningsOf(explicit(), { stack: "prod", encryptedKeys: [] });
-            assert.deepStrictEqual(ws.map(w => w.key), ["tugraph:adminPassword"]);
+            assert.deepStrictEqual(
+                ws.map((w) => w.key),
+                ["tugraph:adminPassword"],
+            );
             assert.ok(ws[0].message.includes("is stored as plain text in stack prod"), ws[0].message);
             assert.ok(ws[0].message.includes("`pulumi config set --secret tugraph:adminPassword <password> -s prod`"), ws[0].message);
         });
         it("warns for an inline TLS key, reading the PEM from a file", () => {
-            const ws = warningsOf(explicit({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "-----BEGIN KEY-----" }), { stack: "prod", encryptedKeys: ["adminPassword"] });
-            assert.deepStrictEqual(ws.map(w => w.key), ["tugraph:tlsKey"]);
+            const ws = warningsOf(explicit({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "-----BEGIN KEY-----" }), {
+                stack: "prod",
+                encryptedKeys: ["adminPassword"],
+            });
+            assert.deepStrictEqual(
+                ws.map((w) => w.key),
+                ["tugraph:tlsKey"],
+            );
             assert.ok(ws[0].message.includes("`pulumi config set --secret tugraph:tlsKey -s prod < key.pem`"), ws[0].message);
         });
         it("not for the dev stack, an encrypted value, or when the caller cannot tell", () => {
@@ -532,6 +826,9 @@ describe("parseClusterConfig: warnings", () => {
     it("come back with the errors of an invalid stack too", () => {
         const r = parseClusterConfig(base({ enable_ha: true, bolt_raft_tick_interval: 100000 }), { stack: "prod", encryptedKeys: [] });
         assert.equal(r.ok, false);
-        assert.deepStrictEqual(r.warnings.map(w => w.key), ["tugraph:adminPassword", "tugraph:bolt_raft_tick_interval", "tugraph:bootstrap"]);
+        assert.deepStrictEqual(
+            r.warnings.map((w) => w.key),
+            ["tugraph:adminPassword", "tugraph:bolt_raft_tick_interval", "tugraph:bootstrap"],
+        );
     });
 });

@@ -18,11 +18,21 @@ describe("donor choice", () => {
     });
     it("never picks the leader, the joiner, a down or a lagging member, and says why for each", () => {
         // voters 1,2,3,5,6,7 (joiner 7 included): majority 4; running and caught up: 1, 5, 6
-        assert.throws(() => chooseDonor({
-            members: [leader(1), m(2, { up: false }), m(3, { match: 3 }), m(4, { isVoter: false, match: undefined }), m(5), m(6), m(7, { up: false })],
-            leaderCommit: 100, joinerId: 7,
-        }), (e: Error) => [/2 is down/, /3 is not caught up \(match 3, commit 100\)/, /4 is not caught up \(no match known\)/,
-            /stopping voter 5 would leave 2 of 6 voters/].every((re) => re.test(e.message)));
+        assert.throws(
+            () =>
+                chooseDonor({
+                    members: [leader(1), m(2, { up: false }), m(3, { match: 3 }), m(4, { isVoter: false, match: undefined }), m(5), m(6), m(7, { up: false })],
+                    leaderCommit: 100,
+                    joinerId: 7,
+                }),
+            (e: Error) =>
+                [
+                    /2 is down/,
+                    /3 is not caught up \(match 3, commit 100\)/,
+                    /4 is not caught up \(no match known\)/,
+                    /stopping voter 5 would leave 2 of 6 voters/,
+                ].every((re) => re.test(e.message)),
+        );
     });
     it("refuses a voter whose stop would lose the majority, counting a voter-joiner and down voters", () => {
         assert.throws(
@@ -31,8 +41,10 @@ describe("donor choice", () => {
         );
     });
     it("a one-node cluster: refused unless allowWriteOutageForSync, and the message names it", () => {
-        assert.throws(() => chooseDonor({ members: [leader(1)], leaderCommit: 5, joinerId: 2 }),
-            (e: Error & { kind?: string }) => e.kind === "donor" && /only the leader \(1\)/.test(e.message) && /set allowWriteOutageForSync/.test(e.message));
+        assert.throws(
+            () => chooseDonor({ members: [leader(1)], leaderCommit: 5, joinerId: 2 }),
+            (e: Error & { kind?: string }) => e.kind === "donor" && /only the leader \(1\)/.test(e.message) && /set allowWriteOutageForSync/.test(e.message),
+        );
         const c = chooseDonor({ members: [leader(1)], leaderCommit: 5, joinerId: 2, allowWriteOutageForSync: true });
         assert.deepStrictEqual([c.id, c.kind], [1, "leader"]);
     });
@@ -48,47 +60,64 @@ describe("donor choice", () => {
 });
 
 describe("donor choice: properties", () => {
-    const arb = fc.uniqueArray(
-        fc.record({ id: fc.integer({ min: 1, max: 9 }), isVoter: fc.boolean(), up: fc.boolean(), match: fc.option(fc.integer({ min: 0, max: 120 }), { nil: undefined }) }),
-        { selector: (x) => x.id, minLength: 1, maxLength: 7 },
-    ).chain((ms) => fc.record({
-        ms: fc.constant(ms),
-        leaderIdx: fc.integer({ min: 0, max: ms.length - 1 }),
-        joinerId: fc.integer({ min: 1, max: 10 }),
-        commit: fc.integer({ min: 0, max: 120 }),
-        maxLag: fc.integer({ min: 0, max: 20 }),
-        allow: fc.boolean(),
-    }));
+    const arb = fc
+        .uniqueArray(
+            fc.record({
+                id: fc.integer({ min: 1, max: 9 }),
+                isVoter: fc.boolean(),
+                up: fc.boolean(),
+                match: fc.option(fc.integer({ min: 0, max: 120 }), { nil: undefined }),
+            }),
+            { selector: (x) => x.id, minLength: 1, maxLength: 7 },
+        )
+        .chain((ms) =>
+            fc.record({
+                ms: fc.constant(ms),
+                leaderIdx: fc.integer({ min: 0, max: ms.length - 1 }),
+                joinerId: fc.integer({ min: 1, max: 10 }),
+                commit: fc.integer({ min: 0, max: 120 }),
+                maxLag: fc.integer({ min: 0, max: 20 }),
+                allow: fc.boolean(),
+            }),
+        );
 
     it("a chosen donor is safe to stop; a refusal happens only when no non-leader is", () => {
-        fc.assert(fc.property(arb, ({ ms, leaderIdx, joinerId, commit, maxLag, allow }) => {
-            const members: DonorCandidate[] = ms.map((x, i) => (i === leaderIdx ? { ...x, isLeader: true, isVoter: true, up: true } : { ...x, isLeader: false }));
-            const ok = (x: DonorCandidate) => x.up && (x.isLeader || (x.match !== undefined && commit - x.match <= maxLag));
-            const voters = members.filter((x) => x.isVoter);
-            const need = majority(voters.length);
-            const safe = members.filter((x) => {
-                if (x.isLeader || x.id === joinerId || !ok(x)) return false;
-                if (!x.isVoter) return true;
-                return voters.filter((v) => v.id !== joinerId && v.id !== x.id && ok(v)).length >= need;
-            });
-            let choice;
-            try {
-                choice = chooseDonor({ members, leaderCommit: commit, joinerId, maxLag, allowWriteOutageForSync: allow });
-            } catch (e) {
-                assert.strictEqual(safe.length, 0, `refused although ${safe.map((x) => x.id)} could donate: ${(e as Error).message}`);
-                assert.ok(!allow);
-                assert.match((e as Error).message, /allowWriteOutageForSync/);
-                return;
-            }
-            if (choice.kind === "leader") {
-                assert.ok(allow);
-                assert.strictEqual(safe.length, 0);
-                return;
-            }
-            assert.ok(safe.some((x) => x.id === choice.id), `chose ${choice.id}, safe were ${safe.map((x) => x.id)}`);
-            assert.notStrictEqual(choice.id, joinerId);
-            // learners first
-            if (safe.some((x) => !x.isVoter)) assert.strictEqual(choice.kind, "learner");
-        }), { numRuns: 500 });
+        fc.assert(
+            fc.property(arb, ({ ms, leaderIdx, joinerId, commit, maxLag, allow }) => {
+                const members: DonorCandidate[] = ms.map((x, i) =>
+                    i === leaderIdx ? { ...x, isLeader: true, isVoter: true, up: true } : { ...x, isLeader: false },
+                );
+                const ok = (x: DonorCandidate) => x.up && (x.isLeader || (x.match !== undefined && commit - x.match <= maxLag));
+                const voters = members.filter((x) => x.isVoter);
+                const need = majority(voters.length);
+                const safe = members.filter((x) => {
+                    if (x.isLeader || x.id === joinerId || !ok(x)) return false;
+                    if (!x.isVoter) return true;
+                    return voters.filter((v) => v.id !== joinerId && v.id !== x.id && ok(v)).length >= need;
+                });
+                let choice;
+                try {
+                    choice = chooseDonor({ members, leaderCommit: commit, joinerId, maxLag, allowWriteOutageForSync: allow });
+                } catch (e) {
+                    assert.strictEqual(safe.length, 0, `refused although ${safe.map((x) => x.id)} could donate: ${(e as Error).message}`);
+                    assert.ok(!allow);
+                    assert.match((e as Error).message, /allowWriteOutageForSync/);
+                    return;
+                }
+                if (choice.kind === "leader") {
+                    assert.ok(allow);
+                    assert.strictEqual(safe.length, 0);
+                    return;
+                }
+                assert.ok(
+                    safe.some((x) => x.id === choice.id),
+                    `chose ${choice.id}, safe were ${safe.map((x) => x.id)}`,
+                );
+                assert.notStrictEqual(choice.id, joinerId);
+                // learners first
+                if (safe.some((x) => !x.isVoter)) assert.strictEqual(choice.kind, "learner");
+            }),
+            { numRuns: 500 },
+        );
     });
 });

@@ -6,8 +6,13 @@ import { FIXTURE_CA } from "../tls/certs";
 
 function cfg(raw: Record<string, unknown>) {
     const r = parseClusterConfig({
-        adminPassword: "x", bootstrap: [2, 3],
-        nodes: [{ id: 1, ip: "10.0.0.1", dockerHost: "ssh://a", role: "learner" }, { id: 2, ip: "10.0.0.2", dockerHost: "ssh://b" }, { id: 3, ip: "10.0.0.3", dockerHost: "ssh://c" }],
+        adminPassword: "x",
+        bootstrap: [2, 3],
+        nodes: [
+            { id: 1, ip: "10.0.0.1", dockerHost: "ssh://a", role: "learner" },
+            { id: 2, ip: "10.0.0.2", dockerHost: "ssh://b" },
+            { id: 3, ip: "10.0.0.3", dockerHost: "ssh://c" },
+        ],
         ...raw,
     });
     if (!r.ok) assert.fail(formatConfigErrors(r.errors));
@@ -21,6 +26,9 @@ describe("clusterEndpoints", () => {
         assert.deepStrictEqual(e.resolverAddresses, ["10.0.0.1:7687", "10.0.0.2:7687", "10.0.0.3:7687"]);
     });
     it("neo4j+s:// (encrypted, certificate verified) when TLS is on", () => {
-        assert.equal(clusterEndpoints(cfg({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" }, tlsCa: FIXTURE_CA })).neo4jUri, "neo4j+s://10.0.0.2:7687");
+        assert.equal(
+            clusterEndpoints(cfg({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" }, tlsCa: FIXTURE_CA })).neo4jUri,
+            "neo4j+s://10.0.0.2:7687",
+        );
     });
 });

@@ -8,7 +8,14 @@ import { laggingFromStatus, parseRaftStatus, RaftStatus } from "../../components
 
 type Progress = Record<number, { match: number; next: number; state: string }>;
 const leaderStatus = (commit: number, progress: Progress, id = 1): RaftStatus => ({
-    id, lead: id, term: 3, commit, applied: commit, raftState: "StateLeader", lastIndex: commit, progress,
+    id,
+    lead: id,
+    term: 3,
+    commit,
+    applied: commit,
+    raftState: "StateLeader",
+    lastIndex: commit,
+    progress,
 });
 const pr = (match: number, state = "StateReplicate") => ({ match, next: match + 1, state });
 
@@ -24,8 +31,15 @@ describe("lag by numbers (core/lag.ts)", () => {
         assert.equal(j.behind, 37);
         assert.match(j.reason, /match 4 stayed below the leader's commit 41 between two samples/);
         assert.match(j.reason, /copy of a healthy member's data directory/);
-        assert.deepStrictEqual(classifyLag({ leader: now, earlier }).map((m) => [m.id, m.state]),
-            [[1, "caught-up"], [2, "caught-up"], [3, "caught-up"], [4, "cannot-catch-up"]]);
+        assert.deepStrictEqual(
+            classifyLag({ leader: now, earlier }).map((m) => [m.id, m.state]),
+            [
+                [1, "caught-up"],
+                [2, "caught-up"],
+                [3, "caught-up"],
+                [4, "cannot-catch-up"],
+            ],
+        );
     });
 
     it("a young cluster: the joiner is only 1 behind (commit 5, match 4) and is still not caught up", () => {
@@ -42,8 +56,18 @@ describe("lag by numbers (core/lag.ts)", () => {
         const now = leaderStatus(41, { 1: pr(41), 2: pr(41, "StateProbe"), 3: pr(41, "StateSnapshot") });
         assert.deepStrictEqual(laggingFromStatus(now), []);
         // the older test status: 11 behind in StateProbe, 12 at the commit in StateProbe
-        const st = parseRaftStatus(JSON.stringify({ applied: 41, commit: 41, id: "a", lead: "a", raftState: "StateLeader", term: 7,
-            progress: { 1: pr(41), a: pr(41), b: pr(12, "StateProbe"), c: pr(41, "StateProbe") }, raftlog: { first: 1, last: 41 } }));
+        const st = parseRaftStatus(
+            JSON.stringify({
+                applied: 41,
+                commit: 41,
+                id: "a",
+                lead: "a",
+                raftState: "StateLeader",
+                term: 7,
+                progress: { 1: pr(41), a: pr(41), b: pr(12, "StateProbe"), c: pr(41, "StateProbe") },
+                raftlog: { first: 1, last: 41 },
+            }),
+        );
         assert.deepStrictEqual(laggingFromStatus(st), [11]);
         assert.deepStrictEqual(laggingFromStatus({ ...st, raftState: "StateFollower" }), []);
     });
@@ -81,59 +105,82 @@ describe("lag by numbers (core/lag.ts)", () => {
 
 // ---------------------------------------------------------------- properties
 const STATES = ["StateProbe", "StateReplicate", "StateSnapshot", "", "whatever"];
-const sample = fc.record({
-    commit: fc.integer({ min: 0, max: 1000 }),
-    members: fc.uniqueArray(fc.integer({ min: 2, max: 20 }), { maxLength: 8 }),
-}).chain(({ commit, members }) => fc.record({
-    commit: fc.constant(commit),
-    matches: fc.tuple(...members.map((id) => fc.tuple(fc.constant(id), fc.integer({ min: 0, max: commit + 3 }), fc.constantFrom(...STATES)))),
-}));
+const sample = fc
+    .record({
+        commit: fc.integer({ min: 0, max: 1000 }),
+        members: fc.uniqueArray(fc.integer({ min: 2, max: 20 }), { maxLength: 8 }),
+    })
+    .chain(({ commit, members }) =>
+        fc.record({
+            commit: fc.constant(commit),
+            matches: fc.tuple(...members.map((id) => fc.tuple(fc.constant(id), fc.integer({ min: 0, max: commit + 3 }), fc.constantFrom(...STATES)))),
+        }),
+    );
 const toLeader = (s: { commit: number; matches: [number, number, string][] }, id = 1): LeaderSample & { progress: Progress } => ({
-    id, commit: s.commit, progress: Object.fromEntries([[id, pr(s.commit)], ...s.matches.map(([m, match, state]) => [m, pr(match, state)])]),
+    id,
+    commit: s.commit,
+    progress: Object.fromEntries([[id, pr(s.commit)], ...s.matches.map(([m, match, state]) => [m, pr(match, state)])]),
 });
 
 describe("lag by numbers: properties", () => {
     it("the state names never matter", () => {
-        fc.assert(fc.property(sample, sample, fc.constantFrom(...STATES), (a, b, other) => {
-            const input: LagInput = { leader: toLeader(a), earlier: toLeader(b) };
-            const renamed = (l: LeaderSample & { progress: Progress }) => ({ ...l, progress: Object.fromEntries(Object.entries(l.progress).map(([k, p]) => [k, { ...p, state: other }])) });
-            assert.deepStrictEqual(classifyLag({ leader: renamed(input.leader as any), earlier: renamed(input.earlier as any) }), classifyLag(input));
-        }));
+        fc.assert(
+            fc.property(sample, sample, fc.constantFrom(...STATES), (a, b, other) => {
+                const input: LagInput = { leader: toLeader(a), earlier: toLeader(b) };
+                const renamed = (l: LeaderSample & { progress: Progress }) => ({
+                    ...l,
+                    progress: Object.fromEntries(Object.entries(l.progress).map(([k, p]) => [k, { ...p, state: other }])),
+                });
+                assert.deepStrictEqual(classifyLag({ leader: renamed(input.leader as any), earlier: renamed(input.earlier as any) }), classifyLag(input));
+            }),
+        );
     });
 
     it("one sample: caught up exactly when match has reached the commit; the leader always is", () => {
-        fc.assert(fc.property(sample, (a) => {
-            const leader = toLeader(a);
-            for (const m of classifyLag({ leader })) {
-                const match = leader.progress[m.id].match;
-                assert.equal(m.state === "caught-up", m.id === 1 || match >= a.commit, `${m.id}: ${m.reason}`);
-                assert.notEqual(m.state, "cannot-catch-up");
-            }
-            assert.deepStrictEqual(notCaughtUp({ leader }), a.matches.filter(([, match]) => match < a.commit).map(([id]) => id).sort((x, y) => x - y));
-        }));
+        fc.assert(
+            fc.property(sample, (a) => {
+                const leader = toLeader(a);
+                for (const m of classifyLag({ leader })) {
+                    const match = leader.progress[m.id].match;
+                    assert.equal(m.state === "caught-up", m.id === 1 || match >= a.commit, `${m.id}: ${m.reason}`);
+                    assert.notEqual(m.state, "cannot-catch-up");
+                }
+                assert.deepStrictEqual(
+                    notCaughtUp({ leader }),
+                    a.matches
+                        .filter(([, match]) => match < a.commit)
+                        .map(([id]) => id)
+                        .sort((x, y) => x - y),
+                );
+            }),
+        );
     });
 
     it("two samples: behind and not advancing is cannot-catch-up unless it did not answer; advancing is never cannot-catch-up", () => {
-        fc.assert(fc.property(sample, fc.integer({ min: 0, max: 50 }), fc.array(fc.integer({ min: 0, max: 30 })), fc.boolean(), (a, commitGain, gains, answered) => {
-            const earlier = toLeader(a);
-            const later = toLeader({ commit: a.commit + commitGain, matches: a.matches.map(([id, match, st], k) => [id, match + (gains[k] ?? 0), st]) });
-            const own = Object.fromEntries(a.matches.map(([id]) => [id, answered ? { applied: later.commit, commit: later.commit } : null]));
-            for (const m of classifyLag({ leader: later, earlier, own })) {
-                if (m.id === 1) continue;
-                const before = earlier.progress[m.id].match;
-                const now = later.progress[m.id].match;
-                if (!answered) assert.equal(m.state, "unknown");
-                else if (now < later.commit && before < earlier.commit && now === before) assert.equal(m.state, "cannot-catch-up", m.reason);
-                if (now > before) assert.notEqual(m.state, "cannot-catch-up");
-                if (m.state === "caught-up") assert.ok(later.commit - now <= DEFAULT_LAG_BOUND);
-                if (m.state === "cannot-catch-up") assert.match(m.reason, /data directory/);
-            }
-        }));
+        fc.assert(
+            fc.property(sample, fc.integer({ min: 0, max: 50 }), fc.array(fc.integer({ min: 0, max: 30 })), fc.boolean(), (a, commitGain, gains, answered) => {
+                const earlier = toLeader(a);
+                const later = toLeader({ commit: a.commit + commitGain, matches: a.matches.map(([id, match, st], k) => [id, match + (gains[k] ?? 0), st]) });
+                const own = Object.fromEntries(a.matches.map(([id]) => [id, answered ? { applied: later.commit, commit: later.commit } : null]));
+                for (const m of classifyLag({ leader: later, earlier, own })) {
+                    if (m.id === 1) continue;
+                    const before = earlier.progress[m.id].match;
+                    const now = later.progress[m.id].match;
+                    if (!answered) assert.equal(m.state, "unknown");
+                    else if (now < later.commit && before < earlier.commit && now === before) assert.equal(m.state, "cannot-catch-up", m.reason);
+                    if (now > before) assert.notEqual(m.state, "cannot-catch-up");
+                    if (m.state === "caught-up") assert.ok(later.commit - now <= DEFAULT_LAG_BOUND);
+                    if (m.state === "cannot-catch-up") assert.match(m.reason, /data directory/);
+                }
+            }),
+        );
     });
 
     it("a sample of another leader is ignored", () => {
-        fc.assert(fc.property(sample, sample, (a, b) => {
-            assert.deepStrictEqual(classifyLag({ leader: toLeader(a), earlier: toLeader(b, 7) }), classifyLag({ leader: toLeader(a) }));
-        }));
+        fc.assert(
+            fc.property(sample, sample, (a, b) => {
+                assert.deepStrictEqual(classifyLag({ leader: toLeader(a), earlier: toLeader(b, 7) }), classifyLag({ leader: toLeader(a) }));
+            }),
+        );
     });
 });

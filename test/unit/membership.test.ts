@@ -2,13 +2,27 @@
 import * as assert from "assert";
 import { planChanges } from "../../components/core/changePlan";
 import {
-    applyRemove, checkAddSafe, checkCanChange, checkRemovalSafe, DesiredNode, LiveMember, LiveMembership,
-    membershipGateInputs, quorumVoterIds, toInitPeers,
+    applyRemove,
+    checkAddSafe,
+    checkCanChange,
+    checkRemovalSafe,
+    DesiredNode,
+    LiveMember,
+    LiveMembership,
+    membershipGateInputs,
+    quorumVoterIds,
+    toInitPeers,
 } from "../../components/core/membership";
 import type { NodeSpec } from "../../components/core/types";
 
 const member = (id: number, extra: Partial<LiveMember> = {}): LiveMember => ({
-    id, ip: "127.0.0.1", boltPort: 7686 + id, raftPort: 8999 + id, isLeader: false, isLearner: false, ...extra,
+    id,
+    ip: "127.0.0.1",
+    boltPort: 7686 + id,
+    raftPort: 8999 + id,
+    isLeader: false,
+    isLearner: false,
+    ...extra,
 });
 const live = (ids: number[], o: { leader?: number; down?: number[]; learners?: number[]; known?: number[] } = {}): LiveMembership => ({
     members: ids.map((id) => member(id, { isLeader: id === o.leader, isLearner: (o.learners ?? []).includes(id) })),
@@ -17,11 +31,26 @@ const live = (ids: number[], o: { leader?: number; down?: number[]; learners?: n
     knownVoters: o.known,
 });
 const spec = (id: number, extra: Partial<NodeSpec> = {}): NodeSpec => ({
-    id, ip: "127.0.0.1", boltPort: 7686 + id, raftPort: 8999 + id, webPort: 7069 + id, role: "voter",
-    dockerHost: "unix:///var/run/docker.sock", dataDir: `/d/${id}`, logDir: `/l/${id}`, removed: false, ...extra,
+    id,
+    ip: "127.0.0.1",
+    boltPort: 7686 + id,
+    raftPort: 8999 + id,
+    webPort: 7069 + id,
+    role: "voter",
+    dockerHost: "unix:///var/run/docker.sock",
+    dataDir: `/d/${id}`,
+    logDir: `/l/${id}`,
+    removed: false,
+    ...extra,
 });
 const desired = (id: number, extra: Partial<DesiredNode> = {}): DesiredNode => ({
-    id, ip: "127.0.0.1", boltPort: 7686 + id, raftPort: 8999 + id, role: "voter", removed: false, ...extra,
+    id,
+    ip: "127.0.0.1",
+    boltPort: 7686 + id,
+    raftPort: 8999 + id,
+    role: "voter",
+    removed: false,
+    ...extra,
 });
 const policy = { minVoters: 3, allowUnsafeRemoval: false };
 
@@ -51,13 +80,16 @@ describe("membership: gates", () => {
     it("refuses adding a voter unless every voter is up and caught up; the message names them and says what to do", () => {
         // 5 voters, one lagging: a majority would still be up, yet a second voter that cannot vote is refused.
         const l = live([1, 2, 3, 4, 5], { leader: 1, down: [4] });
-        const e = assert.throws(() => checkAddSafe(l, 6, "voter"), (err: Error) => {
-            assert.match(err.message, /refusing adding\/promoting node 6 as a voter: voter\(s\) 4 is down or not caught up/);
-            assert.match(err.message, /copy of a member's data directory \(TuGraph has no snapshots\)/);
-            assert.match(err.message, /`role: learner` first and promote/);
-            assert.match(err.message, /run `pulumi up` again once the voters are healthy/);
-            return true;
-        });
+        const e = assert.throws(
+            () => checkAddSafe(l, 6, "voter"),
+            (err: Error) => {
+                assert.match(err.message, /refusing adding\/promoting node 6 as a voter: voter\(s\) 4 is down or not caught up/);
+                assert.match(err.message, /copy of a member's data directory \(TuGraph has no snapshots\)/);
+                assert.match(err.message, /`role: learner` first and promote/);
+                assert.match(err.message, /run `pulumi up` again once the voters are healthy/);
+                return true;
+            },
+        );
         void e;
         assert.throws(() => checkAddSafe(live([1, 2, 3, 4, 5], { leader: 1, down: [4, 5] }), 6, "voter"), /voter\(s\) 4, 5 are down or not caught up/);
         // A promoted voter the listing still shows as learner counts too.
@@ -97,14 +129,20 @@ describe("membership: gates", () => {
         const l = live([1, 2, 3], { leader: 1 });
         const p = { ...policy, plannedVoters: 3 };
         assert.strictEqual(checkRemovalSafe(l, 2, p), "remove");
-        assert.throws(() => checkRemovalSafe(applyRemove(l, 2), 3, p), /refusing removing node 3: it would leave 1 voter\(s\) \(3 planned\), below the minimum of 3/);
+        assert.throws(
+            () => checkRemovalSafe(applyRemove(l, 2), 3, p),
+            /refusing removing node 3: it would leave 1 voter\(s\) \(3 planned\), below the minimum of 3/,
+        );
         // The single failed-node replacement stays allowed.
         assert.strictEqual(checkRemovalSafe(live([1, 2, 3], { leader: 1, down: [3] }), 3, p), "remove");
         // The planner avoids that state altogether: a healthy move grows first, then shrinks.
         const planned = [1, 2, 3, 4, 5].map((id) => ({ ...desired(id, { removed: id === 2 || id === 3 }), dockerHost: `h${id}`, bootstrap: id <= 3 }));
         const plan = planChanges(planned, l, policy);
         assert.strictEqual(plan.refusal, undefined);
-        assert.deepStrictEqual(plan.steps.filter((x) => x.kind === "remove" || x.kind === "promote").map((x) => x.text), ["promote 4 when caught up", "promote 5 when caught up", "remove 2", "remove 3"]);
+        assert.deepStrictEqual(
+            plan.steps.filter((x) => x.kind === "remove" || x.kind === "promote").map((x) => x.text),
+            ["promote 4 when caught up", "promote 5 when caught up", "remove 2", "remove 3"],
+        );
     });
     it("removal: refuses losing quorum counting the voters down now", () => {
         const l = live([1, 2, 3, 4, 5], { leader: 1, down: [4, 5] });
@@ -124,10 +162,13 @@ describe("membership: gates", () => {
         assert.strictEqual(checkRemovalSafe(blind, 3, { ...policy, minVoters: 1 }), "remove", "without knownVoters the lie would let it through");
     });
     it("toInitPeers sorts and spells TuGraph's keys", () => {
-        assert.deepStrictEqual(toInitPeers([member(2), member(1)]).map((p) => Object.keys(p).sort().join()), [
-            "bolt_port,bolt_raft_node_id,bolt_raft_port,ip", "bolt_port,bolt_raft_node_id,bolt_raft_port,ip",
-        ]);
-        assert.deepStrictEqual(toInitPeers([member(2), member(1)]).map((p) => p.bolt_raft_node_id), [1, 2]);
+        assert.deepStrictEqual(
+            toInitPeers([member(2), member(1)]).map((p) => Object.keys(p).sort().join()),
+            ["bolt_port,bolt_raft_node_id,bolt_raft_port,ip", "bolt_port,bolt_raft_node_id,bolt_raft_port,ip"],
+        );
+        assert.deepStrictEqual(
+            toInitPeers([member(2), member(1)]).map((p) => p.bolt_raft_node_id),
+            [1, 2],
+        );
     });
 });
-

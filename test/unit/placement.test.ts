@@ -27,7 +27,10 @@ describe("cluster record: fixed placement and retired ids", () => {
         ["dataDir", { dataDir: "/srv/moved/data" }],
     ] as const) {
         it(`refuses a change of a live node's ${field}, naming the old value and the fix`, () => {
-            const now = recordOf(base().map((n) => (n.id === 2 ? { ...n, ...change } : n)), { bootstrap: [1, 2, 3] });
+            const now = recordOf(
+                base().map((n) => (n.id === 2 ? { ...n, ...change } : n)),
+                { bootstrap: [1, 2, 3] },
+            );
             const r = checkClusterRecord(recorded, now);
             assert.strictEqual(r.needsLive, false, "a bootstrap member's placement needs no live question");
             const mine = reasons(r).filter((m) => m.includes(`node 2's ${field} changed`));
@@ -37,7 +40,9 @@ describe("cluster record: fixed placement and retired ids", () => {
     }
 
     it("lets a web port, a role or a tombstone change (no data moves)", () => {
-        const now = recordOf([node(1), node(2, { webPort: 7171 }), node(3, { removed: true }), node(4), node(5, { role: "learner" })], { bootstrap: [1, 2, 3] });
+        const now = recordOf([node(1), node(2, { webPort: 7171 }), node(3, { removed: true }), node(4), node(5, { role: "learner" })], {
+            bootstrap: [1, 2, 3],
+        });
         assert.deepStrictEqual(checkClusterRecord(recorded, now).failures, []);
     });
 
@@ -50,7 +55,10 @@ describe("cluster record: fixed placement and retired ids", () => {
         const back = recordOf([...base(), node(4, { ip: "10.0.0.44" })], { bootstrap: [1, 2, 3] });
         assert.strictEqual(checkClusterRecord(dropped.inputs, back).needsLive, true, "only the cluster can say whether 4 was really removed");
         const reused = checkClusterRecord(dropped.inputs, back, membersOf(1, 2, 3));
-        assert.ok(reasons(reused).some((m) => /node 4 was marked removed and is no longer a raft member; raft must never see a removed id again/.test(m)), reasons(reused).join("\n"));
+        assert.ok(
+            reasons(reused).some((m) => /node 4 was marked removed and is no longer a raft member; raft must never see a removed id again/.test(m)),
+            reasons(reused).join("\n"),
+        );
     });
 
     it("lets a tombstone be taken back while the removal has not happened (the node is still a member at its address)", () => {
@@ -79,10 +87,16 @@ describe("cluster record: fixed placement and retired ids", () => {
     });
 
     it("property: growing a stack by new ids never fails the check, and every old node stays recorded as it was", () => {
-        fc.assert(fc.property(fc.uniqueArray(fc.integer({ min: 4, max: 60 }), { minLength: 1, maxLength: 6 }), (ids) => {
-            const r = checkClusterRecord(recorded, recordOf([...base(), ...ids.map((id) => node(id))], { bootstrap: [1, 2, 3] }));
-            assert.deepStrictEqual(r.failures, []);
-            for (const old of recorded.nodes) assert.deepStrictEqual(r.inputs.nodes.find((p) => p.id === old.id), old);
-        }));
+        fc.assert(
+            fc.property(fc.uniqueArray(fc.integer({ min: 4, max: 60 }), { minLength: 1, maxLength: 6 }), (ids) => {
+                const r = checkClusterRecord(recorded, recordOf([...base(), ...ids.map((id) => node(id))], { bootstrap: [1, 2, 3] }));
+                assert.deepStrictEqual(r.failures, []);
+                for (const old of recorded.nodes)
+                    assert.deepStrictEqual(
+                        r.inputs.nodes.find((p) => p.id === old.id),
+                        old,
+                    );
+            }),
+        );
     });
 });

@@ -18,8 +18,11 @@ const CIPHERTEXT = `v1:${b64("twelve-bytes")}:${b64("the encrypted value and its
 const KMS_CIPHERTEXT = b64("a KMS or service blob, opaque to us");
 
 function plan(...args: string[]) {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "components/cli/plan.ts", ...args],
-        { cwd: ROOT, encoding: "utf8", timeout: 60000 });
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "components/cli/plan.ts", ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        timeout: 60000,
+    });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -37,12 +40,26 @@ describe("plan CLI (child process)", function () {
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stderr, "", "the dev stack states its bootstrap and may keep its plain default password");
         for (const id of [1, 2, 3]) {
-            assert.match(r.stdout, new RegExp(`=== node ${id} \\| voter \\| bootstrap \\| host 127\\.0\\.0\\.1 via unix:///var/run/docker\\.sock \\| container tugraph-node-${id} ===`));
+            assert.match(
+                r.stdout,
+                new RegExp(
+                    `=== node ${id} \\| voter \\| bootstrap \\| host 127\\.0\\.0\\.1 via unix:///var/run/docker\\.sock \\| container tugraph-node-${id} ===`,
+                ),
+            );
         }
-        const configs = r.stdout.split("/usr/local/etc/lgraph.json:\n").slice(1).map(chunk => JSON.parse(chunk.slice(0, chunk.indexOf("\n}\n") + 2)));
+        const configs = r.stdout
+            .split("/usr/local/etc/lgraph.json:\n")
+            .slice(1)
+            .map((chunk) => JSON.parse(chunk.slice(0, chunk.indexOf("\n}\n") + 2)));
         assert.equal(configs.length, 3);
-        assert.deepStrictEqual(configs.map(c => [c.bolt_raft_node_id, c.bolt_port, c.bolt_raft_port, c.port]),
-            [[1, 7687, 8000, 7070], [2, 7688, 8001, 7071], [3, 7689, 8002, 7072]]);
+        assert.deepStrictEqual(
+            configs.map((c) => [c.bolt_raft_node_id, c.bolt_port, c.bolt_raft_port, c.port]),
+            [
+                [1, 7687, 8000, 7070],
+                [2, 7688, 8001, 7071],
+                [3, 7689, 8002, 7072],
+            ],
+        );
         assert.ok(!r.stdout.includes("73@TuGraph"));
         assert.ok(r.stdout.includes(`password ${SECRET_MASK}`));
     });
@@ -51,12 +68,13 @@ describe("plan CLI (child process)", function () {
         assert.equal(r.code, 1);
         assert.equal(r.stdout, "");
         for (const fragment of [
-            "tugraph:nodes[1].id 1 is already used",                       // duplicate id
-            "tugraph:nodes[2].ip (node 3) must be an IPv4 literal",        // host name
+            "tugraph:nodes[1].id 1 is already used", // duplicate id
+            "tugraph:nodes[2].ip (node 3) must be an IPv4 literal", // host name
             "tugraph:nodes[3].webPort (node 4) 7070 is already used by the webPort of node 1 (nodes[0])", // two nodes on one port
-            "tugraph:enable_ha is an RPC-HA key",                          // RPC HA
-            "tugraph:bolt_raft_tick_interval must be an integer >= 100",   // below TuGraph's minimum
-        ]) assert.ok(r.stderr.includes(fragment), `missing "${fragment}" in:\n${r.stderr}`);
+            "tugraph:enable_ha is an RPC-HA key", // RPC HA
+            "tugraph:bolt_raft_tick_interval must be an integer >= 100", // below TuGraph's minimum
+        ])
+            assert.ok(r.stderr.includes(fragment), `missing "${fragment}" in:\n${r.stderr}`);
         assert.match(r.stderr, /has 5 problem\(s\)/);
         assert.ok(!r.stderr.includes(BAD_PASSWORD) && !r.stdout.includes(BAD_PASSWORD));
     });
@@ -87,7 +105,15 @@ const PASSWORD = "Pw-unique-8c1f2e!";
 function memIo(files: Record<string, string>): Io {
     const abs = (f: string) => path.posix.resolve("/proj", f);
     const table = new Map(Object.entries(files).map(([k, v]) => [abs(k), v]));
-    return { cwd: "/proj", exists: f => table.has(f), readText: f => { const t = table.get(f); if (t === undefined) throw new Error(`no ${f}`); return t; } };
+    return {
+        cwd: "/proj",
+        exists: (f) => table.has(f),
+        readText: (f) => {
+            const t = table.get(f);
+            if (t === undefined) throw new Error(`no ${f}`);
+            return t;
+        },
+    };
 }
 const PROJECT = "name: tugraph-ha\nruntime: nodejs\n";
 const stackYaml = (body: string) => `config:\n  tugraph:adminPassword: ${PASSWORD}\n${body}`;
@@ -153,11 +179,17 @@ describe("runPlan (in-process)", () => {
         assert.match(r.stderr, /no Pulumi\.yaml/);
     });
     it("prints warnings on stderr and still exits 0: a dev copy grown to 4 nodes with the bootstrap defaulted", () => {
-        const r = runPlan(["--stack", "dev2"], memIo({
-            "Pulumi.yaml": PROJECT,
-            "Pulumi.dev2.yaml": `config:\n  tugraph:adminPassword:\n    secure: ${CIPHERTEXT}\n  tugraph:bolt_raft_logstore_gc_interval: 600\n  tugraph:nodes:\n` +
-                [1, 2, 3, 4].map(id => `    - {id: ${id}, ip: 127.0.0.1, boltPort: ${7686 + id}, raftPort: ${7999 + id}, webPort: ${7069 + id}}\n`).join(""),
-        }));
+        const r = runPlan(
+            ["--stack", "dev2"],
+            memIo({
+                "Pulumi.yaml": PROJECT,
+                "Pulumi.dev2.yaml":
+                    `config:\n  tugraph:adminPassword:\n    secure: ${CIPHERTEXT}\n  tugraph:bolt_raft_logstore_gc_interval: 600\n  tugraph:nodes:\n` +
+                    [1, 2, 3, 4]
+                        .map((id) => `    - {id: ${id}, ip: 127.0.0.1, boltPort: ${7686 + id}, raftPort: ${7999 + id}, webPort: ${7069 + id}}\n`)
+                        .join(""),
+            }),
+        );
         assert.equal(r.code, 0, r.stderr);
         assert.match(r.stdout, /bootstrap: 1, 2, 3, 4/);
         assert.match(r.stderr, /^plan: warning: stack dev2 has 2 warning\(s\):\n/);
@@ -175,7 +207,10 @@ describe("runPlan (in-process)", () => {
     it("prints warnings after the errors of an invalid stack", () => {
         const r = runPlan(["--stack", "s"], memIo({ "Pulumi.yaml": PROJECT, "Pulumi.s.yaml": stackYaml(`  tugraph:enable_ha: true\n${NODES_1_2_3}`) }));
         assert.equal(r.code, 1);
-        assert.match(r.stderr, /has 1 problem\(s\):\n  - tugraph:enable_ha [^\n]*\nplan: warning: stack s has 2 warning\(s\):\n  - tugraph:adminPassword [^\n]*\n  - tugraph:bootstrap /);
+        assert.match(
+            r.stderr,
+            /has 1 problem\(s\):\n {2}- tugraph:enable_ha [^\n]*\nplan: warning: stack s has 2 warning\(s\):\n {2}- tugraph:adminPassword [^\n]*\n {2}- tugraph:bootstrap /,
+        );
     });
     it("reads the project from --dir", () => {
         const r = runPlan(["--stack", "s", "--dir", "sub"], memIo({ "sub/Pulumi.yaml": PROJECT, "sub/Pulumi.s.yaml": stackYaml(NODES_1_2_3) }));
@@ -194,7 +229,10 @@ describe("plan arguments and stack files", () => {
         assert.equal(runPlan(["--bogus"], memIo({})).code, 2);
     });
     it("decodes values like Pulumi does: string keys stay strings, structured keys are JSON", () => {
-        const sc = stackConfigFromText("config:\n  tugraph:adminPassword: 12345\n  tugraph:adminUser: 007\n  tugraph:verbose: '2'\n  tugraph:nodes: [{id: 1, ip: 10.0.0.1}]\n  other:x: 1\n", "p");
+        const sc = stackConfigFromText(
+            "config:\n  tugraph:adminPassword: 12345\n  tugraph:adminUser: 007\n  tugraph:verbose: '2'\n  tugraph:nodes: [{id: 1, ip: 10.0.0.1}]\n  other:x: 1\n",
+            "p",
+        );
         assert.deepStrictEqual(sc.raw, { adminPassword: "12345", adminUser: "007", verbose: 2, nodes: [{ id: 1, ip: "10.0.0.1" }] });
     });
     it("maps secure values to ENCRYPTED", () => {
@@ -204,18 +242,44 @@ describe("plan arguments and stack files", () => {
         assert.deepStrictEqual(sc.problems, []);
     });
     it("tells Pulumi ciphertext from placeholders", () => {
-        for (const v of [CIPHERTEXT, KMS_CIPHERTEXT, "v1:nKzg3Hh6Kl3Rpsy6:mRFnFzj7DHgD9Y7xZ0U5lwr7rKyb3WJiOnM=", "AAABAMvFz7Jc0w1HhgAGd9wAqJzkDZLlbjKl9l2XyW6gQn4="]) {
+        for (const v of [
+            CIPHERTEXT,
+            KMS_CIPHERTEXT,
+            "v1:nKzg3Hh6Kl3Rpsy6:mRFnFzj7DHgD9Y7xZ0U5lwr7rKyb3WJiOnM=",
+            "AAABAMvFz7Jc0w1HhgAGd9wAqJzkDZLlbjKl9l2XyW6gQn4=",
+        ]) {
             assert.ok(looksLikeCiphertext(v), v);
         }
-        for (const v of ["v1:PLACEHOLDER:replace-with-pulumi-config-set-secret", "v1:abc", "v1:xyz", "REPLACE_ME", "CHANGEME", "...",
-            "v1:BwcHBwcHBwcHBwcH:...", `v1:${b64("twelve-bytes")}:${b64("short")}`, `v1:${b64("twelve-bytes")}:REPLACEWITHYOURSECRETVALUE==`,
-            "73@TuGraph", "", 42, null, { a: 1 }]) {
+        for (const v of [
+            "v1:PLACEHOLDER:replace-with-pulumi-config-set-secret",
+            "v1:abc",
+            "v1:xyz",
+            "REPLACE_ME",
+            "CHANGEME",
+            "...",
+            "v1:BwcHBwcHBwcHBwcH:...",
+            `v1:${b64("twelve-bytes")}:${b64("short")}`,
+            `v1:${b64("twelve-bytes")}:REPLACEWITHYOURSECRETVALUE==`,
+            "73@TuGraph",
+            "",
+            42,
+            null,
+            { a: 1 },
+        ]) {
             assert.ok(!looksLikeCiphertext(v), String(v));
         }
     });
     it("refuses a placeholder secret with the command for this stack; other keys keep their own message", () => {
-        const sc = stackConfigFromText("config:\n  tugraph:tlsCert:\n    secure: v1:PLACEHOLDER:x\n  tugraph:verbose:\n    secure: v1:PLACEHOLDER:x\n", "p", "Pulumi.qa.yaml", "qa");
-        assert.deepStrictEqual(sc.problems.map(p => p.key), ["tugraph:tlsCert"]);
+        const sc = stackConfigFromText(
+            "config:\n  tugraph:tlsCert:\n    secure: v1:PLACEHOLDER:x\n  tugraph:verbose:\n    secure: v1:PLACEHOLDER:x\n",
+            "p",
+            "Pulumi.qa.yaml",
+            "qa",
+        );
+        assert.deepStrictEqual(
+            sc.problems.map((p) => p.key),
+            ["tugraph:tlsCert"],
+        );
         assert.ok(sc.problems[0].message.includes("`pulumi config set --secret tugraph:tlsCert -s qa < cert.pem`"), sc.problems[0].message);
     });
     it("needs a project name", () => {
@@ -229,13 +293,17 @@ describe("plan arguments and stack files", () => {
 // in the rendered config by coincidence, which masking by text replacement mangled).
 describe("plan output and secrets", () => {
     const COINCIDENT = ["x", "false", "true", "7687", "8000", "tugraph", "lgraph", "admin", "node", "1", "/", ":", "[secret]", "73@TuGraph"];
-    const withPassword = (pw: string, body: string) => memIo({
-        "Pulumi.yaml": PROJECT,
-        "Pulumi.s.yaml": `config:\n  tugraph:adminPassword: ${JSON.stringify(pw)}\n${body}`,
-    });
+    const withPassword = (pw: string, body: string) =>
+        memIo({
+            "Pulumi.yaml": PROJECT,
+            "Pulumi.s.yaml": `config:\n  tugraph:adminPassword: ${JSON.stringify(pw)}\n${body}`,
+        });
     const VALID = `  tugraph:bootstrap: [1, 2, 3]\n${NODES_1_2_3}  tugraph:tls: {enabled: true, keyFile: /k.pem, certFile: /c.pem}\n  tugraph:tlsCa: ${JSON.stringify(FIXTURE_CA)}\n`;
     const INVALID = `  tugraph:enable_ha: true\n  tugraph:adminPasword: oops\n  tugraph:nodes:\n    - {id: 1, ip: 10.0.0.256}\n    - {id: 1, ip: ::1}\n`;
-    const reference = { valid: runPlan(["--stack", "s"], withPassword("Pw-unique-8c1f2e!", VALID)), invalid: runPlan(["--stack", "s"], withPassword("Pw-unique-8c1f2e!", INVALID)) };
+    const reference = {
+        valid: runPlan(["--stack", "s"], withPassword("Pw-unique-8c1f2e!", VALID)),
+        invalid: runPlan(["--stack", "s"], withPassword("Pw-unique-8c1f2e!", INVALID)),
+    };
 
     it("the reference runs are what they claim: one valid plan, one list of errors", () => {
         assert.equal(reference.valid.code, 0, reference.valid.stderr);
@@ -257,10 +325,14 @@ describe("plan output and secrets", () => {
         assert.ok(r.stdout.includes(`password ${SECRET_MASK}`));
     });
     it("property: any password gives the reference output", () => {
-        fc.assert(fc.property(fc.string({ minLength: 1, maxLength: 20 }), pw => {
-            fc.pre(pw.trim() === pw && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(pw)); // what YAML keeps as written
-            assert.deepStrictEqual(runPlan(["--stack", "s"], withPassword(pw, VALID)), reference.valid);
-            assert.deepStrictEqual(runPlan(["--stack", "s"], withPassword(pw, INVALID)), reference.invalid);
-        }), { numRuns: 150 });
+        fc.assert(
+            fc.property(fc.string({ minLength: 1, maxLength: 20 }), (pw) => {
+                // eslint-disable-next-line no-control-regex -- control characters are exactly what YAML does not keep as written
+                fc.pre(pw.trim() === pw && !/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(pw));
+                assert.deepStrictEqual(runPlan(["--stack", "s"], withPassword(pw, VALID)), reference.valid);
+                assert.deepStrictEqual(runPlan(["--stack", "s"], withPassword(pw, INVALID)), reference.invalid);
+            }),
+            { numRuns: 150 },
+        );
     });
 });

@@ -23,14 +23,34 @@ function config(ids: number[], extra: Record<string, unknown> = {}): ClusterConf
     if (!r.ok) throw new Error(JSON.stringify(r.errors));
     return r.config;
 }
-const member = (id: number, o: Partial<LiveMember> = {}): LiveMember => ({ id, ip: ip(id), boltPort: 7687, raftPort: 8000, isLeader: false, isLearner: false, ...o });
-const status = (id: number, commit: number, o: Partial<NodeStatus> = {}): NodeStatus =>
-    ({ id, term: 3, commit, applied: commit, raftState: "StateFollower", progress: {}, ...o });
+const member = (id: number, o: Partial<LiveMember> = {}): LiveMember => ({
+    id,
+    ip: ip(id),
+    boltPort: 7687,
+    raftPort: 8000,
+    isLeader: false,
+    isLearner: false,
+    ...o,
+});
+const status = (id: number, commit: number, o: Partial<NodeStatus> = {}): NodeStatus => ({
+    id,
+    term: 3,
+    commit,
+    applied: commit,
+    raftState: "StateFollower",
+    progress: {},
+    ...o,
+});
 const leaderStatus = (id: number, commit: number, matches: Record<number, number>): NodeStatus =>
     status(id, commit, { raftState: "StateLeader", progress: Object.fromEntries(Object.entries(matches).map(([k, m]) => [k, { match: m }])) });
 
 /** Answers of a cluster: `listed` members, leader `lead`, `down` ids silent. */
-function answers(listed: LiveMember[], lead: number | undefined, commit: number, o: { down?: number[]; matches?: Record<number, number>; own?: Record<number, Partial<NodeStatus>> } = {}): NodeAnswer[] {
+function answers(
+    listed: LiveMember[],
+    lead: number | undefined,
+    commit: number,
+    o: { down?: number[]; matches?: Record<number, number>; own?: Record<number, Partial<NodeStatus>> } = {},
+): NodeAnswer[] {
     const matches = o.matches ?? Object.fromEntries(listed.map((m) => [m.id, commit]));
     return listed.map((m) => {
         if (o.down?.includes(m.id)) return { address: addr(m.id), error: "no answer within 5 s", errorKind: "deadline" };
@@ -44,10 +64,15 @@ describe("status report (pure)", () => {
         const listed = [1, 2, 3].map((id) => member(id));
         const rep = statusReport({ stack: "s", cfg: config([1, 2, 3]), answers: answers(listed, 2, 41) });
         assert.equal(rep.code, 0);
-        assert.deepStrictEqual(rep.rows.map((r) => [r.id, r.address, r.role, r.leader, r.reachable, r.applied, r.commit, r.lag, r.state]),
-            [1, 2, 3].map((id) => [id, addr(id), "voter", id === 2, true, 41, 41, 0, "caught-up"]));
+        assert.deepStrictEqual(
+            rep.rows.map((r) => [r.id, r.address, r.role, r.leader, r.reachable, r.applied, r.commit, r.lag, r.state]),
+            [1, 2, 3].map((id) => [id, addr(id), "voter", id === 2, true, 41, 41, 0, "caught-up"]),
+        );
         const text = statusText("s", rep);
-        assert.match(text, /^stack s: leader 2 \(term 3, commit 41\)\nid  address +role +leader +reachable +applied +commit +lag +state\n1   10\.0\.0\.1:7687 +voter +- +yes +41 +41 +0 +caught up\n/);
+        assert.match(
+            text,
+            /^stack s: leader 2 \(term 3, commit 41\)\nid {2}address +role +leader +reachable +applied +commit +lag +state\n1 {3}10\.0\.0\.1:7687 +voter +- +yes +41 +41 +0 +caught up\n/,
+        );
         assert.match(text, /3 of 3 voters up and caught up: the cluster can lose 1 more/);
         assert.match(text, /healthy \(exit 0\)\n$/);
         const j = JSON.parse(statusJson("s", rep));
@@ -73,8 +98,18 @@ describe("status report (pure)", () => {
         const rep = statusReport({ stack: "s", cfg, answers: none });
         assert.equal(rep.code, 2);
         assert.equal(rep.leader, null);
-        assert.match(rep.problems[0], /^no leader: 0 of 3 asked node\(s\) answered and none is leader; 0 of 3 voters answer and a leader needs 2: start the members that are down/);
-        assert.deepStrictEqual(rep.rows.map((r) => [r.id, r.member, r.reachable, r.lag]), [[1, true, false, null], [2, true, false, null], [3, true, false, null]]);
+        assert.match(
+            rep.problems[0],
+            /^no leader: 0 of 3 asked node\(s\) answered and none is leader; 0 of 3 voters answer and a leader needs 2: start the members that are down/,
+        );
+        assert.deepStrictEqual(
+            rep.rows.map((r) => [r.id, r.member, r.reachable, r.lag]),
+            [
+                [1, true, false, null],
+                [2, true, false, null],
+                [3, true, false, null],
+            ],
+        );
         assert.match(statusText("s", rep), /^stack s: NO LEADER\n/);
         assert.equal(JSON.parse(statusJson("s", rep)).leader, null);
     });
@@ -87,19 +122,33 @@ describe("status report (pure)", () => {
         assert.equal(rep.code, 2);
         const r4 = rep.rows.find((r) => r.id === 4)!;
         assert.deepStrictEqual([r4.reachable, r4.applied, r4.commit, r4.lag, r4.state], [true, 4, 4, 37, "cannot-catch-up"]);
-        assert.match(rep.problems.join("\n"), /voter 4 at 10\.0\.0\.4:7687 cannot catch up: match 4 stayed below the leader's commit 41 .*copy of a healthy member's data directory/);
+        assert.match(
+            rep.problems.join("\n"),
+            /voter 4 at 10\.0\.0\.4:7687 cannot catch up: match 4 stayed below the leader's commit 41 .*copy of a healthy member's data directory/,
+        );
         // the same node as a learner: it does not count in the quorum
         const asLearner = listed.map((m) => (m.id === 4 ? { ...m, isLearner: true } : m));
         const first2 = answers(asLearner, 1, 40, { matches: { 1: 40, 2: 40, 3: 40, 4: 4 }, own: { 4: { commit: 4, applied: 4 } } });
-        const rep2 = statusReport({ stack: "s", cfg: config([1, 2, 3, 4], { nodes: [1, 2, 3, 4].map((id) => ({ id, ip: ip(id), dockerHost: `ssh://${ip(id)}`, ...(id === 4 ? { role: "learner" } : {}) })) }), answers: first2, leaderAgain: again });
+        const rep2 = statusReport({
+            stack: "s",
+            cfg: config([1, 2, 3, 4], {
+                nodes: [1, 2, 3, 4].map((id) => ({ id, ip: ip(id), dockerHost: `ssh://${ip(id)}`, ...(id === 4 ? { role: "learner" } : {}) })),
+            }),
+            answers: first2,
+            leaderAgain: again,
+        });
         assert.equal(rep2.code, 0, rep2.problems.join("\n"));
         assert.match(rep2.notes.join("\n"), /learner 4 at 10\.0\.0\.4:7687 cannot catch up/);
     });
 
     it("a leader sample from before a new election is not used; without a second sample a behind member is unknown, not a problem", () => {
         const listed = [1, 2, 3].map((id) => member(id));
-        const rep = statusReport({ stack: "s", cfg: config([1, 2, 3]), answers: answers(listed, 1, 40, { matches: { 1: 40, 2: 40, 3: 30 } }),
-            leaderAgain: leaderStatus(2, 41, { 1: 41, 2: 41, 3: 30 }) });
+        const rep = statusReport({
+            stack: "s",
+            cfg: config([1, 2, 3]),
+            answers: answers(listed, 1, 40, { matches: { 1: 40, 2: 40, 3: 30 } }),
+            leaderAgain: leaderStatus(2, 41, { 1: 41, 2: 41, 3: 30 }),
+        });
         assert.equal(rep.code, 0);
         assert.equal(rep.rows.find((r) => r.id === 3)!.state, "unknown");
         assert.equal(rep.rows.find((r) => r.id === 3)!.lag, 10);
@@ -113,26 +162,42 @@ describe("status report (pure)", () => {
         const notes = rep.notes.join("\n");
         assert.match(notes, /node 5 of the stack is not in the live membership: `pulumi up` adds it/);
         assert.match(notes, /member 7 at 10\.0\.0\.7:7687 is not in the stack file/);
-        assert.deepStrictEqual(rep.rows.map((r) => [r.id, r.member, r.inStack]), [[1, true, true], [2, true, true], [3, true, true], [5, false, true], [7, true, false]]);
+        assert.deepStrictEqual(
+            rep.rows.map((r) => [r.id, r.member, r.inStack]),
+            [
+                [1, true, true],
+                [2, true, true],
+                [3, true, true],
+                [5, false, true],
+                [7, true, false],
+            ],
+        );
     });
 
     it("property: exit 2 exactly when there is no leader or a listed voter is unreachable or cannot catch up", () => {
-        fc.assert(fc.property(fc.integer({ min: 1, max: 9 }), fc.array(fc.boolean(), { minLength: 9, maxLength: 9 }), fc.nat({ max: 8 }), fc.boolean(),
-            (n, downFlags, leadIdx, frozenLast) => {
-                const ids = Array.from({ length: n }, (_, k) => k + 1);
-                const lead = ids[leadIdx % n];
-                const down = ids.filter((id, k) => id !== lead && downFlags[k]);
-                const stranded = frozenLast && n > 1 && ids[n - 1] !== lead && !down.includes(ids[n - 1]) ? ids[n - 1] : undefined;
-                const matches = Object.fromEntries(ids.map((id) => [id, id === stranded ? 2 : 50]));
-                const own = stranded ? { [stranded]: { commit: 2, applied: 2 } } : {};
-                const listed = ids.map((id) => member(id));
-                const ans = answers(listed, lead, 50, { down, matches, own });
-                const rep = statusReport({ stack: "s", cfg: config(ids), answers: ans, leaderAgain: leaderStatus(lead, 51, { ...matches, [lead]: 51 }) });
-                const unhealthy = down.length > 0 || stranded !== undefined;
-                assert.equal(rep.code, unhealthy ? 2 : 0, rep.problems.join("\n"));
-                assert.equal(rep.leader, lead);
-                assert.equal(rep.rows.filter((r) => !r.reachable).length, down.length);
-            }));
+        fc.assert(
+            fc.property(
+                fc.integer({ min: 1, max: 9 }),
+                fc.array(fc.boolean(), { minLength: 9, maxLength: 9 }),
+                fc.nat({ max: 8 }),
+                fc.boolean(),
+                (n, downFlags, leadIdx, frozenLast) => {
+                    const ids = Array.from({ length: n }, (_, k) => k + 1);
+                    const lead = ids[leadIdx % n];
+                    const down = ids.filter((id, k) => id !== lead && downFlags[k]);
+                    const stranded = frozenLast && n > 1 && ids[n - 1] !== lead && !down.includes(ids[n - 1]) ? ids[n - 1] : undefined;
+                    const matches = Object.fromEntries(ids.map((id) => [id, id === stranded ? 2 : 50]));
+                    const own = stranded ? { [stranded]: { commit: 2, applied: 2 } } : {};
+                    const listed = ids.map((id) => member(id));
+                    const ans = answers(listed, lead, 50, { down, matches, own });
+                    const rep = statusReport({ stack: "s", cfg: config(ids), answers: ans, leaderAgain: leaderStatus(lead, 51, { ...matches, [lead]: 51 }) });
+                    const unhealthy = down.length > 0 || stranded !== undefined;
+                    assert.equal(rep.code, unhealthy ? 2 : 0, rep.problems.join("\n"));
+                    assert.equal(rep.leader, lead);
+                    assert.equal(rep.rows.filter((r) => !r.reachable).length, down.length);
+                },
+            ),
+        );
     });
 });
 
@@ -141,7 +206,15 @@ describe("status report (pure)", () => {
 function memIo(files: Record<string, string>): Io {
     const abs = (f: string) => path.posix.resolve("/proj", f);
     const table = new Map(Object.entries(files).map(([k, v]) => [abs(k), v]));
-    return { cwd: "/proj", exists: (f) => table.has(f), readText: (f) => { const t = table.get(f); if (t === undefined) throw new Error(`no ${f}`); return t; } };
+    return {
+        cwd: "/proj",
+        exists: (f) => table.has(f),
+        readText: (f) => {
+            const t = table.get(f);
+            if (t === undefined) throw new Error(`no ${f}`);
+            return t;
+        },
+    };
 }
 const PROJECT = "name: tugraph-ha\nruntime: nodejs\n";
 const NODES = [1, 2, 3].map((id) => `    - {id: ${id}, ip: ${ip(id)}, dockerHost: ssh://${ip(id)}}`).join("\n");
@@ -160,7 +233,8 @@ function fakeDeps(o: { env?: Record<string, string>; hang?: string[]; seen?: str
         ask: async (opts, address) => {
             o.seen?.push(opts.password);
             if (o.hang?.includes(address)) return new Promise<NodeAnswer>(() => undefined);
-            if (opts.password !== PASSWORD) throw Object.assign(new Error(`authentication failed for user 'admin' at ${address} (listRaftNodes): Authentication failed`), { kind: "auth" });
+            if (opts.password !== PASSWORD)
+                throw Object.assign(new Error(`authentication failed for user 'admin' at ${address} (listRaftNodes): Authentication failed`), { kind: "auth" });
             const id = Number(address.split(":")[0].split(".")[3]);
             return { address, listing: listed, status: id === 1 ? leaderStatus(1, 9, { 1: 9, 2: 9, 3: 9 }) : status(id, 9) };
         },
@@ -193,7 +267,10 @@ describe("runStatus (in-process, fake Bolt answers)", () => {
         const io = memIo({ "Pulumi.yaml": PROJECT, "Pulumi.s.yaml": secureStack });
         const r = await runStatus(["--stack", "s"], io, fakeDeps());
         assert.equal(r.code, 1);
-        assert.match(r.stderr, /tugraph:adminPassword is encrypted \(secure:\) in \/proj\/Pulumi\.s\.yaml, and status does not decrypt stack secrets: set TUGRAPH_ADMIN_PASSWORD/);
+        assert.match(
+            r.stderr,
+            /tugraph:adminPassword is encrypted \(secure:\) in \/proj\/Pulumi\.s\.yaml, and status does not decrypt stack secrets: set TUGRAPH_ADMIN_PASSWORD/,
+        );
         const seen: string[] = [];
         const ok = await runStatus(["--stack", "s"], io, fakeDeps({ seen, env: { [PASSWORD_ENV]: PASSWORD } }));
         assert.equal(ok.code, 0, ok.stderr + ok.stdout);
@@ -203,7 +280,11 @@ describe("runStatus (in-process, fake Bolt answers)", () => {
 
     it("a password the cluster refuses: exit 1, says which password source, never prints it", async () => {
         const wrong = "Wrong-pw-31x";
-        const r = await runStatus(["--stack", "s"], memIo({ "Pulumi.yaml": PROJECT, "Pulumi.s.yaml": secureStack }), fakeDeps({ env: { [PASSWORD_ENV]: wrong } }));
+        const r = await runStatus(
+            ["--stack", "s"],
+            memIo({ "Pulumi.yaml": PROJECT, "Pulumi.s.yaml": secureStack }),
+            fakeDeps({ env: { [PASSWORD_ENV]: wrong } }),
+        );
         assert.equal(r.code, 1);
         assert.match(r.stderr, /authentication failed for user 'admin'/);
         assert.match(r.stderr, /TUGRAPH_ADMIN_PASSWORD is used because the stack's password is encrypted/);
@@ -228,6 +309,9 @@ describe("runStatus (in-process, fake Bolt answers)", () => {
         assert.equal(r.code, 2);
         const j = JSON.parse(r.stdout);
         assert.equal(j.members.find((m: any) => m.id === 3).reachable, false);
-        assert.ok(deps.lines.length >= 1 && deps.lines.every((l) => /^status: waiting for 10\.0\.0\.3:7687 \(0\.\d s of 0\.3 s\)$/.test(l)), deps.lines.join("\n"));
+        assert.ok(
+            deps.lines.length >= 1 && deps.lines.every((l) => /^status: waiting for 10\.0\.0\.3:7687 \(0\.\d s of 0\.3 s\)$/.test(l)),
+            deps.lines.join("\n"),
+        );
     });
 });

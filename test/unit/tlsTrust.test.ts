@@ -16,8 +16,14 @@ describe("config: TLS trust of the admin client", () => {
 
     it("TLS on needs tugraph:tlsCa (or the explicit opt-out), with the command that sets it", () => {
         const e = errors(base({ tls: tlsOn }));
-        assert.deepStrictEqual(e.map((x) => x.key), ["tugraph:tlsCa"]);
-        assert.match(e[0].message, /is required when tls\.enabled is true.*`pulumi config set tugraph:tlsCa -s prod < ca\.pem`.*tugraph:tls\.insecureSkipVerify: true/);
+        assert.deepStrictEqual(
+            e.map((x) => x.key),
+            ["tugraph:tlsCa"],
+        );
+        assert.match(
+            e[0].message,
+            /is required when tls\.enabled is true.*`pulumi config set tugraph:tlsCa -s prod < ca\.pem`.*tugraph:tls\.insecureSkipVerify: true/,
+        );
     });
     it("a CA is accepted; the config says certificates are verified", () => {
         const r = parseClusterConfig(base({ tls: tlsOn, tlsCa: FIXTURE_CA }));
@@ -28,13 +34,22 @@ describe("config: TLS trust of the admin client", () => {
         const r = parseClusterConfig(base({ tls: { ...tlsOn, insecureSkipVerify: true } }));
         assert.ok(r.ok);
         assert.strictEqual(r.config.tls.insecureSkipVerify, true);
-        assert.deepStrictEqual(r.warnings.map((w) => w.key), ["tugraph:tls.insecureSkipVerify"]);
+        assert.deepStrictEqual(
+            r.warnings.map((w) => w.key),
+            ["tugraph:tls.insecureSkipVerify"],
+        );
         assert.match(r.warnings[0].message, /accepts ANY certificate.*receive the admin password/);
     });
     it("both, or either while TLS is off, or not a certificate: refused", () => {
-        assert.deepStrictEqual(errors(base({ tls: { ...tlsOn, insecureSkipVerify: true }, tlsCa: FIXTURE_CA })).map((x) => x.key), ["tugraph:tls.insecureSkipVerify"]);
+        assert.deepStrictEqual(
+            errors(base({ tls: { ...tlsOn, insecureSkipVerify: true }, tlsCa: FIXTURE_CA })).map((x) => x.key),
+            ["tugraph:tls.insecureSkipVerify"],
+        );
         assert.match(errors(base({ tlsCa: FIXTURE_CA }))[0].message, /^tugraph:tlsCa is set but tls\.enabled is false/);
-        assert.match(errors(base({ tls: { enabled: false, insecureSkipVerify: true } }))[0].message, /^tugraph:tls\.insecureSkipVerify is set but tls\.enabled is false/);
+        assert.match(
+            errors(base({ tls: { enabled: false, insecureSkipVerify: true } }))[0].message,
+            /^tugraph:tls\.insecureSkipVerify is set but tls\.enabled is false/,
+        );
         assert.match(errors(base({ tls: tlsOn, tlsCa: "hello" }))[0].message, /^tugraph:tlsCa must hold at least one PEM certificate/);
         assert.match(errors(base({ tls: tlsOn, tlsCa: "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----" }))[0].message, /cannot be parsed/);
         const withKey = `${FIXTURE_CA}\n-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----\n`;
@@ -46,9 +61,15 @@ describe("config: TLS trust of the admin client", () => {
         assert.deepStrictEqual(errors(inline(testPki().node.cert, testPki().ca)), []);
         assert.deepStrictEqual(errors(inline(testPki().selfSigned.cert, testPki().selfSigned.cert)), [], "a self-signed certificate is its own CA");
         const other = errors(inline(testPki().impostor.cert, testPki().ca));
-        assert.deepStrictEqual(other.map((x) => x.key), ["tugraph:tlsCert"]);
+        assert.deepStrictEqual(
+            other.map((x) => x.key),
+            ["tugraph:tlsCert"],
+        );
         assert.match(other[0].message, /is not signed by the CA in tugraph:tlsCa \(issuer: CN=otherca\).*Fix:/);
         const host = errors(inline(testPki().wrongHost.cert, testPki().ca));
-        assert.match(host[0].message, /^tugraph:tlsCert does not name 127\.0\.0\.1 in its subjectAltName \(it has: IP Address:10\.9\.9\.9\).*subjectAltName IP:127\.0\.0\.1/);
+        assert.match(
+            host[0].message,
+            /^tugraph:tlsCert does not name 127\.0\.0\.1 in its subjectAltName \(it has: IP Address:10\.9\.9\.9\).*subjectAltName IP:127\.0\.0\.1/,
+        );
     });
 });

@@ -1,23 +1,34 @@
 // @ts-check
-'use strict';
+"use strict";
 // TuGraph simulator (test double): the Bolt 4.x server as TuGraph speaks it.
 
-const net = require('net');
-const tls = require('tls');
-const { MessageWriter, MessageReader, toBoltValue } = require('./packstream');
+const net = require("net");
+const tls = require("tls");
+const { MessageWriter, MessageReader, toBoltValue } = require("./packstream");
 
 const MSG = {
-  HELLO: 0x01, GOODBYE: 0x02, RESET: 0x0f, RUN: 0x10, BEGIN: 0x11, COMMIT: 0x12,
-  ROLLBACK: 0x13, DISCARD: 0x2f, PULL: 0x3f, ROUTE: 0x66,
-  SUCCESS: 0x70, RECORD: 0x71, IGNORED: 0x7e, FAILURE: 0x7f,
+    HELLO: 0x01,
+    GOODBYE: 0x02,
+    RESET: 0x0f,
+    RUN: 0x10,
+    BEGIN: 0x11,
+    COMMIT: 0x12,
+    ROLLBACK: 0x13,
+    DISCARD: 0x2f,
+    PULL: 0x3f,
+    ROUTE: 0x66,
+    SUCCESS: 0x70,
+    RECORD: 0x71,
+    IGNORED: 0x7e,
+    FAILURE: 0x7f,
 };
 
 class BoltError extends Error {
-  /** @param {string} code @param {string} message */
-  constructor(code, message) {
-    super(message);
-    this.code = code;
-  }
+    /** @param {string} code @param {string} message */
+    constructor(code, message) {
+        super(message);
+        this.code = code;
+    }
 }
 
 /**
@@ -37,178 +48,208 @@ class BoltError extends Error {
  * @param {{key: Buffer, cert: Buffer} | null} [tlsOptions] ssl_auth: Bolt over TLS with this key and certificate
  */
 function startBoltServer(backend, port, bindHost, tlsOptions) {
-  let connSeq = 0;
-  const sockets = new Set();
-  /** @param {net.Socket} socket */
-  const onConnection = (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => {});
-    socket.setNoDelay(true);
-    const connId = `bolt-${++connSeq}`;
-    let handshaken = false;
-    let pending = Buffer.alloc(0);
-    /** @type {MessageWriter} */
-    const writer = new MessageWriter(socket);
-    let authed = false;
-    const session = { user: '' };
-    let failed = false;
-    /** @type {{fields: string[], records: any[][], type: string} | null} */
-    let result = null;
-    const queue = [];
-    let busy = false;
+    let connSeq = 0;
+    const sockets = new Set();
+    /** @param {net.Socket} socket */
+    const onConnection = (socket) => {
+        sockets.add(socket);
+        socket.on("close", () => sockets.delete(socket));
+        socket.on("error", () => {});
+        socket.setNoDelay(true);
+        const connId = `bolt-${++connSeq}`;
+        let handshaken = false;
+        let pending = Buffer.alloc(0);
+        /** @type {MessageWriter} */
+        const writer = new MessageWriter(socket);
+        let authed = false;
+        const session = { user: "" };
+        let failed = false;
+        /** @type {{fields: string[], records: any[][], type: string} | null} */
+        let result = null;
+        const queue = [];
+        let busy = false;
 
-    const reader = new MessageReader((m) => {
-      queue.push(m);
-      pump();
+        const reader = new MessageReader((m) => {
+            queue.push(m);
+            pump();
+        });
+
+        async function pump() {
+            if (busy) return;
+            busy = true;
+            try {
+                while (queue.length && !socket.destroyed) {
+                    const m = queue.shift();
+                    await handle(m);
+                }
+            } catch (e) {
+                backend.log(`bolt ${connId}: ${e && e.stack}`);
+                socket.destroy();
+            } finally {
+                busy = false;
+            }
+        }
+
+        function success(meta) {
+            writer.send(MSG.SUCCESS, [meta || {}]);
+        }
+        function failure(code, message) {
+            writer.send(MSG.FAILURE, [{ code, message }]);
+        }
+
+        /** @param {{signature: number, fields: any[]}} m */
+        async function handle(m) {
+            const sig = m.signature;
+            if (sig === MSG.GOODBYE) {
+                socket.end();
+                return;
+            }
+            if (sig === MSG.RESET) {
+                failed = false;
+                result = null;
+                success({});
+                return;
+            }
+            if (!authed) {
+                if (sig !== MSG.HELLO) {
+                    failure("Neo.ClientError.Request.Invalid", "HELLO expected");
+                    socket.end();
+                    return;
+                }
+                const extra = m.fields[0] || {};
+                if (!backend.authenticate(String(extra.principal ?? ""), String(extra.credentials ?? ""))) {
+                    backend.log(`bolt ${connId}: authentication failed for user '${extra.principal}'`);
+                    failure("Neo.ClientError.Security.Unauthorized", "Authentication failed");
+                    socket.end();
+                    return;
+                }
+                authed = true;
+                session.user = String(extra.principal ?? "");
+                success({ server: "Neo4j/tugraph-db", connection_id: connId });
+                return;
+            }
+            if (failed) {
+                writer.send(MSG.IGNORED, []);
+                return;
+            }
+            switch (sig) {
+                case MSG.RUN: {
+                    const [query, params, extra] = m.fields;
+                    if (!extra || !Object.prototype.hasOwnProperty.call(extra, "db")) {
+                        // TuGraph needs the graph name: a driver session without `database` fails here.
+                        failed = true;
+                        result = null;
+                        failure("error", "Missing 'db' item in the 'extra' info of 'Run' msg");
+                        return;
+                    }
+                    try {
+                        const r = await backend.run(String(query), params || {}, extra || {}, session);
+                        result = { fields: r.fields, records: r.records, type: r.type || "r" };
+                        success({ fields: r.fields, t_first: 0, qid: 0 });
+                    } catch (e) {
+                        failed = true;
+                        result = null;
+                        if (e instanceof BoltError) failure(e.code, e.message);
+                        else failure("Neo.DatabaseError.General.UnknownError", String(e && e.message));
+                    }
+                    return;
+                }
+                case MSG.PULL: {
+                    if (!result) {
+                        success({ has_more: false });
+                        return;
+                    }
+                    const n = m.fields[0] && typeof m.fields[0].n === "number" ? m.fields[0].n : -1;
+                    const take = n < 0 ? result.records.length : Math.min(n, result.records.length);
+                    for (const rec of result.records.splice(0, take)) {
+                        writer.send(MSG.RECORD, [rec.map(toBoltValue)]);
+                    }
+                    if (result.records.length) {
+                        success({ has_more: true });
+                        return;
+                    }
+                    const type = result.type;
+                    result = null;
+                    success({ has_more: false, type, t_last: 0, db: "default" });
+                    return;
+                }
+                case MSG.DISCARD: {
+                    const type = result ? result.type : "r";
+                    result = null;
+                    success({ has_more: false, type, db: "default" });
+                    return;
+                }
+                case MSG.BEGIN:
+                case MSG.COMMIT:
+                case MSG.ROLLBACK: {
+                    failed = true;
+                    const name = sig === MSG.BEGIN ? "BEGIN" : sig === MSG.COMMIT ? "COMMIT" : "ROLLBACK";
+                    failure("error", `Receive ${name}, but explicit transactions are not currently supported.`);
+                    return;
+                }
+                case MSG.ROUTE: {
+                    const rt = backend.route();
+                    if (!rt) {
+                        failed = true;
+                        failure("Neo.ClientError.Procedure.ProcedureNotFound", "bolt raft is not enabled");
+                        return;
+                    }
+                    success({ rt: { ttl: rt.ttl, db: "default", servers: rt.servers } });
+                    return;
+                }
+                default:
+                    backend.log(`bolt ${connId}: unknown bolt message 0x${sig.toString(16)}, closing`);
+                    socket.destroy();
+            }
+        }
+
+        socket.on("data", (data) => {
+            if (handshaken) {
+                reader.push(data);
+                return;
+            }
+            pending = Buffer.concat([pending, data]);
+            if (pending.length < 20) return;
+            if (pending.readUInt32BE(0) !== 0x6060b017) {
+                socket.destroy();
+                return;
+            }
+            let chosen = null;
+            for (let i = 0; i < 4; i++) {
+                const p = pending.subarray(4 + i * 4, 8 + i * 4);
+                if (p[3] === 4) {
+                    chosen = Buffer.from(p);
+                    break;
+                }
+            }
+            const rest = pending.subarray(20);
+            pending = Buffer.alloc(0);
+            if (!chosen) {
+                backend.log(`bolt ${connId}: No matching bolt version found`);
+                socket.end(Buffer.alloc(4));
+                return;
+            }
+            handshaken = true;
+            socket.write(chosen);
+            if (rest.length) reader.push(rest);
+        });
+    };
+    const server = tlsOptions ? tls.createServer({ key: tlsOptions.key, cert: tlsOptions.cert }, onConnection) : net.createServer(onConnection);
+    // A client that refuses the certificate (or speaks plain Bolt to a TLS port) ends the handshake: logged, nothing else.
+    if (tlsOptions) server.on("tlsClientError", (e) => backend.log(`bolt: TLS handshake failed: ${e && e.message}`));
+    return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, bindHost, () => {
+            server.off("error", reject);
+            resolve({
+                server,
+                close() {
+                    for (const s of sockets) s.destroy();
+                    server.close();
+                },
+            });
+        });
     });
-
-    async function pump() {
-      if (busy) return;
-      busy = true;
-      try {
-        while (queue.length && !socket.destroyed) {
-          const m = queue.shift();
-          await handle(m);
-        }
-      } catch (e) {
-        backend.log(`bolt ${connId}: ${e && e.stack}`);
-        socket.destroy();
-      } finally {
-        busy = false;
-      }
-    }
-
-    function success(meta) { writer.send(MSG.SUCCESS, [meta || {}]); }
-    function failure(code, message) {
-      writer.send(MSG.FAILURE, [{ code, message }]);
-    }
-
-    /** @param {{signature: number, fields: any[]}} m */
-    async function handle(m) {
-      const sig = m.signature;
-      if (sig === MSG.GOODBYE) { socket.end(); return; }
-      if (sig === MSG.RESET) { failed = false; result = null; success({}); return; }
-      if (!authed) {
-        if (sig !== MSG.HELLO) { failure('Neo.ClientError.Request.Invalid', 'HELLO expected'); socket.end(); return; }
-        const extra = m.fields[0] || {};
-        if (!backend.authenticate(String(extra.principal ?? ''), String(extra.credentials ?? ''))) {
-          backend.log(`bolt ${connId}: authentication failed for user '${extra.principal}'`);
-          failure('Neo.ClientError.Security.Unauthorized', 'Authentication failed');
-          socket.end();
-          return;
-        }
-        authed = true;
-        session.user = String(extra.principal ?? '');
-        success({ server: 'Neo4j/tugraph-db', connection_id: connId });
-        return;
-      }
-      if (failed) { writer.send(MSG.IGNORED, []); return; }
-      switch (sig) {
-        case MSG.RUN: {
-          const [query, params, extra] = m.fields;
-          if (!extra || !Object.prototype.hasOwnProperty.call(extra, 'db')) {
-            // TuGraph needs the graph name: a driver session without `database` fails here.
-            failed = true;
-            result = null;
-            failure('error', "Missing 'db' item in the 'extra' info of 'Run' msg");
-            return;
-          }
-          try {
-            const r = await backend.run(String(query), params || {}, extra || {}, session);
-            result = { fields: r.fields, records: r.records, type: r.type || 'r' };
-            success({ fields: r.fields, t_first: 0, qid: 0 });
-          } catch (e) {
-            failed = true;
-            result = null;
-            if (e instanceof BoltError) failure(e.code, e.message);
-            else failure('Neo.DatabaseError.General.UnknownError', String(e && e.message));
-          }
-          return;
-        }
-        case MSG.PULL: {
-          if (!result) { success({ has_more: false }); return; }
-          const n = m.fields[0] && typeof m.fields[0].n === 'number' ? m.fields[0].n : -1;
-          const take = n < 0 ? result.records.length : Math.min(n, result.records.length);
-          for (const rec of result.records.splice(0, take)) {
-            writer.send(MSG.RECORD, [rec.map(toBoltValue)]);
-          }
-          if (result.records.length) { success({ has_more: true }); return; }
-          const type = result.type;
-          result = null;
-          success({ has_more: false, type, t_last: 0, db: 'default' });
-          return;
-        }
-        case MSG.DISCARD: {
-          const type = result ? result.type : 'r';
-          result = null;
-          success({ has_more: false, type, db: 'default' });
-          return;
-        }
-        case MSG.BEGIN:
-        case MSG.COMMIT:
-        case MSG.ROLLBACK: {
-          failed = true;
-          const name = sig === MSG.BEGIN ? 'BEGIN' : sig === MSG.COMMIT ? 'COMMIT' : 'ROLLBACK';
-          failure('error', `Receive ${name}, but explicit transactions are not currently supported.`);
-          return;
-        }
-        case MSG.ROUTE: {
-          const rt = backend.route();
-          if (!rt) {
-            failed = true;
-            failure('Neo.ClientError.Procedure.ProcedureNotFound', 'bolt raft is not enabled');
-            return;
-          }
-          success({ rt: { ttl: rt.ttl, db: 'default', servers: rt.servers } });
-          return;
-        }
-        default:
-          backend.log(`bolt ${connId}: unknown bolt message 0x${sig.toString(16)}, closing`);
-          socket.destroy();
-      }
-    }
-
-    socket.on('data', (data) => {
-      if (handshaken) { reader.push(data); return; }
-      pending = Buffer.concat([pending, data]);
-      if (pending.length < 20) return;
-      if (pending.readUInt32BE(0) !== 0x6060b017) { socket.destroy(); return; }
-      let chosen = null;
-      for (let i = 0; i < 4; i++) {
-        const p = pending.subarray(4 + i * 4, 8 + i * 4);
-        if (p[3] === 4) { chosen = Buffer.from(p); break; }
-      }
-      const rest = pending.subarray(20);
-      pending = Buffer.alloc(0);
-      if (!chosen) {
-        backend.log(`bolt ${connId}: No matching bolt version found`);
-        socket.end(Buffer.alloc(4));
-        return;
-      }
-      handshaken = true;
-      socket.write(chosen);
-      if (rest.length) reader.push(rest);
-    });
-  };
-  const server = tlsOptions
-    ? tls.createServer({ key: tlsOptions.key, cert: tlsOptions.cert }, onConnection)
-    : net.createServer(onConnection);
-  // A client that refuses the certificate (or speaks plain Bolt to a TLS port) ends the handshake: logged, nothing else.
-  if (tlsOptions) server.on('tlsClientError', (e) => backend.log(`bolt: TLS handshake failed: ${e && e.message}`));
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, bindHost, () => {
-      server.off('error', reject);
-      resolve({
-        server,
-        close() {
-          for (const s of sockets) s.destroy();
-          server.close();
-        },
-      });
-    });
-  });
 }
 
 module.exports = { startBoltServer, BoltError };
