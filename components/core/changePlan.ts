@@ -23,16 +23,9 @@
 // Without a live view (first deployment, cluster unreachable) the order is
 // tombstones, then joins, and the steps come from the config alone.
 import { chooseDonor } from "./donor";
-import { applyRemove, checkAddSafe, checkRemovalSafe, isMember, voterIds, type LiveMembership } from "./membership";
-import type { Role } from "./types";
+import { applyRemove, checkAddSafe, checkRemovalSafe, isMember, voterIds, type DesiredNode, type LiveMembership } from "./membership";
 
-export interface PlannedNode {
-    readonly id: number;
-    readonly ip: string;
-    readonly boltPort: number;
-    readonly raftPort: number;
-    readonly role: Role;
-    readonly removed: boolean;
+export interface PlannedNode extends DesiredNode {
     readonly dockerHost: string;
     readonly bootstrap: boolean;
 }

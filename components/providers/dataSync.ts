@@ -21,6 +21,7 @@ import { listRaftNodes } from "../adapters/boltAdmin";
 import { chooseDonor } from "../core/donor";
 import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
 import { definedOnly, without } from "./props";
+import { ACCESS_UPDATE_KEYS, changedKeys, type AccessArgs } from "./access";
 import { withSecretPassword } from "./secretOptions";
 
 /** Where a member runs: what the copy needs to reach its container and data. */
@@ -33,7 +34,7 @@ export interface SyncPlacement {
     dataDir: string;
 }
 
-export interface DataSyncArgs {
+export interface DataSyncArgs extends AccessArgs {
     nodeId: pulumi.Input<number>;
     joiner: pulumi.Input<SyncPlacement>;
     members: pulumi.Input<SyncPlacement[]>; // every other live node of the stack: possible donors
@@ -42,13 +43,6 @@ export interface DataSyncArgs {
     allowWriteOutageForSync?: pulumi.Input<boolean>;
     resync?: pulumi.Input<string>; // a new value copies again
     knownVoters?: pulumi.Input<number[]>;
-    seeds: pulumi.Input<pulumi.Input<string>[]>;
-    adminUser: pulumi.Input<string>;
-    adminPassword: pulumi.Input<string>;
-    callTimeoutMs: pulumi.Input<number>;
-    totalTimeoutMs: pulumi.Input<number>;
-    encrypted?: pulumi.Input<boolean>;
-    providerVersion?: pulumi.Input<number>;
 }
 
 const OUTPUT_KEYS = ["donorId", "donorReason", "bytes", "files", "seconds", "syncedAt", "movedAside"];
@@ -83,18 +77,8 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async diff(_id: string, olds: any, news: any) {
-        const replaces = REPLACE_KEYS.filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
-        const changed = [
-            "adminUser",
-            "adminPassword",
-            "callTimeoutMs",
-            "totalTimeoutMs",
-            "encrypted",
-            "providerVersion",
-            "image",
-            "stopTimeoutSeconds",
-            "allowWriteOutageForSync",
-        ].filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
+        const replaces = changedKeys(REPLACE_KEYS, olds, news);
+        const changed = changedKeys([...ACCESS_UPDATE_KEYS, "image", "stopTimeoutSeconds", "allowWriteOutageForSync"], olds, news);
         return { changes: replaces.length + changed.length > 0, replaces, deleteBeforeReplace: false };
     },
 

@@ -27,6 +27,7 @@ import { confirmedView, ensureMember, promoteMember, removeMember } from "../ada
 import { adminOptions } from "../adapters/boltAdmin";
 import { asProps, validateCommon, validateMember, validateVersion, UNKNOWN } from "../adapters/validate";
 import { definedOnly, without } from "./props";
+import { ACCESS_UPDATE_KEYS } from "./access";
 
 export interface RaftMemberArgs {
     nodeId: pulumi.Input<number>;
@@ -100,18 +101,7 @@ const REPLACE_KEYS = ["nodeId", "ip", "boltPort", "raftPort"] as const;
 // resource each time would only be preview noise (they are refreshed
 // whenever an update runs anyway, and delete/read also try every recorded
 // init peer).
-const UPDATE_KEYS = [
-    "adminUser",
-    "adminPassword",
-    "callTimeoutMs",
-    "totalTimeoutMs",
-    "minVoters",
-    "allowUnsafeRemoval",
-    "encrypted",
-    "tlsCa",
-    "insecureSkipVerify",
-    "providerVersion",
-] as const;
+const UPDATE_KEYS = [...ACCESS_UPDATE_KEYS, "minVoters", "allowUnsafeRemoval"] as const;
 // Outputs only: never carried from one result into the next by a spread of inputs.
 const OUTPUT_KEYS = ["listedRole", "roleNote", "refreshNote", "drift", "driftKind"];
 

@@ -10,21 +10,15 @@ import { adminOptions } from "../adapters/boltAdmin";
 import { promoteMember, waitCaughtUp } from "../adapters/membershipOps";
 import { asProps, validateCommon, validateMember, validateVersion, UNKNOWN } from "../adapters/validate";
 import { definedOnly, without } from "./props";
+import { ACCESS_UPDATE_KEYS, changedKeys, type AccessArgs } from "./access";
 import { withSecretPassword } from "./secretOptions";
 
-export interface RaftPromotionArgs {
+export interface RaftPromotionArgs extends AccessArgs {
     nodeId: pulumi.Input<number>;
     ip: pulumi.Input<string>;
     boltPort: pulumi.Input<number>;
     raftPort: pulumi.Input<number>;
     knownVoters?: pulumi.Input<number[]>;
-    seeds: pulumi.Input<pulumi.Input<string>[]>;
-    adminUser: pulumi.Input<string>;
-    adminPassword: pulumi.Input<string>;
-    callTimeoutMs: pulumi.Input<number>;
-    totalTimeoutMs: pulumi.Input<number>;
-    encrypted?: pulumi.Input<boolean>;
-    providerVersion?: pulumi.Input<number>;
 }
 
 const OUTPUT_KEYS = ["promotedAt", "lagAtPromotion"];
@@ -37,10 +31,8 @@ export const raftPromotionProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async diff(_id: string, olds: any, news: any) {
-        const replaces = ["nodeId", "ip", "boltPort", "raftPort"].filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
-        const changed = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "encrypted", "providerVersion"].filter(
-            (k) => news[k] === UNKNOWN || news[k] !== olds[k],
-        );
+        const replaces = changedKeys(["nodeId", "ip", "boltPort", "raftPort"], olds, news);
+        const changed = changedKeys(ACCESS_UPDATE_KEYS, olds, news);
         return { changes: replaces.length + changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
     },
 

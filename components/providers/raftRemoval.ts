@@ -18,8 +18,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { withSecretPassword } from "./secretOptions";
 import { confirmedView, removeMember } from "../adapters/membershipOps";
 import { adminOptions } from "../adapters/boltAdmin";
-import { asProps, validateCommon, validateRemovalPolicy, validateVersion, UNKNOWN } from "../adapters/validate";
+import { asProps, validateCommon, validateRemovalPolicy, validateVersion } from "../adapters/validate";
 import { definedOnly, without } from "./props";
+import { ACCESS_UPDATE_KEYS, changedKeys } from "./access";
 
 export interface RaftRemovalArgs {
     nodeId: pulumi.Input<number>;
@@ -78,19 +79,7 @@ export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {
         const replaces = news.nodeId !== olds.nodeId ? ["nodeId"] : [];
         // Credentials and policy are an update (no cluster call); seeds, knownVoters and
         // plannedVoters are not: they change on every grow or shrink (preview noise only).
-        const keys = [
-            "adminUser",
-            "adminPassword",
-            "callTimeoutMs",
-            "totalTimeoutMs",
-            "minVoters",
-            "allowUnsafeRemoval",
-            "encrypted",
-            "tlsCa",
-            "insecureSkipVerify",
-            "providerVersion",
-        ] as const;
-        const changes = keys.filter((k) => news[k] === (UNKNOWN as unknown) || news[k] !== olds[k]);
+        const changes = changedKeys([...ACCESS_UPDATE_KEYS, "minVoters", "allowUnsafeRemoval"], olds as any, news as any);
         return { changes: replaces.length > 0 || changes.length > 0, replaces, deleteBeforeReplace: false };
     },
 

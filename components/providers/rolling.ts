@@ -16,20 +16,12 @@ import { waitCaughtUp } from "../adapters/membershipOps";
 import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
 import { voterIds } from "../core/membership";
 import { definedOnly } from "./props";
+import { ACCESS_UPDATE_KEYS, changedKeys, type AccessArgs } from "./access";
 import { withSecretPassword } from "./secretOptions";
 
-interface Access {
-    seeds: pulumi.Input<pulumi.Input<string>[]>;
-    adminUser: pulumi.Input<string>;
-    adminPassword: pulumi.Input<string>;
-    callTimeoutMs: pulumi.Input<number>;
-    totalTimeoutMs: pulumi.Input<number>;
-    encrypted?: pulumi.Input<boolean>;
-    providerVersion?: pulumi.Input<number>;
+interface Access extends AccessArgs {
     knownVoters?: pulumi.Input<number[]>;
 }
-
-const ACCESS_KEYS = ["adminUser", "adminPassword", "callTimeoutMs", "totalTimeoutMs", "encrypted", "providerVersion", "tlsCa", "insecureSkipVerify"];
 
 function checkAccess(newInputs: any) {
     const news = asProps(newInputs);
@@ -41,7 +33,7 @@ function checkAccess(newInputs: any) {
 /** A change of `key` is what the resource acts on; a change of access settings is only recorded. */
 function diffOn(key: string) {
     return async (_id: string, olds: any, news: any) => {
-        const changed = [key, ...ACCESS_KEYS].filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
+        const changed = changedKeys([key, ...ACCESS_UPDATE_KEYS], olds, news);
         return { changes: changed.length > 0 };
     };
 }
