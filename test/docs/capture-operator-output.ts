@@ -63,6 +63,13 @@ async function main() {
             grow.stdout.slice(grow.stdout.indexOf("membership steps")),
         );
 
+        // The preview log of that grow, as `pulumi preview` shows it (the program's own log lines).
+        block(
+            "preview log of the grow",
+            "pulumi preview",
+            await previewLog(c, stackConfig({ nodes: await stackNodes(c, [1, 2, 3, 4, 5], { 5: { role: "learner" } }), bootstrap: [1, 2, 3] })),
+        );
+
         await c.kill(3);
         await c.waitForLeader(15_000, [1, 2]);
         await stackFile([1, 2, 3, 4], { 3: "removed: true" });
@@ -75,31 +82,14 @@ async function main() {
         const down = await runStatus(["--stack", "demo"], io, { env: {}, ask: askOverBolt, progress: () => undefined });
         block(`status with node 3 down, exit ${down.code}`, "npm run status -- --stack demo", down.stdout);
 
-        // The preview log of the same replace, as `pulumi preview` shows it (the program's own log lines).
-        const logged: string[] = [];
-        const { info, warn } = pulumi.log;
-        (pulumi.log as any).info = (m: string) => {
-            logged.push(`info: ${m}`);
-            return Promise.resolve();
-        };
-        (pulumi.log as any).warn = (m: string) => {
-            logged.push(`warning: ${m}`);
-            return Promise.resolve();
-        };
-        const d = await simulatorDeployment(c);
-        try {
-            const cfg = stackConfig({
-                nodes: await stackNodes(c, [1, 2, 3, 4], { 3: { removed: true } }),
-                bootstrap: [1, 2, 3],
-                membership: { allowWriteOutageForSync: true },
-            });
-            await d.preview(clusterProgram(cfg, DEFAULT_PASSWORD, await liveOf(cfg)));
-        } finally {
-            (pulumi.log as any).info = info;
-            (pulumi.log as any).warn = warn;
-            await d.stop();
-        }
-        block("preview log of the replace, with `membership.allowWriteOutageForSync: true`", "pulumi preview", [...new Set(logged)].join("\n"));
+        // The preview log of the same replace.
+        const cfg = stackConfig({
+            nodes: await stackNodes(c, [1, 2, 3, 4], { 3: { removed: true } }),
+            bootstrap: [1, 2, 3],
+            membership: { allowWriteOutageForSync: true },
+        });
+        const logged = (await previewLog(c, cfg)).split("\n");
+        block("preview log of the replace, with `membership.allowWriteOutageForSync: true`", "pulumi preview", logged.join("\n"));
     } finally {
         await c.cleanup();
         fs.rmSync(dir, { recursive: true, force: true });
@@ -112,6 +102,29 @@ async function main() {
     if (i < 0 || j < 0) throw new Error(`README.md has no ${begin} ... ${end} markers`);
     fs.writeFileSync(README, `${text.slice(0, i + begin.length)}\n\n${out.join("\n")}\n${text.slice(j)}`);
     console.log(`README.md: ${out.length} captured blocks`);
+}
+
+/** The program's own log lines (pulumi.log) during a preview of `cfg` against the live cluster. */
+async function previewLog(c: SimulatorCluster, cfg: ReturnType<typeof stackConfig>): Promise<string> {
+    const logged: string[] = [];
+    const { info, warn } = pulumi.log;
+    (pulumi.log as any).info = (m: string) => {
+        logged.push(`info: ${m}`);
+        return Promise.resolve();
+    };
+    (pulumi.log as any).warn = (m: string) => {
+        logged.push(`warning: ${m}`);
+        return Promise.resolve();
+    };
+    const d = await simulatorDeployment(c);
+    try {
+        await d.preview(clusterProgram(cfg, DEFAULT_PASSWORD, await liveOf(cfg)));
+    } finally {
+        (pulumi.log as any).info = info;
+        (pulumi.log as any).warn = warn;
+        await d.stop();
+    }
+    return [...new Set(logged)].join("\n");
 }
 
 main().catch((e) => {
