@@ -34,14 +34,15 @@ export = async () => {
     const adminPassword = secrets.requireSecret("adminPassword");
     // A read-only look at the live membership (short deadlines): the membership plan is then
     // checked as a whole and ordered against the cluster, in preview and in up alike.
-    const live = await readLiveMembership(parsed.config, await plainValue(adminPassword));
+    const tlsCa = isConfigSecret?.("tugraph:tlsCa") ? secrets.getSecret("tlsCa") : secrets.get("tlsCa");
+    const live = await readLiveMembership(parsed.config, await plainValue(adminPassword), tlsCa === undefined ? undefined : await plainValue(pulumi.output(tlsCa)));
     const cluster = new TuGraphCluster("tugraph", {
         config: parsed.config,
         adminPassword,
         tlsKey: secrets.getSecret("tlsKey"),
         tlsCert: secrets.getSecret("tlsCert"),
         // A CA certificate is public: kept as given (a secret stays one).
-        tlsCa: isConfigSecret?.("tugraph:tlsCa") ? secrets.getSecret("tlsCa") : secrets.get("tlsCa"),
+        tlsCa,
         warnings: parsed.warnings,
         live,
     });

@@ -15,7 +15,8 @@ export interface LiveView {
     readonly note?: string;
 }
 
-export async function readLiveMembership(cfg: ClusterConfig, password: string, budgetMs = 5000): Promise<LiveView> {
+/** `tlsCa`: the PEM the nodes' certificates are verified against when TLS is on (tugraph:tlsCa). */
+export async function readLiveMembership(cfg: ClusterConfig, password: string, tlsCa?: string, budgetMs = 5000): Promise<LiveView> {
     const seeds = cfg.nodes.filter((n) => !n.removed).map((n) => `${n.ip}:${n.boltPort}`);
     const o = {
         seeds,
@@ -25,6 +26,8 @@ export async function readLiveMembership(cfg: ClusterConfig, password: string, b
         totalTimeoutMs: budgetMs,
         deadlineAt: Date.now() + budgetMs,
         encrypted: cfg.tls.enabled,
+        ...(tlsCa !== undefined ? { tlsCa } : {}),
+        ...(cfg.tls.insecureSkipVerify !== undefined ? { insecureSkipVerify: cfg.tls.insecureSkipVerify } : {}),
     };
     try {
         const d = await discover(o);

@@ -136,7 +136,7 @@ export function adminPassword(loaded: LoadedStack, env: Readonly<Record<string, 
 export interface LivePlanDeps {
     readonly env: Readonly<Record<string, string | undefined>>;
     /** Reads the live membership (components/adapters/liveView.ts in the shell; a fake in tests). */
-    readLive(config: ClusterConfig, password: string): Promise<LiveView>;
+    readLive(config: ClusterConfig, password: string, tlsCa?: string): Promise<LiveView>;
 }
 
 /**
@@ -153,7 +153,8 @@ export async function runLivePlan(argv: readonly string[], io: Io, deps: LivePla
     if ("code" in valid) return { ...valid, stdout: "" };
     const pw = adminPassword(valid.loaded, deps.env, "plan");
     if ("error" in pw) return { code: 2, stdout: stat.stdout, stderr: `${stat.stderr}plan: ${pw.error}\n` };
-    const live = await deps.readLive(valid.config, pw.password);
+    const ca = valid.loaded.raw.tlsCa;
+    const live = await deps.readLive(valid.config, pw.password, typeof ca === "string" ? ca : undefined);
     const nodes = plannedNodes(valid.config);
     const plan = planChanges(nodes, live.membership, {
         minVoters: valid.config.membership.minVoters,
