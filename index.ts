@@ -35,7 +35,11 @@ export = async () => {
     // A read-only look at the live membership (short deadlines): the membership plan is then
     // checked as a whole and ordered against the cluster, in preview and in up alike.
     const tlsCa = isConfigSecret?.("tugraph:tlsCa") ? secrets.getSecret("tlsCa") : secrets.get("tlsCa");
-    const live = await readLiveMembership(parsed.config, await plainValue(adminPassword), tlsCa === undefined ? undefined : await plainValue(pulumi.output(tlsCa)));
+    const live = await readLiveMembership(
+        parsed.config,
+        await plainValue(adminPassword),
+        tlsCa === undefined ? undefined : await plainValue(pulumi.output(tlsCa)),
+    );
     const cluster = new TuGraphCluster("tugraph", {
         config: parsed.config,
         adminPassword,
