@@ -315,9 +315,9 @@ export function parseRaftStatus(text: string): RaftStatus {
 }
 
 /** Members the leader's numbers do not show caught up (match below its commit), whatever the progress state says (core/lag.ts). */
-export function laggingFromStatus(st: RaftStatus): number[] {
+export function laggingFromStatus(st: RaftStatus, earlier?: RaftStatus): number[] {
     if (st.raftState !== "StateLeader") return [];
-    return notCaughtUp({ leader: st });
+    return notCaughtUp({ leader: st, earlier });
 }
 
 export interface Discovery extends LiveMembership {
@@ -397,7 +397,17 @@ export async function discover(o: AdminOptions): Promise<Discovery> {
     }
     const members = leaderAddress ? answers.get(leaderAddress)! : largestListing(answers);
     const leaderMember = leaderAddress ? members.find((m) => addr(m) === leaderAddress) : undefined;
-    const lagging = status ? laggingFromStatus(status) : [];
+    let lagging = status ? laggingFromStatus(status) : [];
+    if (status && leaderAddress && lagging.length > 0) {
+        // One sample cannot tell a follower a few entries behind under writes from one that is
+        // stuck: a second sample a moment later lets the numbers judge (core/lag.ts).
+        await sleep(300);
+        const again = await getRaftStatus(o, leaderAddress).catch(() => undefined);
+        if (again && again.raftState === "StateLeader" && again.id === status.id) {
+            lagging = laggingFromStatus(again, status);
+            status = again;
+        }
+    }
     const downIds = members.filter((m) => !answers.has(addr(m)) || lagging.includes(m.id)).map((m) => m.id);
     return {
         members: members.map((m) => ({ ...m, isLeader: leaderMember !== undefined && m.id === leaderMember.id })),
