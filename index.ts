@@ -7,10 +7,11 @@
 //      checks the membership changes as a whole against the live cluster and orders them; one Docker
 //      provider per host; a cluster record that refuses changes to what is fixed once a node exists
 //      (components/providers/clusterRecord.ts); bootstrap nodes (components/resources/raftNode.ts:
-//      rendered lgraph.json + container); then one change at a time on the leader: removals
-//      (raftRemoval.ts, then retiredContainer.ts stops the container), joins learner first
-//      (raftMember.ts, then dataSync.ts copies a member's data, then the container, then
-//      raftPromotion.ts for a voter once it has caught up).
+//      rendered lgraph.json + container), one at a time, each ready before the next (rolling.ts);
+//      the admin password set or rotated (adminPassword.ts); then one change at a time on the
+//      leader: removals (raftRemoval.ts, then retiredContainer.ts stops the container), joins
+//      learner first (raftMember.ts, then dataSync.ts copies a member's data, then the
+//      container, then raftPromotion.ts for a voter once it has caught up).
 //   4. the outputs returned at the end tell clients where the cluster is.
 // Pure planning lives in components/core; components/resources only wires resources.
 import * as pulumi from "@pulumi/pulumi";
