@@ -325,6 +325,7 @@ export interface Discovery extends LiveMembership {
     readonly reachable: readonly string[]; // addresses that answered
     readonly errors: readonly string[]; // why the others did not
     readonly status?: RaftStatus; // the leader's
+    readonly earlierStatus?: RaftStatus; // the leader's first sample, when someone was behind and it was asked again
 }
 
 export async function listRaftNodes(o: AdminOptions, address: string): Promise<LiveMember[]> {
@@ -346,7 +347,7 @@ const addr = (m: Pick<LiveMember, "ip" | "boltPort">) => `${m.ip}:${m.boltPort}`
  * membership is the leader's listing. Down members: no Bolt answer, or the
  * leader sees them behind and not replicating. Auth errors throw at once.
  */
-export async function discover(o: AdminOptions): Promise<Discovery> {
+export async function discover(o: AdminOptions, opts: { lagSampleMs?: number } = {}): Promise<Discovery> {
     const answers = new Map<string, LiveMember[]>();
     const errors = new Map<string, AdminError>();
     let pending = [...new Set(o.seeds)];
@@ -398,13 +399,15 @@ export async function discover(o: AdminOptions): Promise<Discovery> {
     const members = leaderAddress ? answers.get(leaderAddress)! : largestListing(answers);
     const leaderMember = leaderAddress ? members.find((m) => addr(m) === leaderAddress) : undefined;
     let lagging = status ? laggingFromStatus(status) : [];
+    let earlierStatus: RaftStatus | undefined;
     if (status && leaderAddress && lagging.length > 0) {
         // One sample cannot tell a follower a few entries behind under writes from one that is
         // stuck: a second sample a moment later lets the numbers judge (core/lag.ts).
-        await sleep(300);
+        await sleep(opts.lagSampleMs ?? 300);
         const again = await getRaftStatus(o, leaderAddress).catch(() => undefined);
         if (again && again.raftState === "StateLeader" && again.id === status.id) {
             lagging = laggingFromStatus(again, status);
+            earlierStatus = status;
             status = again;
         }
     }
@@ -417,6 +420,7 @@ export async function discover(o: AdminOptions): Promise<Discovery> {
         reachable: [...answers.keys()].sort(),
         errors: [...errors.values()].map((e) => e.message),
         status,
+        ...(earlierStatus ? { earlierStatus } : {}),
     };
 }
 

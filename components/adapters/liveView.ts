@@ -30,22 +30,18 @@ export async function readLiveMembership(cfg: ClusterConfig, password: string, t
         ...(cfg.tls.insecureSkipVerify !== undefined ? { insecureSkipVerify: cfg.tls.insecureSkipVerify } : {}),
     };
     try {
-        const d = await discover(o);
+        // Someone behind: discovery samples the leader's numbers twice, a second apart, which tells
+        // "catching up" from "cannot catch up".
+        const d = await discover(o, { lagSampleMs: 1000 });
         if (d.reachable.length === 0) {
             return { note: `no member answered (a first deployment, or the cluster is down): ${d.errors.slice(0, 3).join("; ")}` };
         }
         const knownVoters = cfg.nodes.filter((n) => n.role === "voter" && !n.removed).map((n) => n.id);
         const membership = { members: d.members, leaderId: d.leaderId, downIds: d.downIds, knownVoters };
-        // Someone behind: a second sample a moment later tells "catching up" from "cannot catch up".
-        let lag: MemberLag[] | undefined;
-        if (d.status && d.downIds.length > 0 && Date.now() + 1500 < o.deadlineAt) {
-            await new Promise((r) => setTimeout(r, 1000));
-            const again = await discover(o).catch(() => undefined);
-            // A member that does not answer is not judged by its frozen numbers (it may catch up once back).
-            const own = Object.fromEntries(d.members.filter((m) => !d.reachable.includes(`${m.ip}:${m.boltPort}`)).map((m) => [m.id, null]));
-            if (again?.status) lag = classifyLag({ leader: again.status, earlier: d.status, own });
-        }
-        return { membership, ...(lag ? { lag } : {}) };
+        if (!d.status || !d.earlierStatus) return { membership };
+        // A member that does not answer is not judged by its frozen numbers (it may catch up once back).
+        const own = Object.fromEntries(d.members.filter((m) => !d.reachable.includes(`${m.ip}:${m.boltPort}`)).map((m) => [m.id, null]));
+        return { membership, lag: classifyLag({ leader: d.status, earlier: d.earlierStatus, own }) };
     } catch (e) {
         // A refused password is what a new cluster (TuGraph's default password) or a rotation
         // (the stack's is new) looks like: AdminPassword sets it. The plan then comes from the config.
