@@ -84,13 +84,15 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             // Raising it stores the current provider text in every membership resource (see version.ts).
             providerVersion: PROVIDER_VERSION,
         };
+        const gateInputs = membershipGateInputs(config);
+        const { knownVoters } = gateInputs;
         const common = {
             ...access,
             // Gates: minimum voters, quorum counting voters that are down now, and the
             // voters the stack declares (the listing hides promotions).
             minVoters: config.membership.minVoters,
             allowUnsafeRemoval: config.membership.allowUnsafeRemoval,
-            ...membershipGateInputs(config),
+            ...gateInputs,
         };
         const peers = bootstrapPeers(config);
         // Guards what must never change (bootstrap members, each node's placement); every container waits for it.
@@ -117,7 +119,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         // Rolling changes: every node's container changes one at a time, each waiting until the one
         // before is back and caught up (NodeReady), after a health check of the whole cluster when a
         // cluster-wide setting changes (RollGate). Bootstrap members go learners/followers first, leader last.
-        const rollAccess = { ...access, knownVoters: membershipGateInputs(config).knownVoters };
+        const rollAccess = { ...access, knownVoters };
         const gate = new RollGate(`${name}-roll-gate`, { ...rollAccess, rollSpec: clusterRollSpec(config) }, { parent: this, dependsOn: [record] });
         const ready = (node: NodeSpec, raftNode: RaftNode) =>
             new NodeReady(
@@ -141,13 +143,14 @@ export class TuGraphCluster extends pulumi.ComponentResource {
 
         // The membership plan, checked as a whole against the live cluster when it answers:
         // a step its gate would refuse refuses the whole plan here, before anything changes.
-        const plan = planChanges(plannedNodes(config), args.live?.membership, {
+        const planned = plannedNodes(config);
+        const plan = planChanges(planned, args.live?.membership, {
             minVoters: config.membership.minVoters,
             allowUnsafeRemoval: config.membership.allowUnsafeRemoval,
             allowWriteOutageForSync: config.membership.allowWriteOutageForSync,
         });
         if (args.live?.note) pulumi.log.warn(`membership plan from the config alone: ${args.live.note}`, this);
-        if (args.live?.membership) for (const w of driftWarnings(plannedNodes(config), args.live.membership, args.live.lag)) pulumi.log.warn(w, this);
+        if (args.live?.membership) for (const w of driftWarnings(planned, args.live.membership, args.live.lag)) pulumi.log.warn(w, this);
         for (const line of describePlan(plan)) pulumi.log.info(line, this);
         if (plan.refusal) throw new pulumi.RunError(plan.refusal);
 
@@ -159,7 +162,6 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             container: containerName(config, n),
             dataDir: n.dataDir,
         });
-        const knownVoters = membershipGateInputs(config).knownVoters;
 
         // Membership changes, one at a time, after the bootstrap members exist; after the
         // record too: once every bootstrap member is tombstoned, it is the only guard left.
