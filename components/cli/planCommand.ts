@@ -103,13 +103,18 @@ export function loadValidStack(io: Io, args: PlanArgs, name: string, usage: stri
 }
 
 export function runPlan(argv: readonly string[], io: Io): CommandResult {
+    return staticPlan(argv, io).result;
+}
+
+/** The stack file's part of the plan; with the parsed arguments and the validated stack when it is valid. */
+function staticPlan(argv: readonly string[], io: Io): { result: CommandResult; args?: PlanArgs; valid?: ValidStack } {
     const args = parsePlanArgs(argv);
-    if (typeof args === "string") return { code: 2, stdout: "", stderr: `plan: ${args}\n${USAGE}\n` };
+    if (typeof args === "string") return { result: { code: 2, stdout: "", stderr: `plan: ${args}\n${USAGE}\n` } };
     const valid = loadValidStack(io, args, "plan", USAGE);
-    if ("code" in valid) return { ...valid, stdout: "" };
+    if ("code" in valid) return { result: { ...valid, stdout: "" } };
     const { loaded, config, warnings } = valid;
     const report = planReport(config, { project: loaded.project, stack: loaded.stack, encryptedKeys: loaded.encryptedKeys });
-    return { code: 0, stdout: report, stderr: warnings };
+    return { result: { code: 0, stdout: report, stderr: warnings }, args, valid };
 }
 
 // Warnings do not change the exit code: the same ones \`pulumi up\` logs.
@@ -146,21 +151,14 @@ export interface LivePlanDeps {
  * reachable cluster it says plainly that the plan is from the config alone (exit 2).
  */
 export async function runLivePlan(argv: readonly string[], io: Io, deps: LivePlanDeps): Promise<CommandResult> {
-    const stat = runPlan(argv, io);
-    const args = parsePlanArgs(argv);
-    if (stat.code !== 0 || typeof args === "string" || args.offline) return stat;
-    const valid = loadValidStack(io, args, "plan", USAGE);
-    if ("code" in valid) return { ...valid, stdout: "" };
+    const { result: stat, args, valid } = staticPlan(argv, io);
+    if (!args || !valid || args.offline) return stat;
     const pw = adminPassword(valid.loaded, deps.env, "plan");
     if ("error" in pw) return { code: 2, stdout: stat.stdout, stderr: `${stat.stderr}plan: ${pw.error}\n` };
     const ca = valid.loaded.raw.tlsCa;
     const live = await deps.readLive(valid.config, pw.password, typeof ca === "string" ? ca : undefined);
     const nodes = plannedNodes(valid.config);
-    const plan = planChanges(nodes, live.membership, {
-        minVoters: valid.config.membership.minVoters,
-        allowUnsafeRemoval: valid.config.membership.allowUnsafeRemoval,
-        allowWriteOutageForSync: valid.config.membership.allowWriteOutageForSync,
-    });
+    const plan = planChanges(nodes, live.membership, valid.config.membership);
     const lines = ["", ...describePlan(plan)];
     if (live.note) lines.push(`the cluster did not answer as expected, so this plan is from the config alone: ${live.note}`);
     const drift = live.membership ? driftWarnings(nodes, live.membership, live.lag) : [];

@@ -13,11 +13,10 @@
 //   delete -> nothing: a data directory is never deleted.
 // Once per join: every later `up` is "same" unless the stack asks again.
 import * as pulumi from "@pulumi/pulumi";
-import { adminOptions } from "../adapters/boltAdmin";
+import { adminOptions, listRaftNodes } from "../adapters/boltAdmin";
 import { recoverInterruptedSync, syncDataDir, stderrProgress } from "../adapters/dataSync";
 import { engineFor, statusOf } from "../adapters/dockerEngine";
 import { confirmedView, donorCandidates, waitCaughtUp } from "../adapters/membershipOps";
-import { listRaftNodes } from "../adapters/boltAdmin";
 import { chooseDonor } from "../core/donor";
 import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
 import { definedOnly, without } from "./props";

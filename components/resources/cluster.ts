@@ -144,11 +144,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         // The membership plan, checked as a whole against the live cluster when it answers:
         // a step its gate would refuse refuses the whole plan here, before anything changes.
         const planned = plannedNodes(config);
-        const plan = planChanges(planned, args.live?.membership, {
-            minVoters: config.membership.minVoters,
-            allowUnsafeRemoval: config.membership.allowUnsafeRemoval,
-            allowWriteOutageForSync: config.membership.allowWriteOutageForSync,
-        });
+        const plan = planChanges(planned, args.live?.membership, config.membership);
         if (args.live?.note) pulumi.log.warn(`membership plan from the config alone: ${args.live.note}`, this);
         if (args.live?.membership) for (const w of driftWarnings(planned, args.live.membership, args.live.lag)) pulumi.log.warn(w, this);
         for (const line of describePlan(plan)) pulumi.log.info(line, this);
