@@ -29,7 +29,10 @@ async function main(label: string) {
         console.log(`${type}-${label}.js: ${r.inputs.__provider.length} chars`);
     }
 }
-main(process.argv[2] ?? "current").catch((e) => {
-    console.error(e);
-    process.exit(1);
-});
+// Only when run as a script: a test runner loading this folder must not write fixtures.
+if (require.main === module) {
+    main(process.argv[2] ?? "current").catch((e) => {
+        console.error(e);
+        process.exit(1);
+    });
+}
