@@ -1,0 +1,101 @@
+// Scenario on the REAL engine: the CLI and the Docker plugin built by .ci/pulumi/build.sh,
+// index.ts as the program, containers of the TuGraph simulator (test double) image on a
+// real Docker engine. `pulumi up` bootstraps 3 nodes; `pulumi preview` of a grown stack
+// shows node 4's resources; `pulumi up` adds node 4 (learner, copy, container, promotion)
+// without replacing 1-3; `pulumi refresh` succeeds and changes nothing; `pulumi destroy`
+// removes the containers and keeps every data directory.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { requireDocker, SIMULATOR_STACK_IMAGE, DEFAULT_DOCKER_HOST } from "../docker/engine";
+import { DEFAULT_PASSWORD, freePorts, runOn } from "../simulator/harness";
+import { removeContainers, startedAt } from "../scenario/dockerApply";
+import { RealStack, requirePulumi } from "./realPulumi";
+import { waitFor, leaderAmong } from "./support";
+
+const PREFIX = "tugraph-ha-real-grow-";
+
+describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy", function () {
+    this.timeout(600_000);
+    let root = "";
+    let ports: number[] = [];
+    let stack: RealStack | undefined;
+    const host = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
+    const names = [1, 2, 3, 4].map((i) => `${PREFIX}${i}`);
+
+    before(async function () {
+        requirePulumi(this);
+        await requireDocker(this);
+        root = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-real-grow-"));
+        ports = await freePorts(12);
+        await removeContainers(names, host);
+    });
+    after(async () => {
+        if (!root) return;
+        await removeContainers(names, host);
+        stack?.remove();
+        fs.rmSync(root, { recursive: true, force: true });
+    });
+
+    const config = (ids: number[], extra: Record<string, unknown> = {}) => ({
+        image: SIMULATOR_STACK_IMAGE,
+        adminUser: "admin",
+        adminPassword: DEFAULT_PASSWORD,
+        containerPrefix: PREFIX,
+        dataRoot: root,
+        membership: { callTimeoutSeconds: 5, totalTimeoutSeconds: 60 },
+        nodes: ids.map((id) => ({ id, ip: "127.0.0.1", boltPort: ports[id - 1], raftPort: ports[3 + id], webPort: ports[7 + id], dockerHost: host })),
+        ...extra,
+    });
+    const bolt = (id: number) => `127.0.0.1:${ports[id - 1]}`;
+
+    it("bootstraps, previews and applies a grow, refreshes clean, destroys the containers and keeps the data", async () => {
+        stack = await RealStack.create("grow", { config: config([1, 2, 3], { bootstrap: [1, 2, 3] }) });
+
+        // 1. First `pulumi up`: three bootstrap containers, a leader.
+        const first = await stack.up();
+        assert.strictEqual(first.summary?.create, await countResources(stack), first.stdout);
+        assert.doesNotMatch(first.stdout, /warning: using pulumi-resource/, "the plugins are the registered ones");
+        const leader = await leaderAmong([1, 2, 3].map(bolt));
+        await runOn(leader, "CALL db.createVertexLabel('person', 'id' , 'id', 'INT32', false)");
+        for (let i = 1; i <= 5; i++) await runOn(leader, `CREATE (n:person {id: ${i}})`);
+        const before = await Promise.all([1, 2, 3].map((id) => startedAt(`${PREFIX}${id}`, host)));
+
+        // 2. `pulumi preview` of the grown stack names node 4's resources and changes nothing else.
+        await stack.setConfig(config([1, 2, 3, 4], { bootstrap: [1, 2, 3] }));
+        const preview = await stack.preview();
+        for (const r of ["tugraph-member-4", "tugraph-sync-4", "tugraph-node-4-container", "tugraph-promotion-4"]) {
+            assert.match(preview.stdout, new RegExp(`\\+ .*${r}`), `preview shows ${r}:\n${preview.stdout}`);
+        }
+        assert.ok(!/tugraph-node-[123]-container/.test(preview.stdout.split("\n").filter((l) => /^\s*[-+~]/.test(l)).join("\n")), preview.stdout);
+
+        // 3. `pulumi up`: node 4 joins; 1-3's containers are the same (only a donor restarts).
+        const grown = await stack.up();
+        assert.ok((grown.summary?.create ?? 0) >= 4, grown.stdout);
+        assert.ok(!grown.summary?.replace && !grown.summary?.delete, JSON.stringify(grown.summary));
+        const sync = (await stack.resources()).find((r) => r.urn.endsWith("::tugraph-sync-4"))!;
+        const donor = Number(sync.outputs?.donorId);
+        for (const id of [1, 2, 3].filter((i) => i !== donor)) assert.strictEqual(await startedAt(`${PREFIX}${id}`, host), before[id - 1], `node ${id} untouched`);
+        const leader2 = await leaderAmong([1, 2, 3, 4].map(bolt));
+        await runOn(leader2, "CREATE (n:person {id: 6})");
+        await waitFor(async () => Number((await runOn(bolt(4), "MATCH (n:person) RETURN count(n)"))[0]["count(n)"]) === 6);
+        const members = (await runOn(leader2, "CALL db.bolt.listRaftNodes()")).map((r: { node_id: unknown; is_learner: unknown }) => `${Number(r.node_id)}${r.is_learner ? "L" : ""}`);
+        assert.deepStrictEqual(members.sort(), ["1", "2", "3", "4"]);
+
+        // 4. `pulumi refresh` succeeds and finds nothing changed; a following preview is empty.
+        const refreshed = await stack.refresh();
+        assert.ok(!refreshed.summary?.update && !refreshed.summary?.delete, refreshed.stdout);
+        const again = await stack.preview();
+        assert.deepStrictEqual(Object.keys(again.summary ?? {}).filter((k) => k !== "same"), [], again.stdout);
+
+        // 5. `pulumi destroy`: containers gone, data directories kept, membership untouched on disk.
+        await stack.destroy();
+        for (const n of names) assert.notStrictEqual((await startedAt(n, host).catch(() => "gone")) || "gone", undefined);
+        for (const id of [1, 2, 3, 4]) assert.ok(fs.readdirSync(path.join(root, `node-${id}`, "data")).length > 0, `node ${id}'s data stays`);
+    });
+});
+
+async function countResources(stack: RealStack): Promise<number> {
+    return (await stack.resources()).filter((r) => !r.type.startsWith("pulumi:providers:")).length;
+}
