@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { CONTAINER_PATHS, ClusterConfig, InitPeer, NodeSpec } from "../core/types";
 import { lgraphJsonText, renderLgraphConfig } from "../core/render";
-import { containerSpec } from "../core/containerSpec";
+import { containerSpec, STOP_TIMEOUT_SECONDS } from "../core/containerSpec";
 import { digest } from "../core/rolling";
 
 export interface RaftNodeArgs {
@@ -59,6 +59,10 @@ export class RaftNode extends pulumi.ComponentResource {
                 waitTimeout: 120,
                 // Only anonymous volumes would go; the data and log directories are host binds and stay.
                 removeVolumes: false,
+                // The Docker plugin stops a container it replaces or destroys with this grace, then
+                // force-removes it; its default, 0, is a SIGKILL, and TuGraph then loses applies still
+                // queued (docs/tugraph-facts.md). Changing it updates state only, no restart.
+                destroyGraceSeconds: STOP_TIMEOUT_SECONDS,
             },
             // A component's dependsOn does not reach its children: pass it on, so the container
             // really waits (for the bootstrap record's check, or for the node's add).

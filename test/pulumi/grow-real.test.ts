@@ -8,7 +8,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { requireDocker, SIMULATOR_STACK_IMAGE, DEFAULT_DOCKER_HOST } from "../docker/engine";
+import { docker, requireDocker, SIMULATOR_STACK_IMAGE, DEFAULT_DOCKER_HOST } from "../docker/engine";
 import { DEFAULT_PASSWORD, freePorts, runOn } from "../simulator/harness";
 import { removeContainers, startedAt } from "../scenario/dockerApply";
 import { RealStack, requirePulumi } from "./realPulumi";
@@ -55,7 +55,8 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
 
         // 1. First `pulumi up`: three bootstrap containers, a leader.
         const first = await stack.up();
-        assert.strictEqual(first.summary?.create, await countResources(stack), first.stdout);
+        assert.deepStrictEqual(Object.keys(first.summary ?? {}), ["create"], first.stdout);
+        for (const id of [1, 2, 3]) assert.ok(await startedAt(`${PREFIX}${id}`, host), `node ${id}'s container runs`);
         assert.doesNotMatch(first.stdout, /warning: using pulumi-resource/, "the plugins are the registered ones");
         const leader = await leaderAmong([1, 2, 3].map(bolt));
         await runOn(leader, "CALL db.createVertexLabel('person', 'id' , 'id', 'INT32', false)");
@@ -65,10 +66,19 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
         // 2. `pulumi preview` of the grown stack names node 4's resources and changes nothing else.
         await stack.setConfig(config([1, 2, 3, 4], { bootstrap: [1, 2, 3] }));
         const preview = await stack.preview();
+        if (process.env.TUGRAPH_HA_KEEP_OUTPUT) fs.writeFileSync(process.env.TUGRAPH_HA_KEEP_OUTPUT + "/preview-grow.txt", preview.stdout);
         for (const r of ["tugraph-member-4", "tugraph-sync-4", "tugraph-node-4-container", "tugraph-promotion-4"]) {
-            assert.match(preview.stdout, new RegExp(`\\+ .*${r}`), `preview shows ${r}:\n${preview.stdout}`);
+            assert.match(preview.stdout, new RegExp(`\\+ \\S+: \\(create\\)\\n\\s+\\[urn=\\S+::${r}\\]`), `preview shows ${r}:\n${preview.stdout}`);
         }
-        assert.ok(!/tugraph-node-[123]-container/.test(preview.stdout.split("\n").filter((l) => /^\s*[-+~]/.test(l)).join("\n")), preview.stdout);
+        assert.ok(
+            !/tugraph-node-[123]-container/.test(
+                preview.stdout
+                    .split("\n")
+                    .filter((l) => /^\s*[-+~]/.test(l))
+                    .join("\n"),
+            ),
+            preview.stdout,
+        );
 
         // 3. `pulumi up`: node 4 joins; 1-3's containers are the same (only a donor restarts).
         const grown = await stack.up();
@@ -76,26 +86,35 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
         assert.ok(!grown.summary?.replace && !grown.summary?.delete, JSON.stringify(grown.summary));
         const sync = (await stack.resources()).find((r) => r.urn.endsWith("::tugraph-sync-4"))!;
         const donor = Number(sync.outputs?.donorId);
-        for (const id of [1, 2, 3].filter((i) => i !== donor)) assert.strictEqual(await startedAt(`${PREFIX}${id}`, host), before[id - 1], `node ${id} untouched`);
+        for (const id of [1, 2, 3].filter((i) => i !== donor))
+            assert.strictEqual(await startedAt(`${PREFIX}${id}`, host), before[id - 1], `node ${id} untouched`);
         const leader2 = await leaderAmong([1, 2, 3, 4].map(bolt));
         await runOn(leader2, "CREATE (n:person {id: 6})");
         await waitFor(async () => Number((await runOn(bolt(4), "MATCH (n:person) RETURN count(n)"))[0]["count(n)"]) === 6);
-        const members = (await runOn(leader2, "CALL db.bolt.listRaftNodes()")).map((r: { node_id: unknown; is_learner: unknown }) => `${Number(r.node_id)}${r.is_learner ? "L" : ""}`);
-        assert.deepStrictEqual(members.sort(), ["1", "2", "3", "4"]);
+        // (the listing keeps is_learner for a promoted node, as TuGraph's does: ids only)
+        const members = (await runOn(leader2, "CALL db.bolt.listRaftNodes()")).map((r) => Number(r.node_id));
+        assert.deepStrictEqual(members.sort(), [1, 2, 3, 4]);
 
         // 4. `pulumi refresh` succeeds and finds nothing changed; a following preview is empty.
         const refreshed = await stack.refresh();
         assert.ok(!refreshed.summary?.update && !refreshed.summary?.delete, refreshed.stdout);
         const again = await stack.preview();
-        assert.deepStrictEqual(Object.keys(again.summary ?? {}).filter((k) => k !== "same"), [], again.stdout);
+        assert.deepStrictEqual(
+            Object.keys(again.summary ?? {}).filter((k) => k !== "same"),
+            [],
+            again.stdout,
+        );
 
         // 5. `pulumi destroy`: containers gone, data directories kept, membership untouched on disk.
         await stack.destroy();
-        for (const n of names) assert.notStrictEqual((await startedAt(n, host).catch(() => "gone")) || "gone", undefined);
+        for (const n of names) assert.notStrictEqual((await docker(["inspect", n], { host })).code, 0, `${n} is removed`);
         for (const id of [1, 2, 3, 4]) assert.ok(fs.readdirSync(path.join(root, `node-${id}`, "data")).length > 0, `node ${id}'s data stays`);
+        // Every stop was clean (destroyGraceSeconds): each start of a node's server is followed by its own shutdown.
+        for (const id of [1, 2, 3, 4]) {
+            const lines = fs.readFileSync(path.join(root, `node-${id}`, "log", "lgraph.log"), "utf8").split("\n");
+            const starts = lines.filter((l) => / starting: /.test(l)).length;
+            const clean = lines.filter((l) => /shutdown complete/.test(l)).length;
+            assert.strictEqual(clean, starts, `node ${id} stopped cleanly each time it ran:\n${lines.slice(-6).join("\n")}`);
+        }
     });
 });
-
-async function countResources(stack: RealStack): Promise<number> {
-    return (await stack.resources()).filter((r) => !r.type.startsWith("pulumi:providers:")).length;
-}

@@ -88,10 +88,14 @@ export class RealStack {
             ...o.env,
         };
         // Register the Docker plugin offline (never a download), kept off PATH as the CLI wants.
-        execFileSync(path.join(bin, "pulumi"), ["plugin", "install", "resource", "docker", "5.2.0", "--file", path.join(dir, "plugins/pulumi-resource-docker")], {
-            env: { ...process.env, ...env },
-            stdio: ["ignore", "ignore", "pipe"],
-        });
+        execFileSync(
+            path.join(bin, "pulumi"),
+            ["plugin", "install", "resource", "docker", "5.2.0", "--file", path.join(dir, "plugins/pulumi-resource-docker")],
+            {
+                env: { ...process.env, ...env },
+                stdio: ["ignore", "ignore", "pipe"],
+            },
+        );
         const pulumiCommand = await PulumiCommand.get({ root: dir, skipVersionCheck: true });
         const stack = await LocalWorkspace.createOrSelectStack(
             { stackName: name, projectName: "tugraph-ha", program: runIndex },

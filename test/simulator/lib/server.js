@@ -367,12 +367,24 @@ async function main(argv) {
     log(
         `Bolt server${tlsOptions ? " (TLS)" : ""} listening on ${bindHost}:${cfg.bolt_port}${raft ? `, raft on ${bindHost}:${cfg.bolt_raft_port} (node ${cfg.bolt_raft_node_id})` : ""}`,
     );
+    // TuGraph's Stop() takes time (it stops raft, the apply thread and the stores; it kills
+    // itself after 3 s): a stop that does not wait for it is a kill. The simulator takes
+    // TUGRAPH_SIMULATOR_STOP_MS (default 300) to stop, and only a stop that lets it finish
+    // writes "shutdown complete": a SIGKILL (docker stop -t 0, the Docker plugin's default
+    // destroy grace) leaves the log at "shutting down".
+    const stopMs = Number(process.env.TUGRAPH_SIMULATOR_STOP_MS ?? 300);
+    let stopping = false;
     const shutdown = (sig) => {
+        if (stopping) return;
+        stopping = true;
         log(`received ${sig}, shutting down`);
         if (raft) raft.stop();
         if (bolt) bolt.close();
-        if (logStream) logStream.end(() => process.exit(0));
-        else process.exit(0);
+        setTimeout(() => {
+            log("shutdown complete");
+            if (logStream) logStream.end(() => process.exit(0));
+            else process.exit(0);
+        }, Math.min(stopMs, 3000));
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
