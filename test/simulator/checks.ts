@@ -161,7 +161,26 @@ export function defineSimulatorChecks(
                 [0, 0, 0, 0],
                 [0, 0, 0, 0],
             ]);
-            assert.ok(refused.length === 0 || refused.readUInt32BE(0) === 0, `expected refusal, got ${refused.toString("hex")}`);
+            // TuGraph closes without writing a reply (docs/tugraph-facts.md).
+            assert.strictEqual(refused.length, 0, `expected a close with nothing written, got ${refused.toString("hex")}`);
+        });
+
+        it("speaks no TLS on Bolt: a TLS ClientHello is closed with nothing written, and the node keeps serving", async () => {
+            const port = c.nodeSpec(1).boltPort;
+            const got = await new Promise<Buffer>((resolve, reject) => {
+                const tls = require("tls");
+                const raw = net.connect({ host: "127.0.0.1", port });
+                let bytes = Buffer.alloc(0);
+                raw.on("data", (d: Buffer) => (bytes = Buffer.concat([bytes, d])));
+                raw.on("close", () => resolve(bytes));
+                raw.on("error", () => resolve(bytes));
+                // A real ClientHello, as neo4j+s:// or bolt+s:// sends it; its bytes go out on `raw`.
+                const t = tls.connect({ socket: raw, rejectUnauthorized: false, servername: "localhost" });
+                t.on("error", () => undefined);
+                setTimeout(() => reject(new Error("the server neither answered nor closed within 5 s")), 5000).unref();
+            });
+            assert.strictEqual(got.length, 0, `expected nothing written, got ${got.toString("hex")}`);
+            assert.strictEqual((await cl.run(addr(1), "CALL db.bolt.listRaftNodes()")).length, 3);
         });
 
         it("bolt:// to each node: every node lists the 3 members and agrees on the leader", async () => {
@@ -197,15 +216,22 @@ export function defineSimulatorChecks(
             assert.deepStrictEqual(f.progress, {});
         });
 
-        it("wrong password: Neo.ClientError.Security.Unauthorized", async () => {
-            const d = cl.driver(addr(1), "wrong-password");
+        it("wrong password: code 'error', 'Authentication failed', and the attempted password logged in clear at ERROR", async () => {
+            const attempt = `wrong-${flavour.name.replace(/\W/g, "")}-${Date.now()}`;
+            const d = cl.driver(addr(1), attempt);
             try {
                 const s = d.session({ database: "default" });
-                await assert.rejects(s.run("MATCH (n) RETURN count(n)"), (e: any) => e.code === "Neo.ClientError.Security.Unauthorized");
+                await assert.rejects(s.run("MATCH (n) RETURN count(n)"), (e: any) => e.code === "error" && /Authentication failed/.test(e.message));
                 await s.close();
             } finally {
                 await d.close();
             }
+            // TuGraph: "bolt authentication failed, user:{}, password:{}" (bolt_handler.cpp:351-354).
+            await eventually("the failed login is in node 1's log", async () => {
+                const log = require("fs").readFileSync(c.logFile(1), "utf8");
+                assert.match(log, new RegExp(`ERROR: bolt authentication failed, user:${DEFAULT_USER}, password:${attempt}\n`));
+                return true;
+            });
         });
 
         it("explicit transactions (BEGIN) are refused with TuGraph's message", async () => {

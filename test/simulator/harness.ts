@@ -57,7 +57,7 @@ export interface ClusterOptions {
     env?: Record<string, string>;
     /** Keep temp dirs after cleanup() (for debugging). */
     keep?: boolean;
-    /** ssl_auth: every node serves Bolt over TLS with this key and certificate (PEM file paths). */
+    /** ssl_auth with this key and certificate (PEM file paths): TuGraph's web port only; Bolt stays plain. */
     tls?: { keyFile: string; certFile: string };
 }
 
@@ -315,9 +315,9 @@ export class SimulatorCluster {
         this.nodes.get(id)!.env.TUGRAPH_SIMULATOR_FAULTS = faults.join(",");
     }
 
-    /** runOn node `id`, over TLS when the cluster serves it; `password` when it is no longer the default. */
+    /** runOn node `id` (plain Bolt, as TuGraph has no other); `password` when it is no longer the default. */
     run(id: number, query: string, params: Record<string, unknown> = {}, password = this.adminPassword): Promise<Record<string, unknown>[]> {
-        return runOn(this.boltAddress(id), query, params, { password, encrypted: !!this.opts.tls });
+        return runOn(this.boltAddress(id), query, params, { password });
     }
 
     async status(id: number): Promise<RaftStatus> {

@@ -3,7 +3,6 @@
 // TuGraph simulator (test double): the Bolt 4.x server as TuGraph speaks it.
 
 const net = require("net");
-const tls = require("tls");
 const { MessageWriter, MessageReader, toBoltValue } = require("./packstream");
 
 const MSG = {
@@ -45,9 +44,13 @@ class BoltError extends Error {
  * @param {BoltBackend} backend
  * @param {number} port
  * @param {string} bindHost
- * @param {{key: Buffer, cert: Buffer} | null} [tlsOptions] ssl_auth: Bolt over TLS with this key and certificate
+ *
+ * Plain TCP only, as TuGraph (src/bolt uses a plain tcp::socket; ssl_auth only
+ * makes the web port HTTPS): a TLS ClientHello is no Bolt handshake and is
+ * treated like any failed handshake (closed, nothing written). See
+ * docs/tugraph-facts.md.
  */
-function startBoltServer(backend, port, bindHost, tlsOptions) {
+function startBoltServer(backend, port, bindHost) {
     let connSeq = 0;
     const sockets = new Set();
     /** @param {net.Socket} socket */
@@ -117,9 +120,13 @@ function startBoltServer(backend, port, bindHost, tlsOptions) {
                     return;
                 }
                 const extra = m.fields[0] || {};
-                if (!backend.authenticate(String(extra.principal ?? ""), String(extra.credentials ?? ""))) {
-                    backend.log(`bolt ${connId}: authentication failed for user '${extra.principal}'`);
-                    failure("Neo.ClientError.Security.Unauthorized", "Authentication failed");
+                const user = String(extra.principal ?? "");
+                const password = String(extra.credentials ?? "");
+                if (!backend.authenticate(user, password)) {
+                    // TuGraph logs a failed login at ERROR WITH the attempted password in clear
+                    // (bolt_handler.cpp:351-354), and answers code "error" (docs/tugraph-facts.md).
+                    backend.log(`ERROR: bolt authentication failed, user:${user}, password:${password}`);
+                    failure("error", "Authentication failed");
                     socket.end();
                     return;
                 }
@@ -211,6 +218,8 @@ function startBoltServer(backend, port, bindHost, tlsOptions) {
             pending = Buffer.concat([pending, data]);
             if (pending.length < 20) return;
             if (pending.readUInt32BE(0) !== 0x6060b017) {
+                // Not Bolt (a TLS ClientHello starts 16 03 ...): closed, nothing written.
+                backend.log(`bolt ${connId}: not a bolt handshake${pending[0] === 0x16 ? " (a TLS ClientHello: TuGraph's Bolt has no TLS)" : ""}, closing`);
                 socket.destroy();
                 return;
             }
@@ -226,7 +235,7 @@ function startBoltServer(backend, port, bindHost, tlsOptions) {
             pending = Buffer.alloc(0);
             if (!chosen) {
                 backend.log(`bolt ${connId}: No matching bolt version found`);
-                socket.end(Buffer.alloc(4));
+                socket.end(); // TuGraph closes without writing a reply
                 return;
             }
             handshaken = true;
@@ -234,9 +243,7 @@ function startBoltServer(backend, port, bindHost, tlsOptions) {
             if (rest.length) reader.push(rest);
         });
     };
-    const server = tlsOptions ? tls.createServer({ key: tlsOptions.key, cert: tlsOptions.cert }, onConnection) : net.createServer(onConnection);
-    // A client that refuses the certificate (or speaks plain Bolt to a TLS port) ends the handshake: logged, nothing else.
-    if (tlsOptions) server.on("tlsClientError", (e) => backend.log(`bolt: TLS handshake failed: ${e && e.message}`));
+    const server = net.createServer(onConnection);
     return new Promise((resolve, reject) => {
         server.once("error", reject);
         server.listen(port, bindHost, () => {

@@ -174,15 +174,17 @@ async function main(argv) {
     for (const k of Object.keys(cfg)) {
         if (k === "enable_ha" || k.startsWith("ha_")) log(`WARNING: RPC-HA key '${k}' in a Bolt raft config: mixing the two HA modes is unsupported`);
     }
-    // ssl_auth: Bolt over TLS with server_key / server_cert (PEM files), as TuGraph; raft stays plain.
-    let tlsOptions = null;
+    // ssl_auth only makes TuGraph's web port HTTPS (and brpc for RPC-HA): Bolt and raft stay
+    // plain TCP (docs/tugraph-facts.md). A key or certificate that cannot be read stops startup.
     if (cfg.ssl_auth) {
         try {
-            tlsOptions = { key: fs.readFileSync(String(cfg.server_key)), cert: fs.readFileSync(String(cfg.server_cert)) };
+            fs.readFileSync(String(cfg.server_key));
+            fs.readFileSync(String(cfg.server_cert));
         } catch (e) {
             die(`ssl_auth is true but server_key / server_cert cannot be read: ${e.message}`);
             return;
         }
+        log("ssl_auth: the web port serves HTTPS (not simulated); Bolt and raft stay plain TCP");
     }
     if (cfg.bolt_port <= 0) {
         die("bolt_port is 0: the simulator only simulates the Bolt server");
@@ -359,14 +361,12 @@ async function main(argv) {
     let bolt;
     try {
         if (raft) await raft.start(bindHost, cfg.bolt_raft_port);
-        bolt = await startBoltServer(backend, cfg.bolt_port, bindHost, tlsOptions);
+        bolt = await startBoltServer(backend, cfg.bolt_port, bindHost);
     } catch (e) {
         die(`failed to listen: ${e.message}`);
         return;
     }
-    log(
-        `Bolt server${tlsOptions ? " (TLS)" : ""} listening on ${bindHost}:${cfg.bolt_port}${raft ? `, raft on ${bindHost}:${cfg.bolt_raft_port} (node ${cfg.bolt_raft_node_id})` : ""}`,
-    );
+    log(`Bolt server listening on ${bindHost}:${cfg.bolt_port}${raft ? `, raft on ${bindHost}:${cfg.bolt_raft_port} (node ${cfg.bolt_raft_node_id})` : ""}`);
     // TuGraph's Stop() takes time (it stops raft, the apply thread and the stores; it kills
     // itself after 3 s): a stop that does not wait for it is a kill. The simulator takes
     // TUGRAPH_SIMULATOR_STOP_MS (default 300) to stop, and only a stop that lets it finish
@@ -380,11 +380,14 @@ async function main(argv) {
         log(`received ${sig}, shutting down`);
         if (raft) raft.stop();
         if (bolt) bolt.close();
-        setTimeout(() => {
-            log("shutdown complete");
-            if (logStream) logStream.end(() => process.exit(0));
-            else process.exit(0);
-        }, Math.min(stopMs, 3000));
+        setTimeout(
+            () => {
+                log("shutdown complete");
+                if (logStream) logStream.end(() => process.exit(0));
+                else process.exit(0);
+            },
+            Math.min(stopMs, 3000),
+        );
     };
     process.on("SIGTERM", () => shutdown("SIGTERM"));
     process.on("SIGINT", () => shutdown("SIGINT"));
