@@ -10,7 +10,7 @@
 //   read   -> live membership, trusted only from a confirmed leader with a
 //             majority; otherwise the state is kept (refreshNote says why).
 //             Drift (another address, removed outside the stack) is recorded
-//             in `drift`, never repaired: the next diff refuses, naming the fix.
+//             in `drift`, never repaired: the next update refuses, naming the fix.
 // TuGraph's listing does not update is_learner after a promotion, so `role`
 // in this resource's state is the truth.
 //
@@ -135,8 +135,10 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
 
     async diff(_id: string, olds: RaftMemberProps, news: RaftMemberProps) {
         // A member changed outside the stack is never repaired implicitly (a replace would
-        // remove a live voter, or re-add a removed id): refuse until the stack says what to do.
-        if (olds.drift && news.nodeId === olds.nodeId) throw driftRefusal(olds);
+        // remove a live voter, or re-add a removed id): it shows as an update, and update
+        // refuses until the stack says what to do. Diff itself must not throw: the engine's
+        // refresh calls it too, and a throw there fails the refresh and records nothing.
+        if (olds.drift && news.nodeId === olds.nodeId) return { changes: true, replaces: [], deleteBeforeReplace: false, stables: ["initPeers", "nodeId"] };
         const replaces: string[] = [];
         const changes: string[] = [];
         for (const k of REPLACE_KEYS) {
@@ -186,6 +188,7 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async update(_id: string, olds: RaftMemberProps, news: RaftMemberProps) {
+        if (olds.drift && news.nodeId === olds.nodeId) throw driftRefusal(olds);
         // Learner-first stacks promote through RaftPromotion (after the data copy and the catch-up).
         if (olds.role === "learner" && news.role === "voter" && news.joinAs !== "learner") {
             const spec = { nodeId: news.nodeId, ip: news.ip, boltPort: news.boltPort, raftPort: news.raftPort, role: news.role };

@@ -469,8 +469,10 @@ export class Deployment {
                                 return;
                             }
                             const inputs = got.inputs ?? r.inputs;
-                            this.state.set(r.urn, { ...r, id: got.id, inputs, outputs: got.outs });
+                            // As the real engine's refresh step (step.go): Diff runs before anything is
+                            // saved, and a Diff that throws fails the step with the old state kept.
                             drift[r.name] = await this.host.diff(r.urn, got.id, inputs, got.outs, r.inputs);
+                            this.state.set(r.urn, { ...r, id: got.id, inputs, outputs: got.outs });
                         } else {
                             const realizer = this.realizers[r.type];
                             if (realizer?.read) {

@@ -2,17 +2,18 @@
 // index.ts as the program, containers of the TuGraph simulator (test double) image on a
 // real Docker engine. `pulumi up` bootstraps 3 nodes; `pulumi preview` of a grown stack
 // shows node 4's resources; `pulumi up` adds node 4 (learner, copy, container, promotion)
-// without replacing 1-3; `pulumi refresh` succeeds and changes nothing; `pulumi destroy`
+// without replacing 1-3; `pulumi refresh` succeeds and changes nothing, and records a member
+// removed outside the stack, which the next `pulumi up` refuses with its fix; `pulumi destroy`
 // removes the containers and keeps every data directory.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { docker, requireDocker, SIMULATOR_STACK_IMAGE, DEFAULT_DOCKER_HOST } from "../docker/engine";
+import { docker, requireDocker, DEFAULT_DOCKER_HOST } from "../docker/engine";
 import { DEFAULT_PASSWORD, freePorts, runOn } from "../simulator/harness";
 import { removeContainers, startedAt } from "../scenario/dockerApply";
 import { RealStack, requirePulumi } from "./realPulumi";
-import { waitFor, leaderAmong } from "./support";
+import { waitFor, leaderAmong, pinnedImage } from "./support";
 
 const PREFIX = "tugraph-ha-real-grow-";
 
@@ -21,6 +22,7 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
     let root = "";
     let ports: number[] = [];
     let stack: RealStack | undefined;
+    let image = "";
     const host = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
     const names = [1, 2, 3, 4].map((i) => `${PREFIX}${i}`);
 
@@ -30,16 +32,18 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
         root = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-real-grow-"));
         ports = await freePorts(12);
         await removeContainers(names, host);
+        image = await pinnedImage("real-grow", host);
     });
     after(async () => {
         if (!root) return;
         await removeContainers(names, host);
+        await docker(["rmi", image], { host });
         stack?.remove();
         fs.rmSync(root, { recursive: true, force: true });
     });
 
     const config = (ids: number[], extra: Record<string, unknown> = {}) => ({
-        image: SIMULATOR_STACK_IMAGE,
+        image,
         adminUser: "admin",
         adminPassword: DEFAULT_PASSWORD,
         containerPrefix: PREFIX,
@@ -105,7 +109,18 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
             again.stdout,
         );
 
-        // 5. `pulumi destroy`: containers gone, data directories kept, membership untouched on disk.
+        // 5. Node 4 removed outside the stack: `pulumi refresh` succeeds and records the drift (the
+        //    real engine fails a refresh whose Diff throws); the next `pulumi up` refuses, naming the fix.
+        await runOn(await leaderAmong([1, 2, 3].map(bolt)), "CALL db.bolt.removeRaftNode(4)");
+        const drifted = await stack.refresh();
+        assert.match(drifted.stdout, /~ .*tugraph-member-4/, drifted.stdout);
+        const m4 = (await stack.resources()).find((r) => r.urn.endsWith("::tugraph-member-4"))!;
+        assert.strictEqual(m4.outputs?.driftKind, "removed", JSON.stringify(m4.outputs));
+        await assert.rejects(stack.up(), (e: Error) => /set `removed: true` on node 4/.test(e.message));
+        const after = (await runOn(await leaderAmong([1, 2, 3].map(bolt)), "CALL db.bolt.listRaftNodes()")).map((r) => Number(r.node_id));
+        assert.deepStrictEqual(after.sort(), [1, 2, 3], "nothing was added back");
+
+        // 6. `pulumi destroy`: containers gone, data directories kept, membership untouched on disk.
         await stack.destroy();
         for (const n of names) assert.notStrictEqual((await docker(["inspect", n], { host })).code, 0, `${n} is removed`);
         for (const id of [1, 2, 3, 4]) assert.ok(fs.readdirSync(path.join(root, `node-${id}`, "data")).length > 0, `node ${id}'s data stays`);

@@ -171,7 +171,6 @@ export class RealStack {
 
 /** The program exactly as `pulumi up` runs it: index.ts's exported function. */
 async function runIndex(): Promise<Record<string, unknown>> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const program = require(path.join(REPO, "index.ts")) as () => Promise<Record<string, unknown>>;
     return program();
 }

@@ -1,6 +1,7 @@
 // Small waits shared by the real-engine scenarios.
 import { discover } from "../../components/adapters/boltAdmin";
 import { DEFAULT_PASSWORD, DEFAULT_USER } from "../simulator/harness";
+import { dockerOk, SIMULATOR_IMAGE } from "../docker/engine";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,4 +29,14 @@ export async function leaderAmong(seeds: string[], timeoutMs = 60_000, password 
         if (Date.now() > deadline) throw new Error(`no leader among ${seeds.join(", ")}: ${d.errors.join("; ")}`);
         await sleep(300);
     }
+}
+
+/**
+ * The simulator image under a tag of this test's own, so that a rebuild of the shared tag while
+ * the test runs (the real RemoteImage refreshes by tag) cannot roll its containers. Returns the tag.
+ */
+export async function pinnedImage(tag: string, host?: string): Promise<string> {
+    const name = `tugraph-simulator:${tag}`;
+    await dockerOk(["tag", SIMULATOR_IMAGE, name], { host });
+    return name;
 }
