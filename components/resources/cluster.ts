@@ -62,6 +62,16 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         for (const w of args.warnings ?? []) pulumi.log.warn(w.message, this);
         const live = config.nodes.filter((n) => !n.removed);
 
+        // The membership plan, checked as a whole against the live cluster when it answers: a step
+        // its gate would refuse refuses the whole plan here, before any resource is registered (the
+        // engine runs whatever was registered before a program error, e.g. with --skip-preview).
+        const planned = plannedNodes(config);
+        const plan = planChanges(planned, args.live?.membership, config.membership);
+        if (args.live?.note) pulumi.log.warn(`membership plan from the config alone: ${args.live.note}`, this);
+        if (args.live?.membership) for (const w of driftWarnings(planned, args.live.membership, args.live.lag)) pulumi.log.warn(w, this);
+        for (const line of describePlan(plan)) pulumi.log.info(line, this);
+        if (plan.refusal) throw new pulumi.RunError(plan.refusal);
+
         // One provider (and image) per distinct Docker engine: each stands for one host.
         const engines = new Map<string, { provider: docker.Provider; image: docker.RemoteImage }>();
         for (const engine of dockerEngines(config)) {
@@ -140,15 +150,6 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             bootstrapNodes.push(raftNode);
             rolled = [ready(n, raftNode)];
         }
-
-        // The membership plan, checked as a whole against the live cluster when it answers:
-        // a step its gate would refuse refuses the whole plan here, before anything changes.
-        const planned = plannedNodes(config);
-        const plan = planChanges(planned, args.live?.membership, config.membership);
-        if (args.live?.note) pulumi.log.warn(`membership plan from the config alone: ${args.live.note}`, this);
-        if (args.live?.membership) for (const w of driftWarnings(planned, args.live.membership, args.live.lag)) pulumi.log.warn(w, this);
-        for (const line of describePlan(plan)) pulumi.log.info(line, this);
-        if (plan.refusal) throw new pulumi.RunError(plan.refusal);
 
         const placement = (n: NodeSpec): SyncPlacement => ({
             id: n.id,
