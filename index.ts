@@ -18,6 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { SECRET_KEYS, formatConfigErrors, parseClusterConfig, rawFromPulumiConfig } from "./components/core/config";
 import { TuGraphCluster } from "./components/resources/cluster";
 import { readLiveMembership } from "./components/adapters/liveView";
+import { passwordAccess } from "./components/adapters/passwordVerifier";
 
 // Which secret keys the stack stores encrypted (for the plain-text warning). The SDK's
 // isConfigSecret is internal (untyped): when it is missing, we do not know, and do not warn.
@@ -34,20 +35,16 @@ export = async () => {
     const secrets = new pulumi.Config("tugraph");
     const adminPassword = secrets.requireSecret("adminPassword");
     // A read-only look at the live membership (short deadlines): the membership plan is then
-    // checked as a whole and ordered against the cluster, in preview and in up alike.
-    const tlsCa = isConfigSecret?.("tugraph:tlsCa") ? secrets.getSecret("tlsCa") : secrets.get("tlsCa");
-    const live = await readLiveMembership(
-        parsed.config,
-        await plainValue(adminPassword),
-        tlsCa === undefined ? undefined : await plainValue(pulumi.output(tlsCa)),
-    );
+    // checked as a whole and ordered against the cluster, in preview and in up alike. It logs in
+    // only when the verifier the last deployment exported confirms the stack's password is the
+    // cluster's current one (TuGraph logs every refused password): a pending rotation is a note.
+    const verifier = await lastVerifier();
+    const live = await readLiveMembership(parsed.config, passwordAccess(parsed.config.adminUser, await plainValue(adminPassword), verifier));
     const cluster = new TuGraphCluster("tugraph", {
         config: parsed.config,
         adminPassword,
         tlsKey: secrets.getSecret("tlsKey"),
         tlsCert: secrets.getSecret("tlsCert"),
-        // A CA certificate is public: kept as given (a secret stays one).
-        tlsCa,
         warnings: parsed.warnings,
         live,
     });
@@ -58,8 +55,23 @@ export = async () => {
         resolverAddresses: cluster.resolverAddresses,
         voterIds: cluster.voterIds,
         learnerIds: cluster.learnerIds,
+        // Secret. Confirms the current admin password without holding it; the next run reads it back
+        // (lastVerifier), and `npm run plan` / `npm run status` take it from TUGRAPH_ADMIN_PASSWORD_VERIFIER.
+        adminPasswordVerifier: cluster.adminPasswordVerifier,
     };
 };
+
+/** The adminPasswordVerifier this stack exported at its last update (a reference to itself), or undefined. */
+async function lastVerifier(): Promise<string | undefined> {
+    try {
+        const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+        const d = await self.getOutputDetails("adminPasswordVerifier");
+        const v = d.secretValue ?? d.value;
+        return typeof v === "string" && v !== "" ? v : undefined;
+    } catch {
+        return undefined; // no earlier update (or no backend to ask): nothing is known
+    }
+}
 
 /** The value of a (secret) output, for the program's own read-only cluster call; never logged. */
 function plainValue(o: pulumi.Output<string>): Promise<string> {

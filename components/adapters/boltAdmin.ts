@@ -1,6 +1,8 @@
 // Bolt admin client for TuGraph Bolt-raft membership (neo4j-driver).
 //
-// Why it looks like this (see /work/shared/tugraph-bolt-ha.md):
+// Why it looks like this (see docs/tugraph-facts.md and the README):
+// - TuGraph's Bolt has no TLS: every call is plain bolt:// (the password and
+//   all traffic in clear; the network must protect it).
 // - TuGraph's ROUTE answer is cached up to 1000 s and its `not leader` error
 //   (BoltRaftError) is not a routing error for a Neo4j driver, so we do not
 //   use neo4j:// routing: every call is a DIRECT bolt:// connection to one
@@ -21,7 +23,6 @@
 import type { LiveMember, LiveMembership } from "../core/membership";
 import { NODE_ID_MAX, isNodeId, isPeerIp, isPort } from "../core/nodeRules";
 import { notCaughtUp } from "../core/lag";
-import { NO_TRUST_MESSAGE, driverTrust, tlsProblem } from "./tlsTrust";
 
 export interface AdminOptions {
     readonly seeds: readonly string[]; // "ip:boltPort" of known members
@@ -29,9 +30,6 @@ export interface AdminOptions {
     readonly password: string;
     readonly callTimeoutMs: number; // deadline of one call
     readonly totalTimeoutMs: number; // bound on retries + re-discovery for one operation
-    readonly encrypted?: boolean; // Bolt over TLS (ssl_auth), certificate verified against tlsCa (adapters/tlsTrust.ts)
-    readonly tlsCa?: string; // PEM of the CA (or the self-signed certificate) the nodes' certificate must chain to
-    readonly insecureSkipVerify?: boolean; // TLS without verifying the certificate (the explicit opt-out)
     readonly database?: string; // graph named in every RUN (TuGraph refuses a RUN without 'db'); default "default"
     readonly log?: (msg: string) => void;
     readonly deadlineAt?: number; // epoch ms no call may run past (the operation's total deadline)
@@ -44,9 +42,6 @@ export interface AdminStateProps {
     readonly adminPassword: string;
     readonly callTimeoutMs: number;
     readonly totalTimeoutMs: number;
-    readonly encrypted?: boolean;
-    readonly tlsCa?: string;
-    readonly insecureSkipVerify?: boolean;
     readonly initPeers?: readonly { readonly ip: string; readonly bolt_port: number }[];
 }
 
@@ -65,10 +60,7 @@ export function adminOptions(p: AdminStateProps): AdminOptions {
         password: p.adminPassword,
         callTimeoutMs: p.callTimeoutMs,
         totalTimeoutMs: p.totalTimeoutMs,
-        encrypted: p.encrypted,
         log: progressLog,
-        ...(p.tlsCa !== undefined ? { tlsCa: p.tlsCa } : {}),
-        ...(p.insecureSkipVerify !== undefined ? { insecureSkipVerify: p.insecureSkipVerify } : {}),
     };
 }
 
@@ -84,7 +76,7 @@ export function progressLog(message: string): void {
 }
 
 export type AdminErrorKind =
-    "auth" | "deadline" | "not-leader" | "connection" | "no-leader" | "not-applied" | "not-ready" | "gate" | "conflict" | "invalid" | "server" | "tls";
+    "auth" | "deadline" | "not-leader" | "connection" | "no-leader" | "not-applied" | "not-ready" | "gate" | "conflict" | "invalid" | "server";
 
 export type AdminError = Error & { kind: AdminErrorKind; address?: string; call?: string };
 
@@ -122,9 +114,6 @@ export function classifyError(err: unknown, address: string, call: string, user:
     const text = scrub(shortCause(raw), password);
     const at = `${call} at ${address}`;
     const who = user === password ? "the configured admin user" : `user '${user}'`;
-    // An untrusted certificate is not retried: it will not fix itself, and it may be an impostor.
-    const tls = tlsProblem(raw, address);
-    if (tls) return adminError("tls", scrub(`${tls} (${call})`, password), address, call);
     if (/Security|Unauthori[sz]ed|AuthenticationRateLimit/i.test(code) || /authenticat|unauthori[sz]ed|credential|password|login/i.test(raw)) {
         return adminError("auth", `authentication failed for ${who} at ${address} (${call}): ${text}`, address, call);
     }
@@ -216,11 +205,9 @@ export async function runCall(
     let session: { run: (q: string, p?: Record<string, unknown>) => any; close: () => Promise<void> } | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let missed = false;
-    const trust = driverTrust(o);
-    if (!trust) throw adminError("tls", `${call} at ${address} not started: ${NO_TRUST_MESSAGE}`, address, call);
     try {
         driver = neo4j.driver(`bolt://${address}`, neo4j.auth.basic(o.user, o.password), {
-            ...trust.config,
+            encrypted: "ENCRYPTION_OFF", // TuGraph's Bolt has no TLS (docs/tugraph-facts.md)
             connectionTimeout: ms,
             connectionAcquisitionTimeout: ms,
             maxConnectionPoolSize: 1,
@@ -259,7 +246,6 @@ export async function runCall(
         await Promise.race([closing, new Promise((r) => (grace = setTimeout(r, missed ? 50 : Math.min(200, ms))))]);
         if (grace) clearTimeout(grace);
         if (missed) destroySockets(driver);
-        trust.cleanup();
     }
 }
 
@@ -364,7 +350,7 @@ export async function discover(o: AdminOptions, opts: { lagSampleMs?: number } =
             if ("m" in r) answers.set(r.a, r.m);
             else errors.set(r.a, r.e);
         }
-        const auth = [...errors.values()].find((e) => e.kind === "auth" || e.kind === "tls");
+        const auth = [...errors.values()].find((e) => e.kind === "auth");
         if (auth) throw auth;
         // Nobody answered and some refused for a reason a retry will not fix (e.g. "bolt raft is not enabled"): fail now.
         if (answers.size === 0 && [...errors.values()].some((e) => !isRetryable(e))) {

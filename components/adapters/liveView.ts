@@ -1,10 +1,14 @@
 // The program's read-only look at the live membership, before it builds the
 // cluster: the one planner (core/changePlan.ts) then checks the whole plan
 // against it and orders it. Short deadlines, never a hang; an unreachable
-// cluster (a first deployment, or an outage) or a refused password (a new
-// cluster still on TuGraph's default, or a rotation) is a note, not an error.
+// cluster (a first deployment, or an outage) is a note, not an error.
+// It logs in only with a password known to be current (adapters/passwordVerifier.ts):
+// TuGraph writes the password of every refused login into the node's log, so
+// when the stack's password may not be current yet (a rotation pending, no
+// record), it says so and asks nothing.
 import type { ClusterConfig } from "../core/types";
 import type { LiveMembership } from "../core/membership";
+import type { PasswordAccess } from "./passwordVerifier";
 import { discover, type AdminError } from "./boltAdmin";
 import { classifyLag, type MemberLag } from "../core/lag";
 
@@ -15,19 +19,21 @@ export interface LiveView {
     readonly note?: string;
 }
 
-/** `tlsCa`: the PEM the nodes' certificates are verified against when TLS is on (tugraph:tlsCa). */
-export async function readLiveMembership(cfg: ClusterConfig, password: string, tlsCa?: string, budgetMs = 5000): Promise<LiveView> {
+/**
+ * `access`: a password the caller knows to be the cluster's current one (a string, or
+ * passwordAccess's answer), or why there is none (then nothing is asked).
+ */
+export async function readLiveMembership(cfg: ClusterConfig, access: string | PasswordAccess, budgetMs = 5000): Promise<LiveView> {
+    const known = typeof access === "string" ? { password: access } : access;
+    if ("unknown" in known) return { note: known.unknown };
     const seeds = cfg.nodes.filter((n) => !n.removed).map((n) => `${n.ip}:${n.boltPort}`);
     const o = {
         seeds,
         user: cfg.adminUser,
-        password,
+        password: known.password,
         callTimeoutMs: Math.min(2000, cfg.membership.callTimeoutMs),
         totalTimeoutMs: budgetMs,
         deadlineAt: Date.now() + budgetMs,
-        encrypted: cfg.tls.enabled,
-        ...(tlsCa !== undefined ? { tlsCa } : {}),
-        ...(cfg.tls.insecureSkipVerify !== undefined ? { insecureSkipVerify: cfg.tls.insecureSkipVerify } : {}),
     };
     try {
         // Someone behind: discovery samples the leader's numbers twice, a second apart, which tells
@@ -43,10 +49,9 @@ export async function readLiveMembership(cfg: ClusterConfig, password: string, t
         const own = Object.fromEntries(d.members.filter((m) => !d.reachable.includes(`${m.ip}:${m.boltPort}`)).map((m) => [m.id, null]));
         return { membership, lag: classifyLag({ leader: d.status, earlier: d.earlierStatus, own }) };
     } catch (e) {
-        // A refused password is what a new cluster (TuGraph's default password) or a rotation
-        // (the stack's is new) looks like: AdminPassword sets it. The plan then comes from the config.
+        // Known current, and refused all the same: changed outside the stack. The plan then comes from the config.
         if ((e as AdminError).kind === "auth")
-            return { note: `the cluster refused the stack's admin password (a new cluster, or a rotation AdminPassword will make): ${(e as Error).message}` };
+            return { note: `the cluster refused the admin password the last deployment recorded (changed outside the stack?): ${(e as Error).message}` };
         return { note: (e as Error).message };
     }
 }

@@ -1,20 +1,22 @@
 // The admin password on a live cluster: what the AdminPassword provider runs.
 // TuGraph's `CALL dbms.security.changePassword(old, new)` changes the password of
 // the session's user; run on the leader, it is replicated to every member.
-// Passwords travel as query PARAMETERS (never in the statement text) and never
-// appear in a message: every error and progress line is scrubbed of all of them.
+//
+// TuGraph logs every refused Bolt login WITH the attempted password in clear
+// (docs/tugraph-facts.md). So these functions log in only with a password known to
+// be current: the one the resource's state records, TuGraph's default on a cluster
+// the stack just created, or the one the previous step has just set. They never try
+// a list of candidates. Passwords travel as query PARAMETERS (never in the statement
+// text) and never appear in a message: every error and progress line is scrubbed.
 // Plain functions (closure-serialized with the provider).
 
-import { adminError, discover, runCall, scrub, withLeader, type AdminError, type AdminOptions } from "./boltAdmin";
+import { adminError, discover, getRaftStatus, runCall, scrub, withLeader, type AdminError, type AdminOptions } from "./boltAdmin";
 
 /** What a fresh TuGraph (and a fresh simulator) has for `admin`. */
 export const TUGRAPH_DEFAULT_PASSWORD = "73@TuGraph";
 
-export interface ConvergeResult {
-    /** "desired": nothing to do; "previous": changed from a password recorded in state; "default": changed from TuGraph's default. */
-    readonly from: "desired" | "previous" | "default";
-    readonly note: string;
-}
+/** After every member has the change in its log: time for its apply (the next heartbeats carry the commit). */
+const APPLY_SETTLE_MS = 1000;
 
 function scrubAll(text: string, passwords: readonly string[]): string {
     // Longest first: a password that contains another is removed whole.
@@ -41,103 +43,97 @@ function rethrowScrubbed(e: unknown, passwords: readonly string[]): never {
     throw adminError("server", scrubAll(String(e), passwords));
 }
 
-/** Logs in with `password`: true when a leader is found (the password works), false on an authentication failure. */
-async function works(o: AdminOptions, password: string): Promise<boolean> {
+/** Whether the cluster accepts `password` (read-only): "accepted", "refused", or "unreachable" when no member answered. */
+export async function checkPassword(o: AdminOptions, password: string): Promise<"accepted" | "refused" | "unreachable"> {
+    const so = scrubbed(o, [password]);
     try {
-        await withLeader({ ...o, password }, "checking the admin password", async () => undefined);
-        return true;
+        const d = await discover({ ...so, password, deadlineAt: Math.min(o.deadlineAt ?? Infinity, Date.now() + o.totalTimeoutMs) });
+        return d.reachable.length === 0 ? "unreachable" : "accepted";
     } catch (e) {
-        if ((e as AdminError).kind === "auth") return false;
-        throw e;
+        if ((e as AdminError).kind === "auth") return "refused";
+        rethrowScrubbed(e, [password]);
     }
 }
 
 /**
- * After a change on the leader: waits until every member that answers accepts
- * `password` (the change is replicated; a follower that has not applied it yet
- * would refuse the membership calls that follow), within the operation's time.
+ * After the change on the leader (which applied it before answering): waits until
+ * the leader shows every member holding the change in its log (match >= the
+ * leader's commit after the change), then lets their apply settle, and only then
+ * checks with the new password that every member that answers accepts it. Until
+ * then nobody but the leader is asked with it: a member that has not applied it
+ * would log the refused password.
  */
-async function waitAccepted(o: AdminOptions, password: string, deadlineAt: number): Promise<void> {
+async function waitReplicated(o: AdminOptions, leaderAddress: string, password: string, deadlineAt: number): Promise<void> {
+    const po = { ...o, password, deadlineAt };
+    const target = (await getRaftStatus(po, leaderAddress)).commit;
     for (;;) {
-        try {
-            const d = await discover({ ...o, password, deadlineAt });
-            if (d.reachable.length > 0) return;
-        } catch (e) {
-            if ((e as AdminError).kind !== "auth") throw e;
-            if (Date.now() + 200 >= deadlineAt) {
-                throw adminError(
-                    "not-applied",
-                    `the new admin password was set on the leader, but ${(e as AdminError).address ?? "a member"} did not accept it within ${o.totalTimeoutMs} ms (not replicated yet): run \`pulumi up\` again`,
-                );
-            }
+        const st = await getRaftStatus(po, leaderAddress).catch(() => undefined);
+        const behind = st ? Object.entries(st.progress).filter(([, p]) => p.match < target) : [];
+        if (st && st.raftState === "StateLeader" && behind.length === 0) break;
+        if (Date.now() + 200 >= deadlineAt) {
+            throw adminError(
+                "not-applied",
+                `the new admin password was set on the leader, but ${st ? `member(s) ${behind.map(([id]) => id).join(", ")} did not receive it` : "the leader stopped answering"} ` +
+                    `within ${o.totalTimeoutMs} ms (not replicated yet): run \`pulumi up\` again`,
+            );
         }
         await pause(200);
     }
+    await pause(Math.min(APPLY_SETTLE_MS, Math.max(0, deadlineAt - Date.now() - 500)));
+    const d = await discover(po).catch((e: AdminError) => {
+        if (e.kind !== "auth") throw e;
+        throw adminError(
+            "not-applied",
+            `the new admin password was set on the leader and replicated, but ${e.address ?? "a member"} has not applied it yet: run \`pulumi up\` again`,
+        );
+    });
+    if (d.reachable.length === 0) throw adminError("not-applied", "no member answered after the password change: run `pulumi up` again");
 }
 
 /**
- * Makes `desired` the password of `o.user`: tries `desired` first (nothing to
- * do when it works), then each of `previous` (passwords recorded in state,
- * newest first), then TuGraph's default; the first one the cluster accepts is
- * changed to `desired` on the leader. A change whose answer was lost is judged
- * by logging in with `desired` again, so it is never repeated blindly.
+ * Changes the password of `o.user` from `current` (known to be the cluster's: the
+ * state's, or TuGraph's default on a new cluster) to `desired`, on the leader, and
+ * waits until it is replicated. Only `current` is tried before the change. A change
+ * whose answer was lost is judged by logging in with `current` again (accepted: not
+ * applied, so it is made again; refused: applied): never by trying `desired`.
+ * `what` names `current` in messages ("TuGraph's default", "the password recorded in state").
  */
-export async function convergePassword(o: AdminOptions, desired: string, previous: readonly string[]): Promise<ConvergeResult> {
-    const candidates = [...new Set([...previous, TUGRAPH_DEFAULT_PASSWORD])].filter((p) => p && p !== desired);
-    const all = [desired, ...candidates];
+export async function changeFromKnown(o: AdminOptions, current: string, desired: string, what: string): Promise<string> {
+    const all = [current, desired];
     const deadlineAt = Math.min(o.deadlineAt ?? Infinity, Date.now() + o.totalTimeoutMs);
     const so = { ...scrubbed(o, all), deadlineAt };
     try {
-        if (await works(so, desired)) return { from: "desired", note: "the cluster already has the configured password: nothing changed" };
-        for (const old of candidates) {
-            if (!(await works(so, old))) continue;
-            const from = old === TUGRAPH_DEFAULT_PASSWORD && !previous.includes(old) ? "default" : "previous";
+        let leaderAddress: string | undefined;
+        let sent = false; // a changePassword went out (its answer may have been lost)
+        for (;;) {
             try {
-                await withLeader({ ...so, password: old }, `changing the admin password of user '${o.user}'`, async (d, ob) => {
-                    await runCall(ob, d.leaderAddress, "changePassword", "CALL dbms.security.changePassword($old, $new)", { old, new: desired });
+                await withLeader({ ...so, password: current }, `changing the admin password of user '${o.user}'`, async (d, ob) => {
+                    leaderAddress = d.leaderAddress;
+                    sent = true;
+                    await runCall(ob, d.leaderAddress, "changePassword", "CALL dbms.security.changePassword($old, $new)", { old: current, new: desired });
                 });
+                break;
             } catch (e) {
-                // The change may have applied although its answer was lost (then the old password is refused).
-                if (!(await works(so, desired).catch(() => false))) throw e;
+                if ((e as AdminError).kind === "auth") {
+                    if (sent) break; // refused after a change whose answer was lost: the change was applied
+                    throw adminError(
+                        "auth",
+                        `the cluster refused ${what} of user '${o.user}' (asked: ${o.seeds.join(", ")}): its password was changed outside the stack, ` +
+                            `or this is not the cluster the stack created. ${NOT_TRIED} Fix: see README, Admin password (a cluster whose password is not known)`,
+                        (e as AdminError).address,
+                    );
+                }
+                // The answer was lost (or the call never ran): ask again, with the current password only.
+                if (!sent || Date.now() + 500 >= deadlineAt) throw e;
             }
-            await waitAccepted(so, desired, deadlineAt);
-            return {
-                from,
-                note:
-                    from === "default"
-                        ? `changed from TuGraph's default to the configured password on the leader (replicated) at ${new Date().toISOString()}`
-                        : `rotated from the previous password to the configured one on the leader (replicated) at ${new Date().toISOString()}`,
-            };
         }
-        throw adminError(
-            "auth",
-            `the cluster accepts neither the configured admin password of user '${o.user}', nor the previous one(s) recorded in the stack's state, ` +
-                `nor TuGraph's default (asked: ${o.seeds.join(", ")}): its password was changed outside the stack. Fix: set tugraph:adminPassword to the ` +
-                `password the cluster has now (\`pulumi config set --secret tugraph:adminPassword <current>\`) and run \`pulumi up\`; then set the one you want and run \`pulumi up\` again`,
-        );
+        await waitReplicated(so, leaderAddress!, desired, deadlineAt);
+        return `changed from ${what} to the configured password on the leader (replicated) at ${new Date().toISOString()}`;
     } catch (e) {
         rethrowScrubbed(e, all);
     }
 }
 
-/**
- * Which of `passwords` the cluster accepts now (read-only, for refresh): its
- * index, -1 when none, or undefined when no member answered.
- */
-export async function acceptedPassword(o: AdminOptions, passwords: readonly string[]): Promise<number | undefined> {
-    const so = scrubbed(o, passwords);
-    try {
-        for (let i = 0; i < passwords.length; i++) {
-            try {
-                const d = await discover({ ...so, password: passwords[i], deadlineAt: Date.now() + o.totalTimeoutMs });
-                if (d.reachable.length === 0) return undefined;
-                return i;
-            } catch (e) {
-                if ((e as AdminError).kind !== "auth") throw e;
-            }
-        }
-        return -1;
-    } catch (e) {
-        rethrowScrubbed(e, passwords);
-    }
-}
+/** Said wherever tugraph-ha stops instead of trying another password. */
+export const NOT_TRIED =
+    "No other password was tried: TuGraph writes the password of every refused login into the node's log, so tugraph-ha logs in only with one it knows to be current.";

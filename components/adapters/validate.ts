@@ -70,26 +70,22 @@ export function validateAccess(p: Record<string, any>, f: CheckFailure[] = []): 
     if (typeof call === "number" && typeof total === "number" && total < call) {
         f.push({ property: "totalTimeoutMs", reason: `must be >= callTimeoutMs (${call}), got ${total}` });
     }
-    if (p.encrypted !== undefined && !unknown(p.encrypted) && typeof p.encrypted !== "boolean") {
-        f.push({ property: "encrypted", reason: `must be true or false, got ${show(p.encrypted)}` });
-    }
     validateTrust(p, f);
     return f;
 }
 
-/** TLS trust (adapters/tlsTrust.ts): a CA in PEM, or the explicit opt-out; with TLS on, one of them. */
+/**
+ * TuGraph's Bolt has no TLS (docs/tugraph-facts.md): `encrypted` is kept as an input
+ * (so that existing states diff clean) but must be false, and the trust inputs of
+ * Bolt over TLS are refused, each with why and the fix.
+ */
 export function validateTrust(p: Record<string, any>, f: CheckFailure[] = []): CheckFailure[] {
-    if (p.tlsCa !== undefined && !unknown(p.tlsCa) && (typeof p.tlsCa !== "string" || !p.tlsCa.includes("-----BEGIN CERTIFICATE-----"))) {
-        f.push({ property: "tlsCa", reason: "must be PEM text holding a certificate (-----BEGIN CERTIFICATE-----)" });
+    const why = "TuGraph's Bolt has no TLS (ssl_auth only makes the web port HTTPS); protect Bolt and raft with a private network";
+    if (p.encrypted !== undefined && !unknown(p.encrypted) && p.encrypted !== false) {
+        f.push({ property: "encrypted", reason: `must be false, got ${show(p.encrypted)}: ${why}` });
     }
-    if (p.insecureSkipVerify !== undefined && !unknown(p.insecureSkipVerify) && typeof p.insecureSkipVerify !== "boolean") {
-        f.push({ property: "insecureSkipVerify", reason: `must be true or false, got ${show(p.insecureSkipVerify)}` });
-    }
-    if (p.encrypted === true && p.tlsCa === undefined && p.insecureSkipVerify !== true && !unknown(p.insecureSkipVerify)) {
-        f.push({
-            property: "tlsCa",
-            reason: "is required when encrypted is true (or insecureSkipVerify: true): the nodes' certificate is verified against it",
-        });
+    for (const key of ["tlsCa", "insecureSkipVerify"]) {
+        if (p[key] !== undefined) f.push({ property: key, reason: `is no longer accepted: ${why}. Fix: remove it` });
     }
     return f;
 }

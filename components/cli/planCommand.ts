@@ -15,6 +15,7 @@ import { describePlan, planChanges } from "../core/changePlan";
 import { driftWarnings } from "../core/drift";
 import type { LiveView } from "../adapters/liveView";
 import { plannedNodes } from "../core/plannedNodes";
+import { passwordAccess, type PasswordAccess } from "../adapters/passwordVerifier";
 
 export interface Io {
     readonly cwd: string;
@@ -29,6 +30,8 @@ export interface CommandResult {
 
 export const USAGE = "usage: npm run plan -- --stack <name> [--dir <project directory>] [--offline]";
 export const PASSWORD_ENV = "TUGRAPH_ADMIN_PASSWORD";
+/** The stack's secret output `adminPasswordVerifier`: confirms which password the cluster has now (adapters/passwordVerifier.ts). */
+export const VERIFIER_ENV = "TUGRAPH_ADMIN_PASSWORD_VERIFIER";
 
 export interface PlanArgs {
     readonly stack: string;
@@ -138,10 +141,28 @@ export function adminPassword(loaded: LoadedStack, env: Readonly<Record<string, 
     return { password: String(raw) };
 }
 
+/**
+ * The password plan and status may log in with: the stack's (or PASSWORD_ENV's) only when
+ * the verifier of the last deployment (VERIFIER_ENV) confirms it is the cluster's current
+ * one; otherwise why not, with how to give the verifier. Nothing is ever tried on a guess:
+ * TuGraph writes the password of a refused login into the node's log.
+ */
+export function loginAccess(loaded: LoadedStack, config: ClusterConfig, env: Readonly<Record<string, string | undefined>>, name: string): PasswordAccess {
+    const pw = adminPassword(loaded, env, name);
+    if ("error" in pw) return { unknown: pw.error };
+    const access = passwordAccess(config.adminUser, pw.password, env[VERIFIER_ENV]);
+    if ("password" in access) return access;
+    return {
+        unknown:
+            `${access.unknown}. ${name} asks the cluster only when ${VERIFIER_ENV} (the stack's secret output adminPasswordVerifier, written by \`pulumi up\`) ` +
+            `confirms the password: ${VERIFIER_ENV}="$(pulumi stack output --show-secrets adminPasswordVerifier -s ${loaded.stack})" npm run ${name} -- --stack ${loaded.stack}`,
+    };
+}
+
 export interface LivePlanDeps {
     readonly env: Readonly<Record<string, string | undefined>>;
     /** Reads the live membership (components/adapters/liveView.ts in the shell; a fake in tests). */
-    readLive(config: ClusterConfig, password: string, tlsCa?: string): Promise<LiveView>;
+    readLive(config: ClusterConfig, access: PasswordAccess): Promise<LiveView>;
 }
 
 /**
@@ -155,8 +176,8 @@ export async function runLivePlan(argv: readonly string[], io: Io, deps: LivePla
     if (!args || !valid || args.offline) return stat;
     const pw = adminPassword(valid.loaded, deps.env, "plan");
     if ("error" in pw) return { code: 2, stdout: stat.stdout, stderr: `${stat.stderr}plan: ${pw.error}\n` };
-    const ca = valid.loaded.raw.tlsCa;
-    const live = await deps.readLive(valid.config, pw.password, typeof ca === "string" ? ca : undefined);
+    // Not known current: readLive asks nothing and says why (the plan is then from the config alone).
+    const live = await deps.readLive(valid.config, loginAccess(valid.loaded, valid.config, deps.env, "plan"));
     const nodes = plannedNodes(valid.config);
     const plan = planChanges(nodes, live.membership, valid.config.membership);
     const lines = ["", ...describePlan(plan)];

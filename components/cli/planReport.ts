@@ -51,9 +51,9 @@ export function planReport(cfg: ClusterConfig, ctx: PlanContext): string {
         `admin: user ${cfg.adminUser}, password ${secretState("adminPassword", true)}`,
         `tls: ${
             cfg.tls.enabled
-                ? `on (key ${cfg.tls.keyFile ?? secretState("tlsKey", true)}, cert ${cfg.tls.certFile ?? secretState("tlsCert", true)}; ` +
-                  `${cfg.tls.insecureSkipVerify ? "certificates NOT verified: insecureSkipVerify" : "certificates verified against tugraph:tlsCa"})`
-                : "off"
+                ? `on for the web port only (key ${cfg.tls.keyFile ?? secretState("tlsKey", true)}, cert ${cfg.tls.certFile ?? secretState("tlsCert", true)}); ` +
+                  "Bolt and raft stay plain text (TuGraph has no TLS there)"
+                : "off (Bolt and raft are plain text in any case)"
         }`,
         `nodes: ${live.length} (${live.filter((n) => n.role === "voter").length} voters, ${live.filter((n) => n.role === "learner").length} learners)` +
             `, ${cfg.nodes.length - live.length} to be removed`,

@@ -4,7 +4,8 @@
 // leader and lag (statusReport.ts holds the judgement).
 //
 // Exit codes: 0 healthy; 2 no leader, or a voter is down or cannot catch up;
-// 1 invalid config (or credentials the cluster refuses); 64 usage.
+// 1 invalid config, a password not known to be current (nothing is asked then:
+// TuGraph logs every refused password), or credentials the cluster refuses; 64 usage.
 // (plan uses 2 for usage; here 2 means unhealthy, so usage errors get 64, EX_USAGE.)
 //
 // The Bolt calls and the clock come in as dependencies, so tests drive it
@@ -15,9 +16,9 @@ import type { ClusterConfig } from "../core/types";
 import { notCaughtUp } from "../core/lag";
 import type { AdminOptions, RaftStatus } from "../adapters/boltAdmin";
 import { getRaftStatus, listRaftNodes, scrub } from "../adapters/boltAdmin";
-import { Io, adminPassword, loadValidStack, PASSWORD_ENV } from "./planCommand";
+import { Io, adminPassword, loadValidStack, loginAccess, PASSWORD_ENV, VERIFIER_ENV } from "./planCommand";
 
-export { adminPassword, PASSWORD_ENV };
+export { adminPassword, PASSWORD_ENV, VERIFIER_ENV };
 import { NodeAnswer, statusJson, statusReport, statusText } from "./statusReport";
 
 export const STATUS_USAGE = "usage: npm run status -- --stack <name> [--dir <project directory>] [--json] [--timeout <seconds per node, default 5>]";
@@ -128,8 +129,9 @@ export async function runStatus(argv: readonly string[], io: Io, deps: StatusDep
     const valid = loadValidStack(io, args, "status", STATUS_USAGE);
     if ("code" in valid) return { code: valid.code === 2 ? 64 : valid.code, stdout: "", stderr: valid.stderr };
     const { loaded, config } = valid;
-    const pw = adminPassword(loaded, deps.env, "status");
-    if ("error" in pw) return { code: 1, stdout: "", stderr: `status: ${pw.error}\n` };
+    // Only a password the last deployment's verifier confirms: a refused login would write it into every node's log.
+    const pw = loginAccess(loaded, config, deps.env, "status");
+    if ("unknown" in pw) return { code: 1, stdout: "", stderr: `status: not asking the cluster: ${pw.unknown}\n` };
     // The admin client's messages are scrubbed of the password where they are made.
     const progress = (line: string) => deps.progress(`status: ${line}`);
 
@@ -139,7 +141,8 @@ export async function runStatus(argv: readonly string[], io: Io, deps: StatusDep
             code: 1,
             stdout: "",
             stderr:
-                `status: ${out.authError}\nstatus: tugraph:adminUser / tugraph:adminPassword must be the cluster's current credentials` +
+                `status: ${out.authError}\nstatus: the cluster refused the password the last deployment recorded (changed outside the stack?); ` +
+                `tugraph:adminUser / tugraph:adminPassword must be the cluster's current credentials` +
                 (loaded.raw.adminPassword === ENCRYPTED ? ` (${PASSWORD_ENV} is used because the stack's password is encrypted)` : "") +
                 "\n",
         };
@@ -168,7 +171,6 @@ export async function gather(cfg: ClusterConfig, password: string, deadlineMs: n
         password,
         callTimeoutMs: deadlineMs,
         totalTimeoutMs: deadlineMs,
-        encrypted: cfg.tls.enabled,
     };
     const first = cfg.nodes.filter((n) => !n.removed).map((n) => `${n.ip}:${n.boltPort}`);
     const answers = await askAll(deps, o, [...new Set(first)], deadlineMs);

@@ -12,7 +12,6 @@ import { z } from "zod";
 import { isIpv4 } from "./ipv4";
 import { CALL_TIMEOUT_MS, MIN_VOTERS_MAX, NODE_ID_MAX, TOTAL_TIMEOUT_MS } from "./nodeRules";
 import { isWithinDir } from "./placement";
-import { CA_FIX, caProblem, certProblem } from "./tlsTrust";
 import type { ClusterConfig, MembershipSettings, NodeSpec, RaftTunables, Role, TlsSettings } from "./types";
 
 export interface ConfigError {
@@ -102,10 +101,11 @@ export const TUNABLE_KEYS = Object.keys(RAFT_TUNABLES) as (keyof RaftTunables)[]
 
 export const SECRET_KEYS = ["adminPassword", "tlsKey", "tlsCert"] as const;
 // Keys whose value is a plain string: never JSON-decoded (a password "123" stays "123").
-// tlsCa (PEM) may be plain or encrypted: a CA certificate is public.
+// tlsCa is known only to be refused with its reason (TuGraph's Bolt has no TLS: nothing to verify).
 export const STRING_KEYS = ["image", "adminUser", "web", "containerPrefix", "dataRoot", "tlsCa", ...SECRET_KEYS] as const;
 export const TOP_LEVEL_KEYS: readonly string[] = [...STRING_KEYS, "verbose", ...TUNABLE_KEYS, "tls", "nodes", "bootstrap", "membership"];
 const NODE_KEYS = ["id", "ip", "boltPort", "raftPort", "webPort", "role", "dockerHost", "dataDir", "logDir", "removed", "resync"];
+// insecureSkipVerify is known only to be refused with its reason (see refuseBoltTlsKeys).
 const TLS_KEYS = ["enabled", "keyFile", "certFile", "insecureSkipVerify"];
 const MEMBERSHIP_KEYS = ["callTimeoutSeconds", "totalTimeoutSeconds", "minVoters", "allowUnsafeRemoval", "allowWriteOutageForSync"];
 
@@ -360,7 +360,7 @@ function parseTls(errors: Errors, warnings: Warnings, raw: Record<string, unknow
     const keySecret = checkSecret(errors, "tlsKey", raw.tlsKey, false, stack);
     const certSecret = checkSecret(errors, "tlsCert", raw.tlsCert, false, stack);
     if (!isPlainObject(tlsRaw)) {
-        fail(errors, key, `must be an object {enabled, keyFile?, certFile?, insecureSkipVerify?}, got ${show(tlsRaw)}`);
+        fail(errors, key, `must be an object {enabled, keyFile?, certFile?}, got ${show(tlsRaw)}`);
         return undefined;
     }
     checkKeys(errors, key, tlsRaw, TLS_KEYS, {});
@@ -397,69 +397,33 @@ function parseTls(errors: Errors, warnings: Warnings, raw: Record<string, unknow
     }
     if (!keySecret && raw.tlsKey !== undefined) ok = false;
     if (!certSecret && raw.tlsCert !== undefined) ok = false;
-    const insecureSkipVerify =
-        tlsRaw.insecureSkipVerify === undefined ? undefined : field(errors, `${key}.insecureSkipVerify`, boolSchema(""), tlsRaw.insecureSkipVerify);
-    if (tlsRaw.insecureSkipVerify !== undefined && insecureSkipVerify === undefined) ok = false;
-    if (!parseTlsTrust(errors, warnings, raw, enabled, insecureSkipVerify, stack)) ok = false;
+    if (!refuseBoltTlsKeys(errors, raw, tlsRaw, stack)) ok = false;
     if (!ok || enabled === undefined) return undefined;
     return {
         enabled,
         ...(keyFile !== undefined ? { keyFile } : {}),
         ...(certFile !== undefined ? { certFile } : {}),
-        ...(insecureSkipVerify === true ? { insecureSkipVerify } : {}),
     };
 }
 
-// How the admin client trusts the nodes' certificate (core/tlsTrust.ts): tugraph:tlsCa, or the loud opt-out.
-function parseTlsTrust(
-    errors: Errors,
-    warnings: Warnings,
-    raw: Record<string, unknown>,
-    enabled: boolean | undefined,
-    insecureSkipVerify: boolean | undefined,
-    stack: string | undefined,
-): boolean {
-    const caKey = k("tlsCa");
-    const skipKey = k("tls.insecureSkipVerify");
-    const fix = CA_FIX.replace("tugraph:tlsCa <", `tugraph:tlsCa -s ${stack ?? "<stack>"} <`);
-    const ca = raw.tlsCa;
+/** Why a Bolt TLS option means nothing (docs/tugraph-facts.md), and the fix. */
+export const NO_BOLT_TLS =
+    "TuGraph's Bolt has no TLS (a plain TCP socket; ssl_auth only makes the web port HTTPS), so there is no Bolt certificate to verify " +
+    "and the admin client always speaks plain Bolt";
+
+// Options that only meant something for Bolt over TLS: refused, each naming why and the fix.
+function refuseBoltTlsKeys(errors: Errors, raw: Record<string, unknown>, tlsRaw: Record<string, unknown>, stack: string | undefined): boolean {
+    const net = "protect Bolt (passwords included) and raft with a private network, a firewall or a tunnel (README: Security)";
     let ok = true;
-    if (ca !== undefined && ca !== ENCRYPTED) {
-        const why = typeof ca !== "string" || ca === "" ? "must be PEM text" : caProblem(ca);
-        if (why) {
-            fail(errors, caKey, `${why}: ${fix}`);
-            ok = false;
-        }
+    if (raw.tlsCa !== undefined) {
+        fail(errors, k("tlsCa"), `is no longer used: ${NO_BOLT_TLS}. Fix: remove it (\`pulumi config rm tugraph:tlsCa -s ${stack ?? "<stack>"}\`); ${net}`);
+        ok = false;
     }
-    if (enabled === true) {
-        if (ca !== undefined && insecureSkipVerify === true) {
-            fail(
-                errors,
-                skipKey,
-                `is true while ${caKey} is set: verify against the CA (remove insecureSkipVerify) or skip verification (remove tlsCa), not both`,
-            );
-            ok = false;
-        } else if (ca === undefined && insecureSkipVerify !== true) {
-            fail(
-                errors,
-                caKey,
-                `is required when tls.enabled is true: the admin client verifies every node's certificate (the admin password travels over it): ${fix}. ` +
-                    `To connect without verifying anything, set ${skipKey}: true instead (not recommended)`,
-            );
-            ok = false;
-        } else if (insecureSkipVerify === true) {
-            warn(
-                warnings,
-                skipKey,
-                "is true: the admin client accepts ANY certificate from the nodes, so whoever can intercept a connection " +
-                    `can pose as a node and receive the admin password. Fix: ${fix}, and remove insecureSkipVerify`,
-            );
-        }
-    } else if (enabled === false && (ca !== undefined || insecureSkipVerify !== undefined)) {
+    if (tlsRaw.insecureSkipVerify !== undefined) {
         fail(
             errors,
-            ca !== undefined ? caKey : skipKey,
-            "is set but tls.enabled is false, so it would be ignored: set tugraph:tls.enabled to true or remove it",
+            k("tls.insecureSkipVerify"),
+            `is no longer used: ${NO_BOLT_TLS}. Fix: remove it (\`pulumi config rm --path 'tugraph:tls.insecureSkipVerify' -s ${stack ?? "<stack>"}\`); ${net}`,
         );
         ok = false;
     }
@@ -938,13 +902,6 @@ function parse(raw: Record<string, unknown>, errors: Errors, warnings: Warnings,
     }
     const bootstrap = parseBootstrap(errors, warnings, raw.bootstrap, nodes, opts.stack);
     const membership = parseMembership(errors, raw.membership, nodes);
-    // An inline node certificate is checked against the CA and every live node's IP now, not at the first admin call.
-    if (tls?.enabled && typeof raw.tlsCert === "string" && typeof raw.tlsCa === "string") {
-        const ips = nodes.filter((n) => n.removed === false && n.ip !== undefined).map((n) => n.ip!);
-        const why = certProblem(raw.tlsCert, raw.tlsCa, ips);
-        if (why) fail(errors, k("tlsCert"), why);
-    }
-
     if (errors.length > 0) return { ok: false, errors, warnings };
     const specs: NodeSpec[] = nodes.map((n) => ({
         id: n.id!,

@@ -35,12 +35,10 @@ export interface ClusterEndpoints {
     /**
      * A routing URI whose initial router is the first bootstrap member; clients that
      * pass resolverAddresses to a custom resolver (as the manual's Python example
-     * does) survive that member being down. With TLS on the scheme is neo4j+s://:
-     * the driver encrypts AND verifies the server certificate against its trusted
-     * CAs (the cert must name the node's IP). We do not pick neo4j+ssc://, which
-     * accepts any certificate, so anyone in between could pose as a node and
-     * collect the admin password; with a self-signed cert, trust it in the driver
-     * (trusted certificates) or choose +ssc knowingly.
+     * does) survive that member being down. Always plain neo4j://: TuGraph's Bolt has
+     * no TLS, whatever `tls` says (it only makes the web port HTTPS), so neo4j+s:// and
+     * neo4j+ssc:// cannot reach a node. Traffic and passwords go in clear: keep Bolt on
+     * a private network (README, Security).
      */
     readonly neo4jUri: string;
     readonly resolverAddresses: string[];
@@ -54,7 +52,8 @@ export function clusterEndpoints(config: ClusterConfig): ClusterEndpoints {
     const router = live.find((n) => config.bootstrap.includes(n.id)) ?? live[0];
     return {
         boltEndpoints: Object.fromEntries(live.map((n) => [String(n.id), address(n)])),
-        neo4jUri: router ? `${config.tls.enabled ? "neo4j+s" : "neo4j"}://${address(router)}` : "",
+        // Plain neo4j:// whatever tls says: TuGraph's Bolt has no TLS (docs/tugraph-facts.md).
+        neo4jUri: router ? `neo4j://${address(router)}` : "",
         resolverAddresses: live.map(address),
         voterIds: live.filter((n) => n.role === "voter").map((n) => n.id),
         learnerIds: live.filter((n) => n.role === "learner").map((n) => n.id),

@@ -31,15 +31,13 @@ export interface RaftTunables {
 }
 
 export interface TlsSettings {
-    readonly enabled: boolean; // lgraph.json ssl_auth
+    readonly enabled: boolean; // lgraph.json ssl_auth: HTTPS on the web port, nothing else
     // Where key and cert come from when enabled: inline PEM secrets (tugraph:tlsKey,
     // tugraph:tlsCert) or host files (keyFile/certFile). Either way they end up in
     // the container at the fixed paths below.
     readonly keyFile?: string;
     readonly certFile?: string;
-    // The admin client's trust in the nodes' certificate: tugraph:tlsCa (PEM, passed to the
-    // resources beside the config), or this explicit opt-out (any certificate; warned every run).
-    readonly insecureSkipVerify?: boolean;
+    // Only the web port uses them (HTTPS): TuGraph's Bolt and raft have no TLS (docs/tugraph-facts.md).
 }
 
 export interface MembershipSettings {

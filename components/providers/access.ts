@@ -10,9 +10,9 @@ export interface AccessArgs {
     adminPassword: pulumi.Input<string>; // arrives as a Pulumi secret; stored secret
     callTimeoutMs: pulumi.Input<number>;
     totalTimeoutMs: pulumi.Input<number>;
-    encrypted?: pulumi.Input<boolean>; // Bolt over TLS (the cluster's ssl_auth)
-    tlsCa?: pulumi.Input<string>; // PEM the nodes' certificates are verified against (adapters/tlsTrust.ts)
-    insecureSkipVerify?: pulumi.Input<boolean>; // TLS without verification (the explicit opt-out)
+    // Always false: TuGraph's Bolt has no TLS (docs/tugraph-facts.md). Kept as an input so that
+    // states written with it diff clean; tlsCa and insecureSkipVerify are refused by check.
+    encrypted?: pulumi.Input<boolean>;
     providerVersion?: pulumi.Input<number>; // components/providers/version.ts: a change stores the new provider text
 }
 
@@ -22,8 +22,8 @@ export const ACCESS_UPDATE_KEYS = [
     "callTimeoutMs",
     "totalTimeoutMs",
     "encrypted",
-    "tlsCa",
-    "insecureSkipVerify",
+    "tlsCa", // no longer an input: listed so that a state holding it records its removal (no cluster call)
+    "insecureSkipVerify", // idem
     "providerVersion",
 ] as const;
 

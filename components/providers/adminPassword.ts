@@ -1,25 +1,30 @@
 // AdminPassword: the admin password of the cluster, as a Pulumi dynamic resource.
-//   create -> on a new cluster, changes TuGraph's default to the configured password
-//             (changePassword on the leader; it replicates). Nothing is called when the
-//             configured password IS the default (the dev stack), or already works.
-//   update -> a new tugraph:adminPassword (or adminUser) rotates it: the configured one
-//             is tried first, then the previous ones recorded in state, then the default;
-//             the first the cluster accepts is changed to the configured one. So a re-run
-//             converges whichever of them the cluster has now. Other changes (timeouts,
-//             TLS trust, provider version) are recorded with no cluster call.
+// TuGraph writes the password of every refused Bolt login into the node's log in
+// clear (docs/tugraph-facts.md), so this resource logs in ONLY with a password it
+// knows to be current, and never tries a list of candidates:
+//   create -> a new cluster has TuGraph's default: changed from it to the configured
+//             password (changePassword on the leader; it replicates). Nothing is called
+//             when the configured password IS the default (the dev stack).
+//   update -> a new tugraph:adminPassword rotates it from the password the state records
+//             (what the last create/update set, or what a refresh confirmed). Other
+//             changes (timeouts, provider version, a new adminUser) are recorded with
+//             no cluster call.
 //   delete -> nothing: forgetting the resource leaves the cluster's password as it is.
-//   read   -> which known password the cluster accepts; an older one is recorded as the
-//             state's password, so the next `up` changes it to the configured one.
-// The cluster component creates it after the bootstrap members and before every
-// membership change, which log in with the configured password.
+//   read   -> logs in with the state's password only: accepted, or refused (then the
+//             verifier is cleared, so nothing logs in with it until the operator says
+//             which password the cluster has: README, Admin password).
+// `verifier` (adapters/passwordVerifier.ts) confirms the current password to the program's
+// live read, plan and status without holding it. The cluster component creates this
+// resource after the bootstrap members and before every membership change.
 //
-// Secrets: `adminPassword` and `previousPasswords` are additionalSecretOutputs (the
-// state keeps them only encrypted); no message, note or progress line holds a password.
+// Secrets: `adminPassword`, `previousPasswords` and `verifier` are additionalSecretOutputs
+// (the state keeps them only encrypted); no message, note or progress line holds a password.
 // Serialization: see raftMember.ts (plain functions, requires inside the calls).
 
 import * as pulumi from "@pulumi/pulumi";
 import { adminOptions } from "../adapters/boltAdmin";
-import { acceptedPassword, convergePassword, TUGRAPH_DEFAULT_PASSWORD } from "../adapters/passwordOps";
+import { changeFromKnown, checkPassword, NOT_TRIED, TUGRAPH_DEFAULT_PASSWORD } from "../adapters/passwordOps";
+import { makeVerifier } from "../adapters/passwordVerifier";
 import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
 import { definedOnly, without } from "./props";
 
@@ -29,9 +34,7 @@ export interface AdminPasswordArgs {
     adminPassword: pulumi.Input<string>; // the configured password (a Pulumi secret)
     callTimeoutMs: pulumi.Input<number>;
     totalTimeoutMs: pulumi.Input<number>;
-    encrypted?: pulumi.Input<boolean>; // Bolt over TLS (the cluster's ssl_auth)
-    tlsCa?: pulumi.Input<string>; // PEM the nodes' certificate is verified against
-    insecureSkipVerify?: pulumi.Input<boolean>; // TLS without verification (explicit opt-out)
+    encrypted?: pulumi.Input<boolean>; // always false: TuGraph's Bolt has no TLS (kept so that old states diff clean)
     providerVersion?: pulumi.Input<number>; // components/providers/version.ts
 }
 
@@ -42,20 +45,19 @@ export interface AdminPasswordProps {
     callTimeoutMs: number;
     totalTimeoutMs: number;
     encrypted?: boolean;
-    tlsCa?: string;
-    insecureSkipVerify?: boolean;
+    tlsCa?: string; // only in states written before Bolt TLS was dropped
+    insecureSkipVerify?: boolean; // idem
     providerVersion?: number;
     // outputs
-    previousPasswords?: string[]; // secret: passwords this stack set before, newest first (tried on a rotation)
+    previousPasswords?: string[]; // secret: kept empty (earlier versions tried these on a rotation; nothing is tried now)
+    verifier?: string; // secret: adapters/passwordVerifier.ts of (adminUser, adminPassword) while it is known current; "" when not
     note?: string; // what the last create/update/read found; never a password
 }
 
-const OUTPUT_KEYS = ["previousPasswords", "note"];
+const OUTPUT_KEYS = ["previousPasswords", "verifier", "note"];
 // A change of these runs the cluster (a rotation); of the others, only records them.
 const CALL_KEYS = ["adminUser", "adminPassword"] as const;
-const RECORD_KEYS = ["callTimeoutMs", "totalTimeoutMs", "encrypted", "tlsCa", "insecureSkipVerify", "providerVersion"] as const;
-// How many earlier passwords the state keeps to try on a rotation.
-const KEEP_PREVIOUS = 3;
+const RECORD_KEYS = ["callTimeoutMs", "totalTimeoutMs", "encrypted", "tlsCa", "insecureSkipVerify", "providerVersion"] as const; // the TLS keys: only to record their removal
 
 export const adminPasswordProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: AdminPasswordProps, newInputs: AdminPasswordProps) {
@@ -73,25 +75,42 @@ export const adminPasswordProvider: pulumi.dynamic.ResourceProvider = {
 
     async create(inputs: AdminPasswordProps) {
         const p = without(inputs, OUTPUT_KEYS);
+        const outs = (note: string) => definedOnly({ ...p, previousPasswords: [], verifier: makeVerifier(inputs.adminUser, inputs.adminPassword), note });
         if (inputs.adminPassword === TUGRAPH_DEFAULT_PASSWORD) {
-            return {
-                id: "admin-password",
-                outs: definedOnly({ ...p, previousPasswords: [], note: "the configured password is TuGraph's default: nothing to set" }),
-            };
+            return { id: "admin-password", outs: outs("the configured password is TuGraph's default: nothing to set") };
         }
-        const r = await convergePassword(adminOptions(inputs), inputs.adminPassword, []);
-        return { id: "admin-password", outs: definedOnly({ ...p, previousPasswords: [], note: r.note }) };
+        // The bootstrap members were just created: the cluster has TuGraph's default, the only password known now.
+        const note = await changeFromKnown(adminOptions(inputs), TUGRAPH_DEFAULT_PASSWORD, inputs.adminPassword, "TuGraph's default password");
+        return { id: "admin-password", outs: outs(note) };
     },
 
     async update(_id: string, olds: AdminPasswordProps, news: AdminPasswordProps) {
         const p = without(news, OUTPUT_KEYS);
-        const known = [olds.adminPassword, ...(olds.previousPasswords ?? [])].filter((x) => typeof x === "string" && x.length > 0);
-        const previousPasswords = [...new Set(known)].filter((x) => x !== news.adminPassword).slice(0, KEEP_PREVIOUS);
-        if (CALL_KEYS.every((k) => news[k] === olds[k])) {
-            return { outs: definedOnly({ ...p, previousPasswords: olds.previousPasswords ?? [], note: olds.note }) };
+        const outs = (verifier: string, note: string | undefined) => definedOnly({ ...p, previousPasswords: [], verifier, note });
+        // A state written before the verifier existed (undefined, not "") holds the password that version last confirmed.
+        const known = olds.verifier !== "";
+        if (news.adminPassword === olds.adminPassword && news.adminUser === olds.adminUser) {
+            return { outs: outs(known ? (olds.verifier ?? makeVerifier(news.adminUser, news.adminPassword)) : "", olds.note) };
         }
-        const r = await convergePassword(adminOptions(news), news.adminPassword, known);
-        return { outs: definedOnly({ ...p, previousPasswords, note: r.note }) };
+        if (news.adminPassword === olds.adminPassword) {
+            // Another account, same password: its password is not known to tugraph-ha; the README asks that it already be this one.
+            return {
+                outs: outs(makeVerifier(news.adminUser, news.adminPassword), `adminUser changed at ${new Date().toISOString()}: recorded, nothing called`),
+            };
+        }
+        if (!known) {
+            throw new Error(
+                `the password recorded in state is not known to be the cluster's (a refresh found it refused, or an earlier version did not record it), ` +
+                    `so it is not used to rotate to the configured one. ${NOT_TRIED} Fix: see README, Admin password (a cluster whose password is not known)`,
+            );
+        }
+        const note = await changeFromKnown(
+            { ...adminOptions(news), user: olds.adminUser },
+            olds.adminPassword,
+            news.adminPassword,
+            "the password recorded in state",
+        );
+        return { outs: outs(makeVerifier(news.adminUser, news.adminPassword), note.replace(/^changed from/, "rotated from")) };
     },
 
     async delete() {
@@ -99,37 +118,33 @@ export const adminPasswordProvider: pulumi.dynamic.ResourceProvider = {
     },
 
     async read(id: string, props: AdminPasswordProps) {
-        const tried = [props.adminPassword, ...(props.previousPasswords ?? []), TUGRAPH_DEFAULT_PASSWORD];
         const at = new Date().toISOString();
-        let i: number | undefined;
+        // Only the state's password, and only while it is known current: a refused one is not tried again.
+        if (props.verifier === "") {
+            return {
+                id,
+                props: definedOnly({ ...props, note: `not refreshed at ${at}: the password recorded in state is not known to be current. ${NOT_TRIED}` }),
+            };
+        }
+        let r: "accepted" | "refused" | "unreachable";
         try {
-            i = await acceptedPassword({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs }, tried);
+            r = await checkPassword({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs }, props.adminPassword);
         } catch (e) {
             return { id, props: definedOnly({ ...props, note: `not refreshed at ${at}: ${(e as Error).message}; state kept as it was` }) };
         }
-        if (i === undefined) return { id, props: definedOnly({ ...props, note: `not refreshed at ${at}: no member answered; state kept as it was` }) };
-        if (i === 0) return { id, props: definedOnly({ ...props, note: `refreshed at ${at}: the cluster accepts the configured password` }) };
-        if (i < 0) {
-            return {
-                id,
-                props: definedOnly({
-                    ...props,
-                    note:
-                        `refreshed at ${at}: the cluster accepts none of the passwords this stack knows (changed outside the stack): ` +
-                        `set tugraph:adminPassword to its current password and run \`pulumi up\``,
-                }),
-            };
+        if (r === "unreachable") return { id, props: definedOnly({ ...props, note: `not refreshed at ${at}: no member answered; state kept as it was` }) };
+        if (r === "accepted") {
+            const verifier = props.verifier ?? makeVerifier(props.adminUser, props.adminPassword);
+            return { id, props: definedOnly({ ...props, verifier, note: `refreshed at ${at}: the cluster accepts the password recorded in state` }) };
         }
-        // An older password works: recorded as the state's password, so the next `up` sees a change and rotates it.
         return {
             id,
             props: definedOnly({
                 ...props,
-                adminPassword: tried[i],
-                previousPasswords: [...new Set([props.adminPassword, ...(props.previousPasswords ?? [])])]
-                    .filter((x) => x !== tried[i])
-                    .slice(0, KEEP_PREVIOUS),
-                note: `refreshed at ${at}: the cluster has an older password (${i === tried.length - 1 ? "TuGraph's default" : "one recorded in state"}), not the configured one: the next \`pulumi up\` changes it`,
+                verifier: "",
+                note:
+                    `refreshed at ${at}: the cluster refused the password recorded in state (changed outside the stack): nothing logs in with it again. ` +
+                    `${NOT_TRIED} Fix: see README, Admin password (a cluster whose password is not known)`,
             }),
         };
     },
@@ -137,14 +152,23 @@ export const adminPasswordProvider: pulumi.dynamic.ResourceProvider = {
 
 /** Options of the resource: both passwords it keeps are secrets in the state. */
 export function adminPasswordOptions(opts?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {
-    return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "adminPassword", "previousPasswords"] };
+    return { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "adminPassword", "previousPasswords", "verifier"] };
 }
 
 export class AdminPassword extends pulumi.dynamic.Resource {
     /** What the last create, update or refresh found (never a password). */
     public readonly note!: pulumi.Output<string>;
+    /** Secret: confirms the cluster's current password without holding it ("" when not known); adapters/passwordVerifier.ts. */
+    public readonly verifier!: pulumi.Output<string>;
 
     constructor(name: string, args: AdminPasswordArgs, opts?: pulumi.CustomResourceOptions) {
-        super(adminPasswordProvider, name, { ...args, previousPasswords: undefined, note: undefined }, adminPasswordOptions(opts), "tugraph", "AdminPassword");
+        super(
+            adminPasswordProvider,
+            name,
+            { ...args, previousPasswords: undefined, verifier: undefined, note: undefined },
+            adminPasswordOptions(opts),
+            "tugraph",
+            "AdminPassword",
+        );
     }
 }

@@ -6,4 +6,7 @@
 // cluster call, which stores the new text. History:
 //   1 (implicit: no input) -> 2: refresh through the real provider host (no
 //   undefined values), confirmed-leader refresh, drift reported, hard deadlines.
-export const PROVIDER_VERSION = 2;
+//   2 -> 3: plain Bolt only (TuGraph's Bolt has no TLS); AdminPassword's refresh logs
+//   in only with the password its state records (version 2 tried older ones and
+//   TuGraph's default, and TuGraph logs every refused password), and records a verifier.
+export const PROVIDER_VERSION = 3;

@@ -30,8 +30,6 @@ export interface TuGraphClusterArgs {
     readonly adminPassword: pulumi.Input<string>;
     readonly tlsKey?: pulumi.Input<string>;
     readonly tlsCert?: pulumi.Input<string>;
-    /** PEM the admin client verifies the nodes' certificate against (tugraph:tlsCa). */
-    readonly tlsCa?: pulumi.Input<string>;
     /** What parseClusterConfig found suspicious; logged on this component (pulumi.log.warn). */
     readonly warnings?: readonly ConfigWarning[];
     /**
@@ -55,6 +53,8 @@ export class TuGraphCluster extends pulumi.ComponentResource {
     public readonly resolverAddresses: pulumi.Output<string[]>;
     public readonly voterIds: pulumi.Output<number[]>;
     public readonly learnerIds: pulumi.Output<number[]>;
+    /** Secret: confirms the cluster's current admin password without holding it (adapters/passwordVerifier.ts). */
+    public readonly adminPasswordVerifier: pulumi.Output<string>;
 
     constructor(name: string, args: TuGraphClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("tugraph:index:Cluster", name, {}, opts);
@@ -88,9 +88,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             adminPassword: args.adminPassword,
             callTimeoutMs: config.membership.callTimeoutMs,
             totalTimeoutMs: config.membership.totalTimeoutMs,
-            encrypted: config.tls.enabled,
-            tlsCa: args.tlsCa,
-            insecureSkipVerify: config.tls.insecureSkipVerify,
+            encrypted: false, // TuGraph's Bolt has no TLS (docs/tugraph-facts.md); kept so that existing states diff clean
             // Raising it stores the current provider text in every membership resource (see version.ts).
             providerVersion: PROVIDER_VERSION,
         };
@@ -164,6 +162,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         // record too: once every bootstrap member is tombstoned, it is the only guard left.
         // The admin password is set (or rotated) once the bootstrap members run, before any change logs in with it.
         const password = new AdminPassword(`${name}-admin-password`, access, { parent: this, dependsOn: [record, ...bootstrapNodes, ...rolled] });
+        this.adminPasswordVerifier = pulumi.secret(password.verifier);
         let previous: pulumi.Resource[] = [record, ...bootstrapNodes, ...rolled, password];
         for (const step of plan.chain) {
             const node = config.nodes.find((n) => n.id === step.nodeId)!;
@@ -247,6 +246,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             resolverAddresses: this.resolverAddresses,
             voterIds: this.voterIds,
             learnerIds: this.learnerIds,
+            adminPasswordVerifier: this.adminPasswordVerifier,
         });
     }
 }

@@ -8,14 +8,17 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { runLivePlan } from "../../components/cli/planCommand";
+import { runLivePlan, VERIFIER_ENV } from "../../components/cli/planCommand";
 import { askOverBolt, runStatus } from "../../components/cli/statusCommand";
 import { readLiveMembership } from "../../components/adapters/liveView";
+import { makeVerifier } from "../../components/adapters/passwordVerifier";
 import { DEFAULT_PASSWORD, SimulatorCluster } from "../simulator/harness";
 import { startCluster } from "../providers/engine";
 import { clusterProgram, liveOf, simulatorDeployment, stackConfig, stackNodes } from "../engine/simulatorStack";
 
 const README = path.join(__dirname, "..", "..", "README.md");
+// The verifier the stack's last `pulumi up` exported: plan and status log in only with a confirmed password.
+const VERIFIED = { [VERIFIER_ENV]: makeVerifier("admin", DEFAULT_PASSWORD) };
 
 async function main() {
     process.env.TUGRAPH_HA_PROGRESS = "0";
@@ -52,11 +55,11 @@ async function main() {
         const io = { cwd: dir, exists: (f: string) => fs.existsSync(f), readText: (f: string) => fs.readFileSync(f, "utf8") };
 
         await stackFile([1, 2, 3]);
-        const status = await runStatus(["--stack", "demo"], io, { env: {}, ask: askOverBolt, progress: () => undefined });
+        const status = await runStatus(["--stack", "demo"], io, { env: VERIFIED, ask: askOverBolt, progress: () => undefined });
         block(`status of a healthy 3-node cluster, exit ${status.code}`, "npm run status -- --stack demo", status.stdout);
 
         await stackFile([1, 2, 3, 4, 5], { 5: "role: learner" });
-        const grow = await runLivePlan(["--stack", "demo"], io, { env: {}, readLive: readLiveMembership });
+        const grow = await runLivePlan(["--stack", "demo"], io, { env: VERIFIED, readLive: readLiveMembership });
         block(
             `plan of a grow by a voter and a learner, exit ${grow.code}`,
             "npm run plan -- --stack demo",
@@ -73,13 +76,13 @@ async function main() {
         await c.kill(3);
         await c.waitForLeader(15_000, [1, 2]);
         await stackFile([1, 2, 3, 4], { 3: "removed: true" });
-        const replace = await runLivePlan(["--stack", "demo"], io, { env: {}, readLive: readLiveMembership });
+        const replace = await runLivePlan(["--stack", "demo"], io, { env: VERIFIED, readLive: readLiveMembership });
         block(
             `plan of replacing failed node 3 by node 4, exit ${replace.code}`,
             "npm run plan -- --stack demo",
             replace.stdout.slice(replace.stdout.indexOf("membership steps")),
         );
-        const down = await runStatus(["--stack", "demo"], io, { env: {}, ask: askOverBolt, progress: () => undefined });
+        const down = await runStatus(["--stack", "demo"], io, { env: VERIFIED, ask: askOverBolt, progress: () => undefined });
         block(`status with node 3 down, exit ${down.code}`, "npm run status -- --stack demo", down.stdout);
 
         // The preview log of the same replace.

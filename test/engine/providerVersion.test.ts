@@ -10,6 +10,7 @@ import type { SimulatorCluster } from "../simulator/harness";
 import { follower, listing, startCluster } from "../providers/engine";
 import type { Deployment } from "./deployment";
 import { plain } from "./providerHost";
+import { PROVIDER_VERSION } from "../../components/providers/version";
 import { clusterProgram, simulatorDeployment, stackConfig, stackNodes } from "./simulatorStack";
 
 const OLD_MEMBER_TEXT = fs.readFileSync(path.join(__dirname, "..", "fixtures", "provider-text", "RaftMember-882394b.js"), "utf8");
@@ -36,7 +37,7 @@ describe("provider text stored by an earlier commit (fixture from 882394b)", fun
         assert.strictEqual(d.get("RaftMember", "tugraph-member-4"), undefined, "a preview changes no state");
         const memberInputs = await registeredInputs(d, program, "tugraph-member-4");
         const { providerVersion, ...oldInputs }: Record<string, any> = { ...memberInputs, __provider: OLD_MEMBER_TEXT };
-        assert.strictEqual(providerVersion, 2);
+        assert.strictEqual(providerVersion, PROVIDER_VERSION);
         const checked = await d.host.check(urn, {}, oldInputs);
         assert.deepStrictEqual(checked.failures, []);
         const created = await d.host.create(urn, checked.inputs);
@@ -65,7 +66,7 @@ describe("provider text stored by an earlier commit (fixture from 882394b)", fun
         assert.strictEqual(s.op, "update");
         const now = d.get("RaftMember", "tugraph-member-4")!;
         assert.notStrictEqual(now.outputs.__provider, OLD_MEMBER_TEXT);
-        assert.strictEqual(now.outputs.providerVersion, 2);
+        assert.strictEqual(now.outputs.providerVersion, PROVIDER_VERSION);
         assert.deepStrictEqual(plain(now.outputs.initPeers), plain(created.outs.initPeers), "the recorded join is kept");
         assert.deepStrictEqual(await listing(c, 1), members, "no membership call");
 

@@ -9,6 +9,8 @@ import { TuGraphCluster } from "../../components/resources/cluster";
 import { DEFAULT_PASSWORD, SimulatorCluster } from "../simulator/harness";
 import { Deployment, stateOnlyRealizer, type Realizer } from "./deployment";
 import { readLiveMembership, type LiveView } from "../../components/adapters/liveView";
+import { passwordAccess } from "../../components/adapters/passwordVerifier";
+import { plain } from "./providerHost";
 
 /** Stack node entries for simulator nodes `ids` (ports allocated by the harness). */
 export async function stackNodes(c: SimulatorCluster, ids: number[], extra: Record<number, Record<string, unknown>> = {}) {
@@ -115,4 +117,14 @@ export async function simulatorDeployment(c: SimulatorCluster, opts: { donor?: (
 /** The live membership as the program reads it before planning (read-only). */
 export async function liveOf(cfg: ClusterConfig, password: string = DEFAULT_PASSWORD) {
     return readLiveMembership(cfg, password);
+}
+
+/**
+ * The live read exactly as index.ts makes it: the stack's password is used only when the
+ * adminPasswordVerifier of the last deployment (here: the AdminPassword state's verifier,
+ * which the program exports) confirms it; otherwise the view is a note and nothing is asked.
+ */
+export async function liveAsProgram(d: Deployment, cfg: ClusterConfig, password: string): Promise<LiveView> {
+    const verifier = plain(d.get("AdminPassword", "tugraph-admin-password")?.outputs.verifier);
+    return readLiveMembership(cfg, passwordAccess(cfg.adminUser, password, typeof verifier === "string" ? verifier : undefined));
 }

@@ -1,16 +1,19 @@
 // The admin password (AdminPassword) through the real provider host: set on a new
-// cluster, rotated, re-runs converge from whichever password the cluster has, and
-// no password in any log line, error, note or plain output. Against the simulator
+// cluster from TuGraph's default, rotated from the password the state records, and
+// never a guess (TuGraph logs every refused password: docs/tugraph-facts.md), and
+// no password in any log line, error, note, plain output or node log. Against the simulator
 // (a test double) whose changePassword replicates through raft.
 import * as assert from "assert";
+import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { adminPasswordProvider, AdminPassword } from "../../components/providers/adminPassword";
 import { TUGRAPH_DEFAULT_PASSWORD } from "../../components/adapters/passwordOps";
+import { confirms } from "../../components/adapters/passwordVerifier";
 import { SimulatorCluster, runOn, DEFAULT_PASSWORD } from "../simulator/harness";
 import { common, engineCreate, engineRead, engineUp, rejects, startCluster, useProviderHost } from "./engine";
 import { clusterProgram, simulatorDeployment, stackConfig, stackNodes } from "../engine/simulatorStack";
 import type { Deployment } from "../engine/deployment";
-import { isSecret } from "../engine/providerHost";
+import { isSecret, plain } from "../engine/providerHost";
 import { recordRegistrations } from "../mocks/program";
 
 const FIRST = "F1rst@Pw-4a9c";
@@ -32,6 +35,19 @@ async function everyNodeAccepts(c: SimulatorCluster, ids: number[], password: st
 
 function assertNoPassword(text: string, what: string): void {
     for (const p of ALL) assert.ok(!text.includes(p), `${what} holds a password`);
+}
+
+/** The failed logins the simulator logged, as TuGraph does, with the attempted password in clear. */
+function failedLogins(c: SimulatorCluster): { node: number; password: string }[] {
+    return c
+        .ids()
+        .flatMap((id) => [...readLog(c, id).matchAll(/bolt authentication failed, user:[^,]*, password:(.*)$/gm)].map((m) => ({ node: id, password: m[1] })));
+}
+function readLog(c: SimulatorCluster, id: number): string {
+    return fs.existsSync(c.logFile(id)) ? fs.readFileSync(c.logFile(id), "utf8") : "";
+}
+function assertNoPasswordInLogs(c: SimulatorCluster): void {
+    for (const id of c.ids()) assertNoPassword(readLog(c, id), `node ${id}'s log`);
 }
 
 /** Progress lines ON for these tests (the suite silences them): they must not carry a password either. */
@@ -69,77 +85,102 @@ describe("AdminPassword through the real provider host", function () {
         assert.ok(await everyNodeAccepts(c, [follower], FIRST), "applied from the raft log after a restart");
     });
 
-    it("create sets it from TuGraph's default; a new password rotates it; the same one again calls nothing", async () => {
+    it("create sets it from TuGraph's default; a new password rotates it from the state's; the same one again calls nothing; no node logs a password", async () => {
         c = await startCluster();
         const s = await engineCreate(adminPasswordProvider, inputs(c, FIRST));
-        assert.match(s.outs.note, /changed from TuGraph's default/);
+        assert.match(s.outs.note, /changed from TuGraph's default password/);
         assert.deepStrictEqual(s.outs.previousPasswords, []);
+        assert.ok(confirms(s.outs.verifier, "admin", FIRST), "the verifier confirms the password it set");
+        assert.ok(!confirms(s.outs.verifier, "admin", SECOND) && !String(s.outs.verifier).includes(FIRST));
         assert.ok(await everyNodeAccepts(c, [1, 2, 3], FIRST), "every node accepts it when create returns");
-        assert.ok(!(await everyNodeAccepts(c, [1], DEFAULT_PASSWORD)));
 
         const up = await engineUp(adminPasswordProvider, s, inputs(c, SECOND));
         assert.strictEqual(up.op, "update");
-        assert.match(up.stored.outs.note, /rotated from the previous password/);
-        assert.deepStrictEqual(up.stored.outs.previousPasswords, [FIRST]);
+        assert.match(up.stored.outs.note, /rotated from the password recorded in state/);
+        assert.deepStrictEqual(up.stored.outs.previousPasswords, [], "no earlier password is kept to be tried");
+        assert.ok(confirms(up.stored.outs.verifier, "admin", SECOND) && !confirms(up.stored.outs.verifier, "admin", FIRST));
         assert.ok(await everyNodeAccepts(c, [1, 2, 3], SECOND));
+        // Before anyone tries an old password: not one refused login so far, so no node logged a password.
+        assertNoPasswordInLogs(c);
 
         const again = await engineUp(adminPasswordProvider, up.stored, inputs(c, SECOND));
         assert.strictEqual(again.op, "same");
         // Seeds change with every grow: no update for them.
         const grown = await engineUp(adminPasswordProvider, up.stored, { ...inputs(c, SECOND), seeds: [c.boltAddress(1)] });
         assert.strictEqual(grown.op, "same");
-        for (const o of [s, up.stored]) assertNoPassword(o.outs.note, "note");
+        // A refresh logs in with the state's password only, and it is accepted.
+        const r = await engineRead(up.stored);
+        assert.match(r.outs.note, /the cluster accepts the password recorded in state/);
+        assert.strictEqual(r.outs.verifier, up.stored.outs.verifier);
+        assertNoPasswordInLogs(c);
+        for (const o of [s, up.stored, r]) assertNoPassword(o.outs.note, "note");
         assertNoPassword(host().stderr.join("\n"), "the host's stderr");
     });
 
-    it("re-runs converge from either password: the cluster already on the new one, or back on the old one", async () => {
+    it("never guesses: a cluster whose password changed outside the stack is asked with the state's password only, then not at all", async () => {
         c = await startCluster();
         const s = await engineCreate(adminPasswordProvider, inputs(c, FIRST));
-        // The cluster got the new password outside this update (or the update's answer was lost): nothing to change.
+        // Changed outside the stack to THIRD.
         const leader = await leaderWith(c, FIRST);
-        await runOn(c.boltAddress(leader), "CALL dbms.security.changePassword($old, $new)", { old: FIRST, new: SECOND }, { password: FIRST });
-        for (let i = 0; i < 50 && !(await everyNodeAccepts(c, [1, 2, 3], SECOND)); i++) await new Promise((r) => setTimeout(r, 100));
-        const up = await engineUp(adminPasswordProvider, s, inputs(c, SECOND));
-        assert.strictEqual(up.op, "update");
-        assert.match(up.stored.outs.note, /already has the configured password/);
+        await runOn(c.boltAddress(leader), "CALL dbms.security.changePassword($old, $new)", { old: FIRST, new: THIRD }, { password: FIRST });
+        for (let i = 0; i < 50 && !(await everyNodeAccepts(c, [1, 2, 3], THIRD)); i++) await new Promise((r) => setTimeout(r, 100));
+        const before = failedLogins(c);
 
-        // The cluster went back to an older password (a restore): refresh records it, the next up rotates again.
-        const leader2 = await leaderWith(c, SECOND);
-        await runOn(c.boltAddress(leader2), "CALL dbms.security.changePassword($old, $new)", { old: SECOND, new: FIRST }, { password: SECOND });
-        for (let i = 0; i < 50 && !(await everyNodeAccepts(c, [1, 2, 3], FIRST)); i++) await new Promise((r) => setTimeout(r, 100));
-        const r = await engineRead(up.stored);
-        assert.match(r.outs.note, /the cluster has an older password \(one recorded in state\)/);
-        assert.strictEqual(r.outs.adminPassword, FIRST, "the state now says what the cluster has");
-        const fixed = await engineUp(adminPasswordProvider, r, inputs(c, SECOND));
-        assert.strictEqual(fixed.op, "update");
-        assert.match(fixed.stored.outs.note, /rotated from the previous password/);
-        assert.ok(await everyNodeAccepts(c, [1, 2, 3], SECOND));
-
-        // A rotation to a third one while the cluster still has the first: the first is found among the previous ones.
-        await runOn(
-            c.boltAddress(await leaderWith(c, SECOND)),
-            "CALL dbms.security.changePassword($old, $new)",
-            { old: SECOND, new: FIRST },
-            { password: SECOND },
+        // A rotation to SECOND: the state's FIRST is refused; SECOND (and THIRD) are never tried.
+        const e = await rejects(
+            engineUp(adminPasswordProvider, s, inputs(c, SECOND)),
+            /the cluster refused the password recorded in state of user 'admin'.*No other password was tried: TuGraph writes the password of every refused login into the node's log/,
         );
-        for (let i = 0; i < 50 && !(await everyNodeAccepts(c, [1, 2, 3], FIRST)); i++) await new Promise((r) => setTimeout(r, 100));
-        const third = await engineUp(adminPasswordProvider, fixed.stored, inputs(c, THIRD));
-        assert.match(third.stored.outs.note, /rotated from the previous password/);
-        assert.ok(await everyNodeAccepts(c, [1, 2, 3], THIRD));
+        assertNoPassword(`${e.message}\n${e.stack}`, "the error");
+        const tried = failedLogins(c).slice(before.length);
+        assert.ok(tried.length > 0, "the state's password was asked and refused");
+        assert.deepStrictEqual([...new Set(tried.map((l) => l.password))], [FIRST], "only the state's password was tried");
+
+        // Refresh: refused, so the verifier is cleared; after that nothing logs in with it.
+        const r = await engineRead(s);
+        assert.match(r.outs.note, /refused the password recorded in state \(changed outside the stack\): nothing logs in with it again/);
+        assert.strictEqual(r.outs.verifier, "");
+        const afterRead = failedLogins(c).length;
+        const r2 = await engineRead(r);
+        assert.match(r2.outs.note, /not refreshed .*not known to be current/);
+        await rejects(engineUp(adminPasswordProvider, r, inputs(c, SECOND)), /not known to be the cluster's.*No other password was tried/);
+        assert.strictEqual(failedLogins(c).length, afterRead, "no login at all once the state's password is known refused");
+        // (The test's own wait for THIRD above may have logged it: only what came after counts.)
+        for (const l of failedLogins(c).slice(before.length))
+            assert.ok(![SECOND, THIRD].includes(l.password), "a password the stack did not know current was tried");
         assertNoPassword(host().stderr.join("\n"), "the host's stderr");
     });
 
-    it("a cluster that accepts no known password: a clear error with the fix, no password in it", async () => {
+    it("a state written before the verifier existed: its password is the one that version confirmed; refresh and rotation work from it", async () => {
+        c = await startCluster();
+        const s = await engineCreate(adminPasswordProvider, inputs(c, FIRST));
+        const { verifier, ...legacyOuts } = s.outs;
+        assert.ok(verifier);
+        const legacy = { ...s, outs: legacyOuts };
+        const r = await engineRead(legacy);
+        assert.ok(confirms(r.outs.verifier, "admin", FIRST), "refresh records the verifier");
+        const up = await engineUp(adminPasswordProvider, legacy, inputs(c, SECOND));
+        assert.match(up.stored.outs.note, /rotated from the password recorded in state/);
+        assert.ok(await everyNodeAccepts(c, [1, 2, 3], SECOND));
+        assertNoPasswordInLogs(c);
+    });
+
+    it("a new cluster that does not have TuGraph's default: a clear error with the fix; the configured password is never tried", async () => {
         c = await startCluster();
         const leader = await c.waitForLeader();
         await runOn(c.boltAddress(leader), "CALL dbms.security.changePassword($old, $new)", { old: DEFAULT_PASSWORD, new: THIRD });
         for (let i = 0; i < 50 && !(await everyNodeAccepts(c, [1, 2, 3], THIRD)); i++) await new Promise((r) => setTimeout(r, 100));
         const e = await rejects(
             engineCreate(adminPasswordProvider, inputs(c, FIRST)),
-            /accepts neither the configured admin password of user 'admin', nor the previous one\(s\) recorded in the stack's state, nor TuGraph's default.*Fix: set tugraph:adminPassword to the password the cluster has now/,
+            /the cluster refused TuGraph's default password of user 'admin'.*No other password was tried.*Fix: see README, Admin password/,
         );
         assertNoPassword(`${e.message}\n${e.stack}`, "the error");
         assertNoPassword(host().stderr.join("\n"), "the host's stderr");
+        for (const id of c.ids()) assert.ok(!readLog(c, id).includes(FIRST), `node ${id}'s log holds the configured password`);
+        assert.ok(
+            failedLogins(c).some((l) => l.password === DEFAULT_PASSWORD),
+            "TuGraph's (public) default was the one asked",
+        );
     });
 
     it("the dev stack's default password: nothing is called (no cluster needed)", async () => {
@@ -175,7 +216,7 @@ describe("AdminPassword in the program: secrets and order", function () {
         c = d = undefined;
     });
 
-    it("registers both passwords as secret outputs and keeps no password in its provider text", async () => {
+    it("registers the passwords and the verifier as secret outputs and keeps no password in its provider text", async () => {
         const regs = await recordRegistrations(
             () =>
                 new AdminPassword("p", {
@@ -186,7 +227,7 @@ describe("AdminPassword in the program: secrets and order", function () {
                     totalTimeoutMs: 1000,
                 }),
         );
-        assert.deepStrictEqual(regs[0].additionalSecretOutputs, ["adminPassword", "previousPasswords"]);
+        assert.deepStrictEqual(regs[0].additionalSecretOutputs, ["adminPassword", "previousPasswords", "verifier"]);
         assertNoPassword(String(regs[0].inputs.__provider), "the provider text");
     });
 
@@ -207,6 +248,8 @@ describe("AdminPassword in the program: secrets and order", function () {
         assert.ok(await everyNodeAccepts(cl, [1, 2, 3, 4], FIRST));
         const state = d.get("AdminPassword", "tugraph-admin-password")!;
         assert.ok(isSecret(state.outputs.adminPassword), "the state keeps it as a secret");
+        // (The verifier is a secret through additionalSecretOutputs, asserted on the registration above.)
+        assert.ok(confirms(plain(state.outputs.verifier), "admin", FIRST));
 
         const second = await d.upOk(clusterProgram(cfg, SECOND));
         const changed = second.steps.filter((s) => !s.preview && s.op !== "same").map((s) => `${s.op} ${s.name}`);

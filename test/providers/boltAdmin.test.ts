@@ -62,7 +62,6 @@ describe("bolt admin client: parsing and errors", () => {
             password: "pw",
             callTimeoutMs: 1,
             totalTimeoutMs: 2,
-            encrypted: true,
         });
         assert.strictEqual(typeof log, "function");
         assert.deepStrictEqual(adminOptions({ ...base, seeds: ["10.0.0.1:7687"] }).seeds, ["10.0.0.1:7687"]);
@@ -116,6 +115,8 @@ describe("bolt admin client: parsing and errors", () => {
         assert.strictEqual(auth.kind, "auth");
         assert.match(auth.message, /^authentication failed for user 'admin' at 10\.0\.0\.1:7687/);
         assert.ok(!auth.message.includes(pw));
+        // TuGraph's own answer to a wrong password: code "error", "Authentication failed" (docs/tugraph-facts.md).
+        assert.strictEqual(classifyError({ code: "error", message: "Authentication failed" }, "a:1", "listRaftNodes", "u", "p").kind, "auth");
         assert.strictEqual(classifyError({ code: "BoltRaftError", message: "not leader" }, "a:1", "x", "u", "p").kind, "not-leader");
         assert.strictEqual(classifyError({ code: "ServiceUnavailable", message: "Failed to connect" }, "a:1", "x", "u", "p").kind, "connection");
         const other = classifyError({ code: "BoltRaftError", message: "bolt raft is not enabled" }, "a:1", "x", "u", "p");

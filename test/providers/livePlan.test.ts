@@ -8,7 +8,8 @@ import * as path from "path";
 import type { SimulatorCluster } from "../simulator/harness";
 import { DEFAULT_PASSWORD, runOn } from "../simulator/harness";
 import { startCluster } from "./engine";
-import { runLivePlan } from "../../components/cli/planCommand";
+import { runLivePlan, VERIFIER_ENV } from "../../components/cli/planCommand";
+import { makeVerifier } from "../../components/adapters/passwordVerifier";
 import { readLiveMembership } from "../../components/adapters/liveView";
 
 const io = (dir: string) => ({ cwd: dir, exists: (f: string) => fs.existsSync(f), readText: (f: string) => fs.readFileSync(f, "utf8") });
@@ -39,7 +40,8 @@ describe("npm run plan against the live cluster (simulator)", function () {
             `config:\n  tugraph:adminPassword: "${DEFAULT_PASSWORD}"\n  tugraph:bootstrap: [${bootstrap.join(", ")}]\n  tugraph:membership: ${membership}\n  tugraph:nodes:\n${lines.join("\n")}\n`,
         );
     }
-    const plan = () => runLivePlan(["--stack", "live"], io(dir), { env: {}, readLive: readLiveMembership });
+    const plan = () =>
+        runLivePlan(["--stack", "live"], io(dir), { env: { [VERIFIER_ENV]: makeVerifier("admin", DEFAULT_PASSWORD) }, readLive: readLiveMembership });
 
     it("a grow: the ordered steps with each gate's verdict, exit 0", async () => {
         c = await startCluster();

@@ -6,13 +6,16 @@ import { strict as assert } from "node:assert";
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { askOverBolt, runStatus, StatusResult } from "../../components/cli/statusCommand";
+import { askOverBolt, runStatus, StatusResult, VERIFIER_ENV } from "../../components/cli/statusCommand";
+import { makeVerifier } from "../../components/adapters/passwordVerifier";
 import { DEFAULT_PASSWORD, runOn, SimulatorCluster } from "../simulator/harness";
 import { writeSimStack } from "./statusStack";
 
 const ROOT = path.join(__dirname, "..", "..");
+// What `pulumi stack output --show-secrets adminPasswordVerifier` gives after the stack's last up: status logs in only with a confirmed password.
+const VERIFIED = { [VERIFIER_ENV]: makeVerifier("admin", DEFAULT_PASSWORD) };
 
-async function statusIn(dir: string, extra: string[] = [], env: Record<string, string> = {}): Promise<StatusResult & { progress: string[]; ms: number }> {
+async function statusIn(dir: string, extra: string[] = [], env: Record<string, string> = VERIFIED): Promise<StatusResult & { progress: string[]; ms: number }> {
     const progress: string[] = [];
     const started = Date.now();
     const r = await runStatus(
@@ -58,7 +61,7 @@ describe("status command against the simulator (test double)", function () {
         const child = spawn(
             process.execPath,
             ["-r", "ts-node/register/transpile-only", "components/cli/status.ts", "--stack", "sim", "--dir", dir!, "--json"],
-            { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] },
+            { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...VERIFIED } },
         );
         let out = "";
         let err = "";

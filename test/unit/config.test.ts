@@ -117,7 +117,6 @@ describe("parseClusterConfig: a valid stack", () => {
                 tls: { enabled: true },
                 tlsKey: "-----BEGIN KEY-----\nsecretkeymaterial",
                 tlsCert: "-----BEGIN CERT-----\ncertmaterial",
-                tlsCa: FIXTURE_CA,
             }),
         );
         const text = JSON.stringify(cfg);
@@ -134,7 +133,6 @@ describe("parseClusterConfig: a valid stack", () => {
                 bolt_raft_election_tick: 20,
                 bolt_raft_heartbeat_tick: 2,
                 tls: { enabled: true, keyFile: "/etc/tg/key.pem", certFile: "/etc/tg/cert.pem" },
-                tlsCa: FIXTURE_CA,
                 web: "/opt/web",
                 containerPrefix: "tg_",
                 dataRoot: "/data/tg/",
@@ -283,7 +281,7 @@ describe("parseClusterConfig: one message per rule", () => {
     });
     describe("tls", () => {
         it("enabled without key and cert names both keys", () => {
-            const errors = errorsOf(base({ tls: { enabled: true }, tlsCa: FIXTURE_CA }));
+            const errors = errorsOf(base({ tls: { enabled: true } }));
             assert.deepStrictEqual(
                 errors.map((e) => e.key),
                 ["tugraph:tls.keyFile", "tugraph:tls.certFile"],
@@ -293,31 +291,46 @@ describe("parseClusterConfig: one message per rule", () => {
         });
         it("two sources for the key", () =>
             rejects(
-                base({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" }, tlsKey: "-----BEGIN K", tlsCa: FIXTURE_CA }),
+                base({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" }, tlsKey: "-----BEGIN K" }),
                 "tugraph:tls.keyFile",
                 "are both set: give exactly one source",
             ));
         it("a key file while tls is off", () => rejects(base({ tls: { keyFile: "/k.pem" } }), "tugraph:tls.keyFile", "tls.enabled is false"));
         it("an inline cert while tls is off", () => rejects(base({ tlsCert: "-----BEGIN C" }), "tugraph:tlsCert", "tls.enabled is false"));
         it("a relative key file", () =>
-            rejects(
-                base({ tls: { enabled: true, keyFile: "k.pem", certFile: "/c.pem" }, tlsCa: FIXTURE_CA }),
-                "tugraph:tls.keyFile",
-                "must be an absolute path",
-            ));
+            rejects(base({ tls: { enabled: true, keyFile: "k.pem", certFile: "/c.pem" } }), "tugraph:tls.keyFile", "must be an absolute path"));
         it("an inline key that is not PEM, without quoting it", () => {
-            rejects(
-                base({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "not-a-pem-s3cr3t", tlsCa: FIXTURE_CA }),
-                "tugraph:tlsKey",
-                "must hold a PEM block",
-            );
-            assert.ok(
-                !errorsOf(base({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "not-a-pem-s3cr3t", tlsCa: FIXTURE_CA }))[0].message.includes("s3cr3t"),
-            );
+            rejects(base({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "not-a-pem-s3cr3t" }), "tugraph:tlsKey", "must hold a PEM block");
+            assert.ok(!errorsOf(base({ tls: { enabled: true, certFile: "/c.pem" }, tlsKey: "not-a-pem-s3cr3t" }))[0].message.includes("s3cr3t"));
         });
         it("a typo inside tls", () => rejects(base({ tls: { enable: true } }), "tugraph:tls.enable", "did you mean enabled?"));
         it("enabled not a boolean", () => rejects(base({ tls: { enabled: "yes" } }), "tugraph:tls.enabled", "must be true or false"));
         it("tls not an object", () => rejects(base({ tls: true }), "tugraph:tls", "must be an object"));
+        // TuGraph's Bolt has no TLS (docs/tugraph-facts.md): the keys that only meant Bolt over TLS are refused.
+        it("tugraph:tlsCa is refused, with TLS on or off, saying why and the fix", () => {
+            for (const raw of [base({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" }, tlsCa: FIXTURE_CA }), base({ tlsCa: FIXTURE_CA })]) {
+                const e = errorsOf(raw).find((x) => x.key === "tugraph:tlsCa");
+                assert.ok(e, JSON.stringify(errorsOf(raw)));
+                assert.match(e.message, /is no longer used: TuGraph's Bolt has no TLS/);
+                assert.match(e.message, /ssl_auth only makes the web port HTTPS/);
+                assert.match(
+                    e.message,
+                    /Fix: remove it \(`pulumi config rm tugraph:tlsCa -s <stack>`\); protect Bolt \(passwords included\) and raft with a private network/,
+                );
+            }
+        });
+        it("tls.insecureSkipVerify is refused, saying why and the fix", () => {
+            const e = errorsOf(base({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem", insecureSkipVerify: true } }));
+            assert.deepStrictEqual(
+                e.map((x) => x.key),
+                ["tugraph:tls.insecureSkipVerify"],
+            );
+            assert.match(e[0].message, /is no longer used: TuGraph's Bolt has no TLS.*Fix: remove it.*private network/);
+        });
+        it("tls on with its key and cert is only the web port's HTTPS", () => {
+            const cfg = ok(base({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" } }));
+            assert.deepStrictEqual(cfg.tls, { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" });
+        });
     });
     describe("paths and names", () => {
         it("relative web", () => rejects(base({ web: "browser" }), "tugraph:web", "must be an absolute path"));

@@ -1,8 +1,7 @@
-// How clients reach the cluster: the neo4j URI follows TLS.
+// How clients reach the cluster: always plain neo4j:// (TuGraph's Bolt has no TLS).
 import { strict as assert } from "node:assert";
 import { formatConfigErrors, parseClusterConfig } from "../../components/core/config";
 import { clusterEndpoints } from "../../components/core/endpoints";
-import { FIXTURE_CA } from "../tls/certs";
 
 function cfg(raw: Record<string, unknown>) {
     const r = parseClusterConfig({
@@ -25,10 +24,7 @@ describe("clusterEndpoints", () => {
         assert.equal(e.neo4jUri, "neo4j://10.0.0.2:7687");
         assert.deepStrictEqual(e.resolverAddresses, ["10.0.0.1:7687", "10.0.0.2:7687", "10.0.0.3:7687"]);
     });
-    it("neo4j+s:// (encrypted, certificate verified) when TLS is on", () => {
-        assert.equal(
-            clusterEndpoints(cfg({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" }, tlsCa: FIXTURE_CA })).neo4jUri,
-            "neo4j+s://10.0.0.2:7687",
-        );
+    it("still plain neo4j:// when tls is on: TuGraph's Bolt has no TLS (tls only makes the web port HTTPS)", () => {
+        assert.equal(clusterEndpoints(cfg({ tls: { enabled: true, keyFile: "/k.pem", certFile: "/c.pem" } })).neo4jUri, "neo4j://10.0.0.2:7687");
     });
 });

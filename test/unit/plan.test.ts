@@ -5,10 +5,10 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { Io, parsePlanArgs, runPlan } from "../../components/cli/planCommand";
 import fc from "fast-check";
-import { FIXTURE_CA } from "../tls/certs";
 import { SECRET_MASK } from "../../components/cli/planReport";
 import { StackFileError, looksLikeCiphertext, projectNameFromText, stackConfigFromText } from "../../components/cli/stackFile";
 import { ENCRYPTED } from "../../components/core/config";
+import { makeVerifier } from "../../components/adapters/passwordVerifier";
 
 const ROOT = path.join(__dirname, "..", "..");
 const BAD_PASSWORD = "Zq9-distinctive-PW!"; // in test/fixtures/bad-stack/Pulumi.bad.yaml
@@ -18,10 +18,15 @@ const CIPHERTEXT = `v1:${b64("twelve-bytes")}:${b64("the encrypted value and its
 const KMS_CIPHERTEXT = b64("a KMS or service blob, opaque to us");
 
 function plan(...args: string[]) {
+    return planWith({}, ...args);
+}
+
+function planWith(env: Record<string, string>, ...args: string[]) {
     const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "components/cli/plan.ts", ...args], {
         cwd: ROOT,
         encoding: "utf8",
         timeout: 60000,
+        env: { ...process.env, TUGRAPH_ADMIN_PASSWORD_VERIFIER: "", ...env },
     });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -29,11 +34,22 @@ function plan(...args: string[]) {
 describe("plan CLI (child process)", function () {
     this.timeout(60000);
     it("--stack dev without a running cluster: the config plan, then plainly from the config alone, exit 2", () => {
-        const r = plan("--stack", "dev");
+        // With the verifier of the dev password: the cluster is asked, and nobody answers.
+        const r = planWith({ TUGRAPH_ADMIN_PASSWORD_VERIFIER: makeVerifier("admin", "73@TuGraph") }, "--stack", "dev");
         assert.equal(r.code, 2, r.stderr);
         assert.match(r.stdout, /membership steps \(from the config alone: the cluster did not answer\):|membership: no change declared/);
         assert.match(r.stdout, /the cluster did not answer as expected, so this plan is from the config alone: no member answered/);
         assert.ok(!r.stdout.includes("73@TuGraph") && !r.stderr.includes("73@TuGraph"));
+    });
+    it("--stack dev with no verifier of its password: nothing is asked, the plan says why, exit 2", () => {
+        const r = plan("--stack", "dev");
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stdout, /so this plan is from the config alone: no record of the cluster's current admin password .* so the cluster was not asked/);
+        assert.match(
+            r.stdout,
+            /TUGRAPH_ADMIN_PASSWORD_VERIFIER="\$\(pulumi stack output --show-secrets adminPasswordVerifier -s dev\)" npm run plan -- --stack dev/,
+        );
+        assert.ok(!r.stdout.includes("no member answered"), "no connection was made");
     });
     it("--stack dev --offline: exit 0, three rendered configs, no password, no warning", () => {
         const r = plan("--stack", "dev", "--offline");
@@ -148,13 +164,17 @@ describe("runPlan (in-process)", () => {
     it("shows secure values as [secret] and validates them as present", () => {
         const io = memIo({
             "Pulumi.yaml": PROJECT,
-            "Pulumi.s.yaml": `config:\n  tugraph:adminPassword:\n    secure: ${CIPHERTEXT}\n  tugraph:tls: {enabled: true, certFile: /c.pem}\n  tugraph:tlsKey:\n    secure: ${KMS_CIPHERTEXT}\n  tugraph:tlsCa:\n    secure: ${KMS_CIPHERTEXT}\n  tugraph:bootstrap: [1, 2, 3]\n${NODES_1_2_3}`,
+            "Pulumi.s.yaml": `config:\n  tugraph:adminPassword:\n    secure: ${CIPHERTEXT}\n  tugraph:tls: {enabled: true, certFile: /c.pem}\n  tugraph:tlsKey:\n    secure: ${KMS_CIPHERTEXT}\n  tugraph:bootstrap: [1, 2, 3]\n${NODES_1_2_3}`,
         });
         const r = runPlan(["--stack=s"], io);
         assert.equal(r.code, 0, r.stderr);
         assert.equal(r.stderr, "");
         assert.ok(r.stdout.includes("password [secret] (encrypted)"));
-        assert.ok(r.stdout.includes("tls: on (key [secret] (encrypted), cert /c.pem; certificates verified against tugraph:tlsCa)"));
+        assert.ok(
+            r.stdout.includes(
+                "tls: on for the web port only (key [secret] (encrypted), cert /c.pem); Bolt and raft stay plain text (TuGraph has no TLS there)",
+            ),
+        );
     });
     it("never prints the password, even when it is misplaced into other keys", () => {
         const io = memIo({
@@ -298,7 +318,7 @@ describe("plan output and secrets", () => {
             "Pulumi.yaml": PROJECT,
             "Pulumi.s.yaml": `config:\n  tugraph:adminPassword: ${JSON.stringify(pw)}\n${body}`,
         });
-    const VALID = `  tugraph:bootstrap: [1, 2, 3]\n${NODES_1_2_3}  tugraph:tls: {enabled: true, keyFile: /k.pem, certFile: /c.pem}\n  tugraph:tlsCa: ${JSON.stringify(FIXTURE_CA)}\n`;
+    const VALID = `  tugraph:bootstrap: [1, 2, 3]\n${NODES_1_2_3}  tugraph:tls: {enabled: true, keyFile: /k.pem, certFile: /c.pem}\n`;
     const INVALID = `  tugraph:enable_ha: true\n  tugraph:adminPasword: oops\n  tugraph:nodes:\n    - {id: 1, ip: 10.0.0.256}\n    - {id: 1, ip: ::1}\n`;
     const reference = {
         valid: runPlan(["--stack", "s"], withPassword("Pw-unique-8c1f2e!", VALID)),

@@ -9,7 +9,6 @@ import { ENCRYPTED, TOP_LEVEL_KEYS, formatConfigErrors, parseClusterConfig } fro
 import { bootstrapPeers, initPeersFor, joinPeers, lgraphJsonText, renderLgraphConfig } from "../../components/core/render";
 import type { ClusterConfig } from "../../components/core/types";
 import { stackConfigFromText } from "../../components/cli/stackFile";
-import { FIXTURE_CA } from "../tls/certs";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures", "manual");
 const manualNode = (id: number) => JSON.parse(fs.readFileSync(path.join(FIXTURES, `node${id}.json`), "utf8"));
@@ -83,7 +82,7 @@ describe("render: details", () => {
         assert.ok(!Object.keys(renderLgraphConfig(plain, plain.nodes[0], bootstrapPeers(plain))).some((k) => k.startsWith("bolt_raft_logstore")));
     });
     it("ssl_auth follows tls.enabled; paths stay the container's", () => {
-        const cfg = cfgOf({ adminPassword: "x", nodes: three, tls: { enabled: true, keyFile: "/h/k.pem", certFile: "/h/c.pem" }, tlsCa: FIXTURE_CA });
+        const cfg = cfgOf({ adminPassword: "x", nodes: three, tls: { enabled: true, keyFile: "/h/k.pem", certFile: "/h/c.pem" } });
         const r = renderLgraphConfig(cfg, cfg.nodes[0], bootstrapPeers(cfg));
         assert.equal(r.ssl_auth, true);
         assert.equal(r.server_key, "/usr/local/etc/lgraph/server-key.pem");

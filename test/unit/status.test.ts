@@ -8,7 +8,8 @@ import type { ClusterConfig } from "../../components/core/types";
 import type { LiveMember } from "../../components/core/membership";
 import { Io } from "../../components/cli/planCommand";
 import { NodeAnswer, NodeStatus, statusJson, statusReport, statusText } from "../../components/cli/statusReport";
-import { parseStatusArgs, PASSWORD_ENV, runStatus, StatusDeps } from "../../components/cli/statusCommand";
+import { parseStatusArgs, PASSWORD_ENV, runStatus, StatusDeps, VERIFIER_ENV } from "../../components/cli/statusCommand";
+import { makeVerifier } from "../../components/adapters/passwordVerifier";
 
 const PASSWORD = "Pw-status-7d1e!";
 const ip = (id: number) => `10.0.0.${id}`;
@@ -221,11 +222,14 @@ const NODES = [1, 2, 3].map((id) => `    - {id: ${id}, ip: ${ip(id)}, dockerHost
 const plainStack = `config:\n  tugraph:adminPassword: ${PASSWORD}\n  tugraph:nodes:\n${NODES}\n`;
 const secureStack = `config:\n  tugraph:adminPassword:\n    secure: v1:c2FsdHNhbHRzYWx0c2FsdA==:Y2lwaGVydGV4dGNpcGhlcnRleHRjaXBoZXI=\n  tugraph:nodes:\n${NODES}\n`;
 
+// What the last `pulumi up` exported: status asks the cluster only with a password it confirms.
+const VERIFIER = makeVerifier("admin", PASSWORD);
+
 function fakeDeps(o: { env?: Record<string, string>; hang?: string[]; seen?: string[] } = {}): StatusDeps & { lines: string[] } {
     const listed = [1, 2, 3].map((id) => member(id, { isLeader: id === 1 }));
     const lines: string[] = [];
     return {
-        env: o.env ?? {},
+        env: { [VERIFIER_ENV]: VERIFIER, ...(o.env ?? {}) },
         lines,
         progress: (l) => lines.push(l),
         progressEveryMs: 50,
@@ -278,12 +282,33 @@ describe("runStatus (in-process, fake Bolt answers)", () => {
         assert.ok(!ok.stdout.includes(PASSWORD));
     });
 
-    it("a password the cluster refuses: exit 1, says which password source, never prints it", async () => {
+    it("a password the verifier does not confirm (a rotation pending), or no verifier: exit 1, nothing asked, says how to give it", async () => {
+        const pending = "Pending-pw-52y";
+        for (const env of [{ [PASSWORD_ENV]: pending }, { [VERIFIER_ENV]: "" }] as Record<string, string>[]) {
+            const seen: string[] = [];
+            const stack = PASSWORD_ENV in env ? secureStack : plainStack;
+            const r = await runStatus(["--stack", "s"], memIo({ "Pulumi.yaml": PROJECT, "Pulumi.s.yaml": stack }), fakeDeps({ seen, env }));
+            assert.equal(r.code, 1);
+            assert.deepStrictEqual(seen, [], "no password was tried");
+            assert.match(r.stderr, /^status: not asking the cluster: /);
+            assert.match(
+                r.stderr,
+                PASSWORD_ENV in env ? /differ from what the last `pulumi up` set \(a rotation is pending/ : /no record of the cluster's current admin password/,
+            );
+            assert.match(
+                r.stderr,
+                /TUGRAPH_ADMIN_PASSWORD_VERIFIER="\$\(pulumi stack output --show-secrets adminPasswordVerifier -s s\)" npm run status -- --stack s/,
+            );
+            assert.ok(!r.stderr.includes(pending) && !r.stdout.includes(pending));
+        }
+    });
+
+    it("a confirmed password the cluster refuses all the same (changed outside the stack): exit 1, says which password source, never prints it", async () => {
         const wrong = "Wrong-pw-31x";
         const r = await runStatus(
             ["--stack", "s"],
             memIo({ "Pulumi.yaml": PROJECT, "Pulumi.s.yaml": secureStack }),
-            fakeDeps({ env: { [PASSWORD_ENV]: wrong } }),
+            fakeDeps({ env: { [PASSWORD_ENV]: wrong, [VERIFIER_ENV]: makeVerifier("admin", wrong) } }),
         );
         assert.equal(r.code, 1);
         assert.match(r.stderr, /authentication failed for user 'admin'/);
