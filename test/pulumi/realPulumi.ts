@@ -45,10 +45,23 @@ export interface RealStackOptions {
     env?: Record<string, string>;
 }
 
-/** One line of what the CLI printed, kept for assertions and the README capture. */
+/** What the CLI printed, its change summary, and the program's diagnostics (warnings, infos) from the engine's events. */
 export interface RunResult {
     stdout: string;
     summary?: Record<string, number>;
+    diagnostics: { severity: string; message: string; urn?: string }[];
+}
+
+type EngineEvent = { diagnosticEvent?: { severity: string; message: string; urn?: string } };
+function diagnosticsCollector(): { onEvent: (e: EngineEvent) => void; diagnostics: RunResult["diagnostics"] } {
+    const diagnostics: RunResult["diagnostics"] = [];
+    return {
+        diagnostics,
+        onEvent: (e) => {
+            const d = e.diagnosticEvent;
+            if (d && d.severity !== "debug") diagnostics.push({ severity: d.severity, message: d.message.trim(), urn: d.urn });
+        },
+    };
 }
 
 /**
@@ -129,20 +142,24 @@ export class RealStack {
     }
 
     async preview(): Promise<RunResult> {
-        const r = await this.stack.preview({ diff: true, color: "never" });
-        return { stdout: r.stdout, summary: r.changeSummary as Record<string, number> };
+        const c = diagnosticsCollector();
+        const r = await this.stack.preview({ diff: true, color: "never", onEvent: c.onEvent });
+        return { stdout: r.stdout, summary: r.changeSummary as Record<string, number>, diagnostics: c.diagnostics };
     }
     async up(opts: { refresh?: boolean; onOutput?: (s: string) => void } = {}): Promise<RunResult> {
-        const r = await this.stack.up({ color: "never", refresh: opts.refresh, onOutput: opts.onOutput });
-        return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number> };
+        const c = diagnosticsCollector();
+        const r = await this.stack.up({ color: "never", refresh: opts.refresh, onOutput: opts.onOutput, onEvent: c.onEvent });
+        return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics };
     }
     async refresh(): Promise<RunResult> {
-        const r = await this.stack.refresh({ color: "never" });
-        return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number> };
+        const c = diagnosticsCollector();
+        const r = await this.stack.refresh({ color: "never", onEvent: c.onEvent });
+        return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics };
     }
     async destroy(): Promise<RunResult> {
-        const r = await this.stack.destroy({ color: "never" });
-        return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number> };
+        const c = diagnosticsCollector();
+        const r = await this.stack.destroy({ color: "never", onEvent: c.onEvent });
+        return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics };
     }
     /** The stack's state (`pulumi stack export`). */
     async resources(): Promise<{ urn: string; type: string; id?: string; outputs?: Record<string, unknown>; pendingOp?: string }[]> {
