@@ -151,9 +151,9 @@ export class RealStack {
         const r = await this.stack.up({ color: "never", refresh: opts.refresh, onOutput: opts.onOutput, onEvent: c.onEvent });
         return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics };
     }
-    async refresh(): Promise<RunResult> {
+    async refresh(opts: { clearPendingCreates?: boolean } = {}): Promise<RunResult> {
         const c = diagnosticsCollector();
-        const r = await this.stack.refresh({ color: "never", onEvent: c.onEvent });
+        const r = await this.stack.refresh({ color: "never", onEvent: c.onEvent, clearPendingCreates: opts.clearPendingCreates });
         return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics };
     }
     async destroy(): Promise<RunResult> {
@@ -169,6 +169,16 @@ export class RealStack {
         };
         const pending = new Map((dep.pending_operations ?? []).map((p) => [p.resource.urn, p.type]));
         return (dep.resources ?? []).map((r) => ({ ...r, pendingOp: pending.get(r.urn) }));
+    }
+    /** The file backend's state of this stack, as the engine last wrote it (pending operations included). */
+    async stateFile(): Promise<{ pending_operations?: { resource: { urn: string }; type: string }[]; resources?: unknown[] }> {
+        const file = path.join(path.dirname(this.workDir), "state", ".pulumi", "stacks", "tugraph-ha", `${this.stackName}.json`);
+        if (!fs.existsSync(file)) return {};
+        try {
+            return (JSON.parse(fs.readFileSync(file, "utf8")) as { checkpoint?: { latest?: object } }).checkpoint?.latest ?? {};
+        } catch {
+            return {}; // being written
+        }
     }
     /** Runs the CLI itself in this stack's work dir (for what the Automation API does not expose). */
     cli(args: string[]): { code: number; stdout: string; stderr: string } {
