@@ -80,6 +80,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             const image = new docker.RemoteImage(`${name}-image-${engine.slug}`, { name: config.image, keepLocally: true }, { parent: this, provider });
             engines.set(engine.host, { provider, image });
         }
+        const imagesOn = (hosts: string[]) => [...new Set(hosts)].map((h) => engines.get(h)!.image);
 
         // How the membership resources (and the record's read-only question) reach the cluster.
         const access = {
@@ -212,7 +213,9 @@ export class TuGraphCluster extends pulumi.ComponentResource {
                     ...(node.resync !== undefined ? { resync: node.resync } : {}),
                     knownVoters,
                 },
-                { parent: this, dependsOn: [member] },
+                // Its helper containers run the stack's image on the joiner's and the donor's hosts:
+                // after those hosts' image pulls, never racing them.
+                { parent: this, dependsOn: [member, ...imagesOn([node.dockerHost, ...live.map((n) => n.dockerHost)])] },
             );
             const container = addNode(node, member.initPeers, [sync]);
             previous = [ready(node, container)];

@@ -89,6 +89,10 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
         assert.ok((grown.summary?.create ?? 0) >= 4, grown.stdout);
         assert.ok(!grown.summary?.replace && !grown.summary?.delete, JSON.stringify(grown.summary));
         const sync = (await stack.resources()).find((r) => r.urn.endsWith("::tugraph-sync-4"))!;
+        assert.ok(
+            (sync.dependencies ?? []).some((u) => u.includes("RemoteImage::tugraph-image-")),
+            `the copy's helpers wait for the host's image: ${JSON.stringify(sync.dependencies)}`,
+        );
         const donor = Number(sync.outputs?.donorId);
         for (const id of [1, 2, 3].filter((i) => i !== donor))
             assert.strictEqual(await startedAt(`${PREFIX}${id}`, host), before[id - 1], `node ${id} untouched`);

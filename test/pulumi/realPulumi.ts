@@ -162,9 +162,9 @@ export class RealStack {
         return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics };
     }
     /** The stack's state (`pulumi stack export`). */
-    async resources(): Promise<{ urn: string; type: string; id?: string; outputs?: Record<string, unknown>; pendingOp?: string }[]> {
+    async resources(): Promise<{ urn: string; type: string; id?: string; outputs?: Record<string, unknown>; dependencies?: string[]; pendingOp?: string }[]> {
         const dep = (await this.stack.exportStack()).deployment as {
-            resources?: { urn: string; type: string; id?: string; outputs?: Record<string, unknown> }[];
+            resources?: { urn: string; type: string; id?: string; outputs?: Record<string, unknown>; dependencies?: string[] }[];
             pending_operations?: { resource: { urn: string }; type: string }[];
         };
         const pending = new Map((dep.pending_operations ?? []).map((p) => [p.resource.urn, p.type]));
