@@ -1,8 +1,8 @@
 // Test certificates made with Debian's openssl (.ci/run installs it): a CA and a
-// node certificate it signed for 127.0.0.1, plus the impostors a client must
-// refuse: a certificate for the same address from another CA, one from the right
-// CA for another address, and a self-signed one (trusted only when it is given
-// as its own CA). Throwaway EC keys in a temp dir; never product code.
+// node key and certificate it signed for 127.0.0.1, which `tls` mounts for the web
+// port's HTTPS (ssl_auth). TuGraph's Bolt has no TLS (docs/tugraph-facts.md), so no
+// client verifies them: the tests only need a key and certificate TuGraph can open.
+// Throwaway EC keys in a temp dir; never product code.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -16,12 +16,8 @@ export interface CertPair {
 
 export interface TestPki {
     dir: string;
-    ca: string; // PEM of the CA that signed `node` and `wrongHost`
+    ca: string; // PEM of the CA that signed `node`
     node: CertPair; // signed by `ca`, subjectAltName IP:127.0.0.1
-    wrongHost: CertPair; // signed by `ca`, subjectAltName IP:10.9.9.9 only
-    otherCa: string; // PEM of an unrelated CA
-    impostor: CertPair; // signed by `otherCa`, subjectAltName IP:127.0.0.1
-    selfSigned: CertPair; // its own issuer, subjectAltName IP:127.0.0.1
     cleanup(): void;
 }
 
@@ -85,31 +81,15 @@ function pair(dir: string, name: string): CertPair {
     return { keyFile: path.join(dir, `${name}.key`), certFile, cert: fs.readFileSync(certFile, "utf8") };
 }
 
-/** Makes the whole set (about 0.2 s). */
+/** Makes the set (about 0.1 s). */
 export function makeTestPki(): TestPki {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-pki-"));
     makeCa(dir, "ca");
-    makeCa(dir, "otherca");
     const node = makeLeaf(dir, "node", "ca", "IP:127.0.0.1");
-    const wrongHost = makeLeaf(dir, "wronghost", "ca", "IP:10.9.9.9");
-    const impostor = makeLeaf(dir, "impostor", "otherca", "IP:127.0.0.1");
-    openssl(
-        ["req", "-x509", ...EC, "-keyout", "self.key", "-out", "self.pem", "-days", "2", "-subj", "/CN=self", "-addext", "subjectAltName=IP:127.0.0.1"],
-        dir,
-    );
-    return {
-        dir,
-        ca: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"),
-        otherCa: fs.readFileSync(path.join(dir, "otherca.pem"), "utf8"),
-        node,
-        wrongHost,
-        impostor,
-        selfSigned: pair(dir, "self"),
-        cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
-    };
+    return { dir, ca: fs.readFileSync(path.join(dir, "ca.pem"), "utf8"), node, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** A parseable CA certificate (valid until 2126) for config tests: test/fixtures/tls/ca.pem. Its key was thrown away. */
+/** A parseable CA certificate (valid until 2126): what an earlier stack's tugraph:tlsCa held, refused now (config tests). Its key was thrown away. */
 export const FIXTURE_CA = fs.readFileSync(path.join(__dirname, "..", "fixtures", "tls", "ca.pem"), "utf8");
 
 /** One set of test certificates for the enclosing describe (made before, removed after). */
