@@ -53,9 +53,9 @@ export interface RaftMemberArgs {
     minVoters?: pulumi.Input<number>; // gates of delete (default 3, or the voter count when smaller)
     allowUnsafeRemoval?: pulumi.Input<boolean>; // gates of delete
     plannedVoters?: pulumi.Input<number>; // gates of delete: voters the stack declares
-    encrypted?: pulumi.Input<boolean>; // Bolt over TLS (the cluster's ssl_auth)
-    tlsCa?: pulumi.Input<string>;
-    insecureSkipVerify?: pulumi.Input<boolean>; // TLS trust (adapters/tlsTrust.ts)
+    encrypted?: pulumi.Input<boolean>; // always false: TuGraph's Bolt has no TLS (providers/access.ts)
+    tlsCa?: pulumi.Input<string>; // refused by check; only in states written before Bolt TLS was dropped
+    insecureSkipVerify?: pulumi.Input<boolean>; // idem
     providerVersion?: pulumi.Input<number>; // components/providers/version.ts: a change stores the new provider text
     // "learner": add as a learner whatever `role` says; a RaftPromotion makes a declared
     // voter a voter once synced and caught up (learner-first). Absent: add as `role`.
@@ -80,8 +80,8 @@ export interface RaftMemberProps {
     allowUnsafeRemoval?: boolean;
     plannedVoters?: number;
     encrypted?: boolean;
-    tlsCa?: string;
-    insecureSkipVerify?: boolean; // TLS trust (adapters/tlsTrust.ts)
+    tlsCa?: string; // only in states written before Bolt TLS was dropped
+    insecureSkipVerify?: boolean; // idem
     providerVersion?: number;
     joinAs?: "learner";
     // outputs

@@ -34,9 +34,9 @@ export interface RaftRemovalArgs {
     // Added fields (optional):
     plannedVoters?: pulumi.Input<number>; // voters the stack declares (non-removed voters): a replacement (remove 3, add 4) is not a shrink
     knownVoters?: pulumi.Input<number[]>; // ids the stack says are voters (the listing hides promotions)
-    encrypted?: pulumi.Input<boolean>; // Bolt over TLS (the cluster's ssl_auth)
-    tlsCa?: pulumi.Input<string>;
-    insecureSkipVerify?: pulumi.Input<boolean>; // TLS trust (adapters/tlsTrust.ts)
+    encrypted?: pulumi.Input<boolean>; // always false: TuGraph's Bolt has no TLS (providers/access.ts)
+    tlsCa?: pulumi.Input<string>; // refused by check; only in states written before Bolt TLS was dropped
+    insecureSkipVerify?: pulumi.Input<boolean>; // idem
     providerVersion?: pulumi.Input<number>; // components/providers/version.ts: a change stores the new provider text
 }
 
@@ -52,8 +52,8 @@ export interface RaftRemovalProps {
     plannedVoters?: number;
     knownVoters?: number[];
     encrypted?: boolean;
-    tlsCa?: string;
-    insecureSkipVerify?: boolean; // TLS trust (adapters/tlsTrust.ts)
+    tlsCa?: string; // only in states written before Bolt TLS was dropped
+    insecureSkipVerify?: boolean; // idem
     providerVersion?: number;
     // outputs
     wasMember?: boolean;
