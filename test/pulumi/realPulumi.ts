@@ -50,16 +50,44 @@ export interface RunResult {
     stdout: string;
     summary?: Record<string, number>;
     diagnostics: { severity: string; message: string; urn?: string }[];
+    /** The update's steps in the order the engine started them (up only). */
+    steps: StepTime[];
 }
 
-type EngineEvent = { diagnosticEvent?: { severity: string; message: string; urn?: string } };
-function diagnosticsCollector(): { onEvent: (e: EngineEvent) => void; diagnostics: RunResult["diagnostics"] } {
+/** One step of an update as the engine reported it: the resource's name, its operation, and when it started and ended (ms). */
+export interface StepTime {
+    name: string;
+    type: string;
+    op: string;
+    start: number;
+    end?: number;
+}
+
+type StepMeta = { urn: string; type: string; op: string };
+type EngineEvent = {
+    timestamp?: number;
+    diagnosticEvent?: { severity: string; message: string; urn?: string };
+    resourcePreEvent?: { metadata: StepMeta };
+    resOutputsEvent?: { metadata: StepMeta };
+    resOpFailedEvent?: { metadata: StepMeta };
+};
+function diagnosticsCollector(): { onEvent: (e: EngineEvent) => void; diagnostics: RunResult["diagnostics"]; steps: StepTime[] } {
     const diagnostics: RunResult["diagnostics"] = [];
+    const steps: StepTime[] = [];
     return {
         diagnostics,
+        steps,
         onEvent: (e) => {
             const d = e.diagnosticEvent;
             if (d && d.severity !== "debug") diagnostics.push({ severity: d.severity, message: d.message.trim(), urn: d.urn });
+            const now = Date.now();
+            const pre = e.resourcePreEvent?.metadata;
+            if (pre) steps.push({ name: pre.urn.split("::").pop()!, type: pre.type, op: pre.op, start: now });
+            const done = (e.resOutputsEvent ?? e.resOpFailedEvent)?.metadata;
+            if (done) {
+                const s = [...steps].reverse().find((x) => x.name === done.urn.split("::").pop() && x.end === undefined);
+                if (s) s.end = now;
+            }
         },
     };
 }
@@ -144,22 +172,22 @@ export class RealStack {
     async preview(): Promise<RunResult> {
         const c = diagnosticsCollector();
         const r = await this.stack.preview({ diff: true, color: "never", onEvent: c.onEvent });
-        return { stdout: r.stdout, summary: r.changeSummary as Record<string, number>, diagnostics: c.diagnostics };
+        return { stdout: r.stdout, summary: r.changeSummary as Record<string, number>, diagnostics: c.diagnostics, steps: c.steps };
     }
     async up(opts: { refresh?: boolean; onOutput?: (s: string) => void } = {}): Promise<RunResult> {
         const c = diagnosticsCollector();
         const r = await this.stack.up({ color: "never", refresh: opts.refresh, onOutput: opts.onOutput, onEvent: c.onEvent });
-        return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics };
+        return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics, steps: c.steps };
     }
     async refresh(opts: { clearPendingCreates?: boolean } = {}): Promise<RunResult> {
         const c = diagnosticsCollector();
         const r = await this.stack.refresh({ color: "never", onEvent: c.onEvent, clearPendingCreates: opts.clearPendingCreates });
-        return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics };
+        return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics, steps: c.steps };
     }
     async destroy(): Promise<RunResult> {
         const c = diagnosticsCollector();
         const r = await this.stack.destroy({ color: "never", onEvent: c.onEvent });
-        return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics };
+        return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics, steps: c.steps };
     }
     /** The stack's state (`pulumi stack export`). */
     async resources(): Promise<{ urn: string; type: string; id?: string; outputs?: Record<string, unknown>; dependencies?: string[]; pendingOp?: string }[]> {
