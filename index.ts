@@ -61,12 +61,16 @@ export = async () => {
     };
 };
 
-/** The adminPasswordVerifier this stack exported at its last update (a reference to itself), or undefined. */
+/**
+ * The adminPasswordVerifier this stack exported at its last update, or undefined. Read with the
+ * engine's own stack-outputs invoke (what a StackReference reads), so nothing is added to the
+ * state and a refresh stays clean.
+ */
 async function lastVerifier(): Promise<string | undefined> {
     try {
-        const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
-        const d = await self.getOutputDetails("adminPasswordVerifier");
-        const v = d.secretValue ?? d.value;
+        const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
+        const r = (await pulumi.runtime.invoke("pulumi:pulumi:readStackOutputs", { name })) as { outputs?: Record<string, unknown> };
+        const v = r?.outputs?.adminPasswordVerifier;
         return typeof v === "string" && v !== "" ? v : undefined;
     } catch {
         return undefined; // no earlier update (or no backend to ask): nothing is known
