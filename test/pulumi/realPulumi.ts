@@ -169,9 +169,9 @@ export class RealStack {
         for (const [k, v] of Object.entries(secrets)) await this.stack.setConfig(`tugraph:${k}`, { value: v, secret: true });
     }
 
-    async preview(): Promise<RunResult> {
+    async preview(opts: { diff?: boolean } = {}): Promise<RunResult> {
         const c = diagnosticsCollector();
-        const r = await this.stack.preview({ diff: true, color: "never", onEvent: c.onEvent });
+        const r = await this.stack.preview({ diff: opts.diff ?? true, color: "never", onEvent: c.onEvent });
         return { stdout: r.stdout, summary: r.changeSummary as Record<string, number>, diagnostics: c.diagnostics, steps: c.steps };
     }
     async up(opts: { refresh?: boolean; onOutput?: (s: string) => void } = {}): Promise<RunResult> {
