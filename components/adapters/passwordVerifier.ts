@@ -12,7 +12,13 @@ const N = 16384;
 
 function digest(user: string, password: string, salt: Buffer): Buffer {
     const crypto = require("crypto");
-    return crypto.scryptSync(`${user}\u0000${password}`, salt, 32, { N, r: 8, p: 1 });
+    // (user, password) as one fixed-length key: scrypt's HMAC pads short keys with zeros, so
+    // "pw" and "pw\0" would be the same key if the text went in as it is.
+    const key = crypto
+        .createHash("sha256")
+        .update(JSON.stringify([user, password]))
+        .digest();
+    return crypto.scryptSync(key, salt, 32, { N, r: 8, p: 1 });
 }
 
 /** A new verifier of `password` for `user` (a fresh random salt each time). */
