@@ -22,6 +22,15 @@ export function clusterRollSpec(cfg: ClusterConfig): string {
     return digest(JSON.stringify({ image, containerPrefix, verbose, web, raft, tls }));
 }
 
+/**
+ * A roll spec that also changes when inline TLS contents (tugraph:tlsKey / tlsCert) change: a new
+ * key or certificate changes every container's uploads (the Docker plugin replaces them), so the
+ * gates must see it too. Without inline TLS the spec is left as it was (no update of existing stacks).
+ */
+export function withTlsContents(spec: string, key: string | undefined, cert: string | undefined): string {
+    return key || cert ? digest(`${spec}\n${digest(`${key ?? ""}\n${cert ?? ""}`)}`) : spec;
+}
+
 /** Nodes in roll order: learners, then followers, then the leader; by id within each. */
 export function rollOrder(nodes: readonly NodeSpec[], live?: LiveMembership): NodeSpec[] {
     const rank = (n: NodeSpec) => (live?.leaderId === n.id ? 2 : n.role === "learner" ? 0 : 1);

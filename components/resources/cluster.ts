@@ -21,7 +21,7 @@ import { DataSync, type SyncPlacement } from "../providers/dataSync";
 import { RaftPromotion } from "../providers/raftPromotion";
 import { RetiredContainer } from "../providers/retiredContainer";
 import { NodeReady, RollGate } from "../providers/rolling";
-import { clusterRollSpec, rollOrder } from "../core/rolling";
+import { clusterRollSpec, rollOrder, withTlsContents } from "../core/rolling";
 import { PROVIDER_VERSION } from "../providers/version";
 import { RaftNode } from "./raftNode";
 
@@ -129,7 +129,11 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         // before is back and caught up (NodeReady), after a health check of the whole cluster when a
         // cluster-wide setting changes (RollGate). Bootstrap members go learners/followers first, leader last.
         const rollAccess = { ...access, knownVoters };
-        const gate = new RollGate(`${name}-roll-gate`, { ...rollAccess, rollSpec: clusterRollSpec(config) }, { parent: this, dependsOn: [record] });
+        const gate = new RollGate(
+            `${name}-roll-gate`,
+            { ...rollAccess, rollSpec: pulumi.all([args.tlsKey, args.tlsCert]).apply(([key, cert]) => withTlsContents(clusterRollSpec(config), key, cert)) },
+            { parent: this, dependsOn: [record] },
+        );
         const ready = (node: NodeSpec, raftNode: RaftNode) =>
             new NodeReady(
                 `${name}-ready-${node.id}`,

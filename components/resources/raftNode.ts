@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import { CONTAINER_PATHS, ClusterConfig, InitPeer, NodeSpec } from "../core/types";
 import { lgraphJsonText, renderLgraphConfig } from "../core/render";
 import { containerSpec, STOP_TIMEOUT_SECONDS } from "../core/containerSpec";
-import { digest } from "../core/rolling";
+import { digest, withTlsContents } from "../core/rolling";
 
 export interface RaftNodeArgs {
     readonly config: ClusterConfig;
@@ -36,7 +36,10 @@ export class RaftNode extends pulumi.ComponentResource {
         this.boltEndpoint = `${node.ip}:${node.boltPort}`;
         this.containerName = spec.name;
         this.lgraphJson = pulumi.output(args.initPeers).apply((peers) => lgraphJsonText(renderLgraphConfig(config, node, peers)));
-        this.spec = pulumi.all([args.image, this.lgraphJson]).apply(([image, lgraph]) => digest(JSON.stringify({ image, lgraph, spec })));
+        // Inline TLS contents count too (they are uploaded): a rotation then passes this node's NodeReady gate.
+        this.spec = pulumi
+            .all([args.image, this.lgraphJson, args.tlsKey, args.tlsCert])
+            .apply(([image, lgraph, key, cert]) => withTlsContents(digest(JSON.stringify({ image, lgraph, spec })), key, cert));
 
         const uploads: docker.types.input.ContainerUpload[] = [{ file: CONTAINER_PATHS.config, content: this.lgraphJson }];
         if (args.tlsKey) uploads.push({ file: CONTAINER_PATHS.serverKey, content: args.tlsKey, permissions: "0600" });
