@@ -2,7 +2,7 @@
 //
 // TuGraph's Bolt raft has no snapshots: a node that joins later must start from a
 // copy of a healthy member's WHOLE data directory, raftlog included (see
-// /work/shared/tugraph-bolt-ha.md). The graph (LMDB) and the raft log (RocksDB) are
+// docs/tugraph-facts.md, "The offline copy a joiner needs"). The graph (LMDB) and the raft log (RocksDB) are
 // live files, so the donor is STOPPED cleanly for the read (docker stop with a
 // generous timeout: SIGTERM runs the server's own shutdown) -- never copied live,
 // never `docker pause`d (a frozen copy is crash-like and can skip logged writes).

@@ -11,7 +11,7 @@
 // A step refused anywhere refuses the whole plan before anything changes
 // (the program throws), with the fix that is true for the situation.
 //
-// Order (facts: /work/shared/tugraph-bolt-ha.md, lessons of etcd/TiDB operators):
+// Order (facts: docs/tugraph-facts.md; lessons of etcd/TiDB operators):
 //   1. tombstones of FAILED members (down now), and tombstones whose ports a
 //      new node on the same Docker host reuses: remove first (the replacement
 //      needs the ports, a failed voter only weakens the quorum);

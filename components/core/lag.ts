@@ -1,7 +1,7 @@
 // Pure: is a member keeping up with the leader? Judged by NUMBERS only.
 //
 // Why numbers and never the progress state name (see
-// /work/shared/tugraph-bolt-ha.md, "How a joiner that cannot catch up looks"):
+// docs/tugraph-facts.md, "A joiner that cannot catch up"):
 // TuGraph never sends raft snapshots, so the leader's progress for a joiner on
 // an empty disk never enters StateSnapshot. The joiner bootstraps its own log
 // from its init peers and acks that small index; the leader's `match` for it

@@ -6,7 +6,7 @@
 // the Pulumi closure serializer inlines these plain functions into the
 // provider text), and by the plan command.
 //
-// Facts this relies on (see /work/shared/tugraph-bolt-ha.md):
+// Facts this relies on (docs/tugraph-facts.md, "Membership changes"):
 // - one membership change at a time, on the leader;
 // - `db.bolt.listRaftNodes()` does NOT update is_learner after a learner is
 //   promoted with addRaftNode: callers pass the roles they know to be true
