@@ -185,6 +185,50 @@ export function destroySockets(root: unknown): number {
 }
 
 /**
+ * Whether a node answers Bolt: a handshake only (the magic and four proposals, 4.4 down to
+ * 4.1), never a login, so it is safe before the password is known (TuGraph logs every refused
+ * password; a handshake writes nothing). Undefined when the node answers with a 4.x version,
+ * else why not. This is how readiness is known: by asking the node, not by a Docker health interval.
+ */
+export function boltAnswers(address: string, timeoutMs: number): Promise<string | undefined> {
+    const net = require("net");
+    const at = address.lastIndexOf(":");
+    return new Promise((resolve) => {
+        const socket = net.createConnection({ host: address.slice(0, at), port: Number(address.slice(at + 1)) });
+        let got = Buffer.alloc(0);
+        let settled = false;
+        // Declared before `done` uses it: Pulumi's closure serializer cannot capture a later binding.
+        let timer: NodeJS.Timeout | undefined = undefined;
+        const done = (why?: string) => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(why);
+        };
+        timer = setTimeout(() => done(`no Bolt answer from ${address} within ${timeoutMs} ms`), Math.min(timeoutMs, MAX_TIMER_MS));
+        socket.on("connect", () => socket.write(Buffer.from([0x60, 0x60, 0xb0, 0x17, 0, 0, 4, 4, 0, 0, 3, 4, 0, 0, 2, 4, 0, 0, 1, 4])));
+        socket.on("data", (d: Buffer) => {
+            got = Buffer.concat([got, d]);
+            if (got.length >= 4) done(got[3] === 4 ? undefined : `${address} answered Bolt ${got[3]}.${got[2]}, not 4.x`);
+        });
+        socket.on("error", (e: Error & { code?: string }) => done(`${address}: ${e.code ?? e.message}`));
+        socket.on("close", () => done(`${address} closed the connection without a Bolt answer`));
+    });
+}
+
+/** Polls boltAnswers until the node answers or the deadline passes (then throws with the last reason). */
+export async function waitBoltAnswers(address: string, deadlineAt: number, pollMs = 100): Promise<number> {
+    const start = Date.now();
+    for (;;) {
+        const why = await boltAnswers(address, Math.max(100, Math.min(2000, deadlineAt - Date.now())));
+        if (why === undefined) return Date.now() - start;
+        if (Date.now() + pollMs > deadlineAt) throw new Error(`node does not answer Bolt: ${why}`);
+        await new Promise((r) => setTimeout(r, pollMs));
+    }
+}
+
+/**
  * Runs one auto-commit query on one address over a direct bolt:// connection,
  * with a deadline (the call's own, cut to the operation's total). The driver
  * and session are closed whatever happens; after a missed deadline their

@@ -8,10 +8,11 @@
 //                until the node is back and caught up (by numbers) before the
 //                next node's container may change. A node that does not come
 //                back stops the roll with the fix; the nodes after it are untouched.
-// On a first deployment both only record (a bootstrap node alone has no leader to
-// catch up with).
+// On a first deployment RollGate only records; NodeReady waits until its node answers
+// Bolt (and a joiner until it has caught up): readiness is asked of the node, so the
+// containers need no Docker health wait (the health check stays, for `docker ps`).
 import * as pulumi from "@pulumi/pulumi";
-import { adminOptions, discover } from "../adapters/boltAdmin";
+import { adminOptions, discover, waitBoltAnswers } from "../adapters/boltAdmin";
 import { waitCaughtUp } from "../adapters/membershipOps";
 import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
 import { voterIds } from "../core/membership";
@@ -77,12 +78,30 @@ export const nodeReadyProvider: pulumi.dynamic.ResourceProvider = {
     },
     diff: diffOn("spec"),
     async create(inputs: any) {
-        return { id: `ready-${inputs.nodeId}`, outs: definedOnly({ ...inputs }) };
+        // A new container: the node must answer Bolt (a handshake, no login: a bootstrap node's
+        // password may not be the stack's yet). A joiner must also catch up, judged on the leader.
+        // This is what gates a container, also one whose create failed before (the engine then only
+        // updates it, with no wait): this resource is still to be created, so it waits.
+        const what = `node ${inputs.nodeId} (container ${inputs.container})`;
+        const deadlineAt = Date.now() + inputs.totalTimeoutMs;
+        try {
+            if (inputs.bolt) await waitBoltAnswers(inputs.bolt, deadlineAt);
+            const lag = inputs.joiner ? await waitCaughtUp(adminOptions(inputs), inputs.nodeId, what, { deadlineAt }) : undefined;
+            return { id: `ready-${inputs.nodeId}`, outs: definedOnly({ ...inputs, readyAt: new Date().toISOString(), lag: lag?.reason }) };
+        } catch (e) {
+            throw new Error(
+                `${what} did not become ready: ${(e as Error).message}. Look at the container's log on its host, fix the node, ` +
+                    `then run \`pulumi up\` again: it waits for this node again before anything that depends on it`,
+                { cause: e },
+            );
+        }
     },
     async update(_id: string, olds: any, news: any) {
         if (olds.spec === news.spec) return { outs: definedOnly({ ...news }) };
         const what = `rolling change: node ${news.nodeId} (container ${news.container})`;
         try {
+            // Back first (a handshake every 100 ms), then caught up by the leader's numbers.
+            if (news.bolt) await waitBoltAnswers(news.bolt, Date.now() + news.totalTimeoutMs);
             const lag = await waitCaughtUp(adminOptions(news), news.nodeId, what, { deadlineAt: Date.now() + news.totalTimeoutMs });
             return { outs: definedOnly({ ...news, readyAt: new Date().toISOString(), lag: lag.reason }) };
         } catch (e) {
@@ -107,7 +126,15 @@ export class RollGate extends pulumi.dynamic.Resource {
 export class NodeReady extends pulumi.dynamic.Resource {
     constructor(
         name: string,
-        args: Access & { nodeId: pulumi.Input<number>; container: pulumi.Input<string>; spec: pulumi.Input<string> },
+        args: Access & {
+            nodeId: pulumi.Input<number>;
+            container: pulumi.Input<string>;
+            spec: pulumi.Input<string>;
+            /** The node's own `ip:boltPort`, asked for a Bolt handshake. Absent (older states): not asked. */
+            bolt?: pulumi.Input<string>;
+            /** A node that joined after bootstrap: its first readiness also waits until it has caught up. Defaults to false. */
+            joiner?: pulumi.Input<boolean>;
+        },
         opts?: pulumi.CustomResourceOptions,
     ) {
         super(nodeReadyProvider, name, { ...args, readyAt: undefined, lag: undefined }, withSecretPassword(opts), "tugraph", "NodeReady");

@@ -137,7 +137,14 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         const ready = (node: NodeSpec, raftNode: RaftNode) =>
             new NodeReady(
                 `${name}-ready-${node.id}`,
-                { ...rollAccess, nodeId: node.id, container: raftNode.containerName, spec: raftNode.spec },
+                {
+                    ...rollAccess,
+                    nodeId: node.id,
+                    container: raftNode.containerName,
+                    spec: raftNode.spec,
+                    bolt: raftNode.boltEndpoint,
+                    joiner: !isBootstrapNode(config, node),
+                },
                 { parent: this, dependsOn: [raftNode] },
             );
 

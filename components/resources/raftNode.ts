@@ -58,8 +58,9 @@ export class RaftNode extends pulumi.ComponentResource {
                 healthcheck: spec.healthcheck,
                 labels: spec.labels,
                 mustRun: true,
-                wait: true,
-                waitTimeout: 120,
+                // No wait for Docker's health status (its first probe comes only after a whole
+                // interval): each node's NodeReady asks the node itself. The health check stays for `docker ps`.
+                wait: false,
                 // Only anonymous volumes would go; the data and log directories are host binds and stay.
                 removeVolumes: false,
                 // The Docker plugin stops a container it replaces or destroys with this grace, then
