@@ -57,18 +57,18 @@ export async function checkPassword(o: AdminOptions, password: string): Promise<
 
 /**
  * After the change on the leader (which applied it before answering): waits until
- * the leader shows every member holding the change in its log (match >= the
- * leader's commit after the change), then lets their apply settle, and only then
- * checks with the new password that every member that answers accepts it. Until
- * then nobody but the leader is asked with it: a member that has not applied it
- * would log the refused password.
+ * the leader shows every member that was up at the change (`skip`: the ones the
+ * discovery saw down or behind) holding the change in its log (match >= the leader's
+ * commit after the change), then lets their apply settle. Only the leader is asked
+ * with the new password: a member that has not applied it would log the refused
+ * password, and a member that was down applies it from the log when it is back.
  */
-async function waitReplicated(o: AdminOptions, leaderAddress: string, password: string, deadlineAt: number): Promise<void> {
+async function waitReplicated(o: AdminOptions, leaderAddress: string, password: string, skip: readonly number[], deadlineAt: number): Promise<void> {
     const po = { ...o, password, deadlineAt };
     const target = (await getRaftStatus(po, leaderAddress)).commit;
     for (;;) {
         const st = await getRaftStatus(po, leaderAddress).catch(() => undefined);
-        const behind = st ? Object.entries(st.progress).filter(([, p]) => p.match < target) : [];
+        const behind = st ? Object.entries(st.progress).filter(([id, p]) => p.match < target && !skip.includes(Number(id))) : [];
         if (st && st.raftState === "StateLeader" && behind.length === 0) break;
         if (Date.now() + 200 >= deadlineAt) {
             throw adminError(
@@ -80,14 +80,6 @@ async function waitReplicated(o: AdminOptions, leaderAddress: string, password: 
         await pause(200);
     }
     await pause(Math.min(APPLY_SETTLE_MS, Math.max(0, deadlineAt - Date.now() - 500)));
-    const d = await discover(po).catch((e: AdminError) => {
-        if (e.kind !== "auth") throw e;
-        throw adminError(
-            "not-applied",
-            `the new admin password was set on the leader and replicated, but ${e.address ?? "a member"} has not applied it yet: run \`pulumi up\` again`,
-        );
-    });
-    if (d.reachable.length === 0) throw adminError("not-applied", "no member answered after the password change: run `pulumi up` again");
 }
 
 /**
@@ -104,11 +96,13 @@ export async function changeFromKnown(o: AdminOptions, current: string, desired:
     const so = { ...scrubbed(o, all), deadlineAt };
     try {
         let leaderAddress: string | undefined;
+        let down: readonly number[] = []; // members down or behind at the change: not waited for
         let sent = false; // a changePassword went out (its answer may have been lost)
         for (;;) {
             try {
                 await withLeader({ ...so, password: current }, `changing the admin password of user '${o.user}'`, async (d, ob) => {
                     leaderAddress = d.leaderAddress;
+                    down = d.downIds;
                     sent = true;
                     await runCall(ob, d.leaderAddress, "changePassword", "CALL dbms.security.changePassword($old, $new)", { old: current, new: desired });
                 });
@@ -127,7 +121,7 @@ export async function changeFromKnown(o: AdminOptions, current: string, desired:
                 if (!sent || Date.now() + 500 >= deadlineAt) throw e;
             }
         }
-        await waitReplicated(so, leaderAddress!, desired, deadlineAt);
+        await waitReplicated(so, leaderAddress!, desired, down, deadlineAt);
         return `changed from ${what} to the configured password on the leader (replicated) at ${new Date().toISOString()}`;
     } catch (e) {
         rethrowScrubbed(e, all);
