@@ -7,58 +7,27 @@
 // removes the containers and keeps every data directory.
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { docker, requireDocker, DEFAULT_DOCKER_HOST } from "../docker/engine";
-import { DEFAULT_PASSWORD, freePorts, runOn } from "../simulator/harness";
-import { removeContainers, startedAt } from "../scenario/dockerApply";
-import { RealStack, requirePulumi } from "./realPulumi";
-import { waitFor, leaderAmong, pinnedImage } from "./support";
+import { docker } from "../docker/engine";
+import { runOn } from "../simulator/harness";
+import { startedAt } from "../scenario/dockerApply";
+import { RealStack } from "./realPulumi";
+import { waitFor, leaderAmong, realCluster } from "./support";
 
 const PREFIX = "tugraph-ha-real-grow-";
 
 describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy", function () {
     this.timeout(600_000);
-    let root = "";
-    let ports: number[] = [];
-    let stack: RealStack | undefined;
-    let image = "";
-    const host = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
-    const names = [1, 2, 3, 4].map((i) => `${PREFIX}${i}`);
-
-    before(async function () {
-        requirePulumi(this);
-        await requireDocker(this);
-        root = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-real-grow-"));
-        ports = await freePorts(12);
-        await removeContainers(names, host);
-        image = await pinnedImage("real-grow", host);
-    });
-    after(async () => {
-        if (!root) return;
-        await removeContainers(names, host);
-        await docker(["rmi", image], { host });
-        stack?.remove();
-        fs.rmSync(root, { recursive: true, force: true });
-    });
-
-    const config = (ids: number[], extra: Record<string, unknown> = {}) => ({
-        image,
-        adminUser: "admin",
-        adminPassword: DEFAULT_PASSWORD,
-        containerPrefix: PREFIX,
-        dataRoot: root,
-        membership: { callTimeoutSeconds: 5, totalTimeoutSeconds: 60 },
-        nodes: ids.map((id) => ({ id, ip: "127.0.0.1", boltPort: ports[id - 1], raftPort: ports[3 + id], webPort: ports[7 + id], dockerHost: host })),
-        ...extra,
-    });
-    const bolt = (id: number) => `127.0.0.1:${ports[id - 1]}`;
+    const c = realCluster(PREFIX);
+    const { host, names } = c;
+    const config = (ids: number[], extra: Record<string, unknown> = {}) => c.config(ids, extra);
+    const bolt = c.bolt;
 
     it("bootstraps, previews and applies a grow, refreshes clean, destroys the containers and keeps the data", async () => {
-        stack = await RealStack.create("grow", { config: config([1, 2, 3], { bootstrap: [1, 2, 3] }) });
+        c.stack = await RealStack.create("grow", { config: config([1, 2, 3], { bootstrap: [1, 2, 3] }) });
 
         // 1. First `pulumi up`: three bootstrap containers, a leader.
-        const first = await stack.up();
+        const first = await c.stack.up();
         assert.deepStrictEqual(Object.keys(first.summary ?? {}), ["create"], first.stdout);
         for (const id of [1, 2, 3]) assert.ok(await startedAt(`${PREFIX}${id}`, host), `node ${id}'s container runs`);
         assert.doesNotMatch(first.stdout, /warning: using pulumi-resource/, "the plugins are the registered ones");
@@ -67,9 +36,9 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
         for (let i = 1; i <= 5; i++) await runOn(leader, `CREATE (n:person {id: ${i}})`);
         const before = await Promise.all([1, 2, 3].map((id) => startedAt(`${PREFIX}${id}`, host)));
 
-        // 2. `pulumi preview` of the grown stack names node 4's resources and changes nothing else.
-        await stack.setConfig(config([1, 2, 3, 4], { bootstrap: [1, 2, 3] }));
-        const preview = await stack.preview();
+        // 2. `pulumi preview` of the grown c.stack names node 4's resources and changes nothing else.
+        await c.stack.setConfig(config([1, 2, 3, 4], { bootstrap: [1, 2, 3] }));
+        const preview = await c.stack.preview();
         if (process.env.TUGRAPH_HA_KEEP_OUTPUT) fs.writeFileSync(process.env.TUGRAPH_HA_KEEP_OUTPUT + "/preview-grow.txt", preview.stdout);
         for (const r of ["tugraph-member-4", "tugraph-sync-4", "tugraph-node-4-container", "tugraph-promotion-4"]) {
             assert.match(preview.stdout, new RegExp(`\\+ \\S+: \\(create\\)\\n\\s+\\[urn=\\S+::${r}\\]`), `preview shows ${r}:\n${preview.stdout}`);
@@ -85,15 +54,23 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
         );
 
         // 3. `pulumi up`: node 4 joins; 1-3's containers are the same (only a donor restarts).
-        const grown = await stack.up();
+        const grown = await c.stack.up();
         assert.ok((grown.summary?.create ?? 0) >= 4, grown.stdout);
         assert.ok(!grown.summary?.replace && !grown.summary?.delete, JSON.stringify(grown.summary));
-        const sync = (await stack.resources()).find((r) => r.urn.endsWith("::tugraph-sync-4"))!;
+        const sync = (await c.stack.resources()).find((r) => r.urn.endsWith("::tugraph-sync-4"))!;
         assert.ok(
-            (sync.dependencies ?? []).some((u) => u.includes("RemoteImage::tugraph-image-")),
+            (sync.dependencies ?? []).some((u) => u.includes("RemoteImage::tugraph-c.image-")),
             `the copy's helpers wait for the host's image: ${JSON.stringify(sync.dependencies)}`,
         );
         const donor = Number(sync.outputs?.donorId);
+        assert.notStrictEqual(donor, [1, 2, 3].map(bolt).indexOf(leader) + 1, "the leader is never the donor while another member can donate");
+        assert.ok(Number(sync.outputs?.files) > 0 && Number(sync.outputs?.bytes) > 0, JSON.stringify(sync.outputs));
+        const member4 = (await c.stack.resources()).find((r) => r.urn.endsWith("::tugraph-member-4"))!;
+        assert.deepStrictEqual(
+            (member4.outputs?.initPeers as { bolt_raft_node_id: number }[]).map((p) => p.bolt_raft_node_id),
+            [1, 2, 3, 4],
+            "node 4's init peers are the membership right after its add",
+        );
         for (const id of [1, 2, 3].filter((i) => i !== donor))
             assert.strictEqual(await startedAt(`${PREFIX}${id}`, host), before[id - 1], `node ${id} untouched`);
         const leader2 = await leaderAmong([1, 2, 3, 4].map(bolt));
@@ -104,9 +81,9 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
         assert.deepStrictEqual(members.sort(), [1, 2, 3, 4]);
 
         // 4. `pulumi refresh` succeeds and finds nothing changed; a following preview is empty.
-        const refreshed = await stack.refresh();
+        const refreshed = await c.stack.refresh();
         assert.ok(!refreshed.summary?.update && !refreshed.summary?.delete, refreshed.stdout);
-        const again = await stack.preview();
+        const again = await c.stack.preview();
         assert.deepStrictEqual(
             Object.keys(again.summary ?? {}).filter((k) => k !== "same"),
             [],
@@ -116,21 +93,21 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
         // 5. Node 4 removed outside the stack: `pulumi refresh` succeeds and records the drift (the
         //    real engine fails a refresh whose Diff throws); the next `pulumi up` refuses, naming the fix.
         await runOn(await leaderAmong([1, 2, 3].map(bolt)), "CALL db.bolt.removeRaftNode(4)");
-        const drifted = await stack.refresh();
+        const drifted = await c.stack.refresh();
         assert.match(drifted.stdout, /~ .*tugraph-member-4/, drifted.stdout);
-        const m4 = (await stack.resources()).find((r) => r.urn.endsWith("::tugraph-member-4"))!;
+        const m4 = (await c.stack.resources()).find((r) => r.urn.endsWith("::tugraph-member-4"))!;
         assert.strictEqual(m4.outputs?.driftKind, "removed", JSON.stringify(m4.outputs));
-        await assert.rejects(stack.up(), (e: Error) => /set `removed: true` on node 4/.test(e.message));
+        await assert.rejects(c.stack.up(), (e: Error) => /set `removed: true` on node 4/.test(e.message));
         const after = (await runOn(await leaderAmong([1, 2, 3].map(bolt)), "CALL db.bolt.listRaftNodes()")).map((r) => Number(r.node_id));
         assert.deepStrictEqual(after.sort(), [1, 2, 3], "nothing was added back");
 
         // 6. `pulumi destroy`: containers gone, data directories kept, membership untouched on disk.
-        await stack.destroy();
+        await c.stack.destroy();
         for (const n of names) assert.notStrictEqual((await docker(["inspect", n], { host })).code, 0, `${n} is removed`);
-        for (const id of [1, 2, 3, 4]) assert.ok(fs.readdirSync(path.join(root, `node-${id}`, "data")).length > 0, `node ${id}'s data stays`);
+        for (const id of [1, 2, 3, 4]) assert.ok(fs.readdirSync(path.join(c.root, `node-${id}`, "data")).length > 0, `node ${id}'s data stays`);
         // Every stop was clean (destroyGraceSeconds): each start of a node's server is followed by its own shutdown.
         for (const id of [1, 2, 3, 4]) {
-            const lines = fs.readFileSync(path.join(root, `node-${id}`, "log", "lgraph.log"), "utf8").split("\n");
+            const lines = fs.readFileSync(path.join(c.root, `node-${id}`, "log", "lgraph.log"), "utf8").split("\n");
             const starts = lines.filter((l) => / starting: /.test(l)).length;
             const clean = lines.filter((l) => /shutdown complete/.test(l)).length;
             assert.strictEqual(clean, starts, `node ${id} stopped cleanly each time it ran:\n${lines.slice(-6).join("\n")}`);

@@ -8,72 +8,28 @@
 //     and a grow after the rotation logs in with the new one.
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { docker, requireDocker, DEFAULT_DOCKER_HOST } from "../docker/engine";
-import { DEFAULT_PASSWORD, freePorts, runOn } from "../simulator/harness";
-import { removeContainers } from "../scenario/dockerApply";
+import { docker } from "../docker/engine";
+import { runOn } from "../simulator/harness";
 import { listRaftNodes } from "../../components/adapters/boltAdmin";
-import { RealStack, requirePulumi } from "./realPulumi";
-import { leaderAmong, pinnedImage, waitFor } from "./support";
-
-const host = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
-
-/** A scratch cluster of this file: its own root, ports, container prefix and image tag. */
-function scratch(prefix: string) {
-    const s = { root: "", ports: [] as number[], image: "", stack: undefined as RealStack | undefined, names: [1, 2, 3, 4].map((i) => `${prefix}${i}`) };
-    before(async function () {
-        requirePulumi(this);
-        await requireDocker(this);
-        s.root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-        s.ports = await freePorts(12);
-        await removeContainers(s.names, host);
-        s.image = await pinnedImage(prefix.replace(/-$/, ""), host);
-    });
-    after(async () => {
-        if (!s.root) return;
-        await removeContainers(s.names, host);
-        await docker(["rmi", s.image], { host });
-        s.stack?.remove();
-        fs.rmSync(s.root, { recursive: true, force: true });
-    });
-    return s;
-}
-
-const node = (s: { ports: number[] }, id: number, portsOf = id, extra: Record<string, unknown> = {}) => ({
-    id,
-    ip: "127.0.0.1",
-    boltPort: s.ports[portsOf - 1],
-    raftPort: s.ports[3 + portsOf],
-    webPort: s.ports[7 + portsOf],
-    dockerHost: host,
-    ...extra,
-});
+import { RealStack } from "./realPulumi";
+import { leaderAmong, waitFor, realCluster } from "./support";
 
 describe("real engine: replacement on one host (tombstone 3, node 4 on its ports)", function () {
     this.timeout(600_000);
     const PREFIX = "tugraph-ha-real-repl-";
-    const s = scratch(PREFIX);
-    const config = (nodes: unknown[], membership: Record<string, unknown> = {}) => ({
-        image: s.image,
-        adminUser: "admin",
-        adminPassword: DEFAULT_PASSWORD,
-        containerPrefix: PREFIX,
-        dataRoot: s.root,
-        bootstrap: [1, 2, 3],
-        membership: { callTimeoutSeconds: 5, totalTimeoutSeconds: 60, ...membership },
-        nodes,
-    });
-    const bolt = (portsOf: number) => `127.0.0.1:${s.ports[portsOf - 1]}`;
+    const s = realCluster(PREFIX);
+    const config = (nodes: Record<string, unknown>[], membership: Record<string, unknown> = {}) => s.config(nodes, { membership });
+    const bolt = s.bolt;
 
     it("refused without allowWriteOutageForSync; with it, 3 stops first, 4 runs on its ports with the data, 3's data stays", async () => {
-        s.stack = await RealStack.create("repl", { config: config([1, 2, 3].map((id) => node(s, id))) });
+        s.stack = await RealStack.create("repl", { config: config([1, 2, 3].map((id) => s.node(id))) });
         await s.stack.up();
         const leader = await leaderAmong([1, 2, 3].map(bolt));
         await runOn(leader, "CALL db.createVertexLabel('w', 'id', 'id', 'INT64', false)");
         for (let i = 1; i <= 5; i++) await runOn(leader, `CREATE (n:w {id: ${i}})`);
 
-        const moved = [node(s, 1), node(s, 2), node(s, 3, 3, { removed: true }), node(s, 4, 3)];
+        const moved = [s.node(1), s.node(2), s.node(3, { removed: true }), s.node(4, { portsOf: 3 })];
         await s.stack.setConfig(config(moved));
         await assert.rejects(s.stack.up(), (e: Error) =>
             /refusing the whole membership plan, nothing was changed[\s\S]*allowWriteOutageForSync/.test(e.message),
@@ -86,7 +42,7 @@ describe("real engine: replacement on one host (tombstone 3, node 4 on its ports
         const step = (n: string) => up.steps.find((x) => x.name === n && x.op !== "same");
         assert.ok(step("tugraph-retired-3")!.end! <= step("tugraph-node-4-container")!.start, "3's container stopped before 4's started");
         assert.strictEqual(step("tugraph-node-3-container")?.op, "delete", "the engine deletes 3's container at the end");
-        assert.strictEqual((await docker(["inspect", s.names[2]], { host })).code === 0, false, "3's container is gone");
+        assert.strictEqual((await docker(["inspect", s.names[2]], { host: s.host })).code === 0, false, "3's container is gone");
         const status = JSON.parse(String((await runOn(bolt(3), "CALL db.bolt.getRaftStatus()"))[0].status));
         assert.strictEqual(status.id, "4", "node 4 runs on node 3's ports");
         assert.deepStrictEqual(await ids(await leaderAmong([1, 2, 3].map(bolt))), [1, 2, 4]);
@@ -99,21 +55,16 @@ describe("real engine: replacement on one host (tombstone 3, node 4 on its ports
 describe("real engine: the admin password as a stack secret, set and rotated", function () {
     this.timeout(600_000);
     const PREFIX = "tugraph-ha-real-pw-";
-    const s = scratch(PREFIX);
+    const s = realCluster(PREFIX);
     const FIRST = "First-Secret-1a2b";
     const SECOND = "Second-Secret-3c4d";
-    const config = (ids: number[]) => ({
-        image: s.image,
-        adminUser: "admin",
-        containerPrefix: PREFIX,
-        dataRoot: s.root,
-        bootstrap: [1, 2, 3],
-        membership: { callTimeoutSeconds: 5, totalTimeoutSeconds: 60 },
-        nodes: ids.map((id) => node(s, id)),
-    });
-    const login = (password: string) =>
-        listRaftNodes({ seeds: [], user: "admin", password, callTimeoutMs: 5000, totalTimeoutMs: 5000 }, `127.0.0.1:${s.ports[0]}`);
-    const nodeLogs = (ids: number[]) => ids.map((id) => fs.readFileSync(path.join(s.root, `node-${id}`, "log", "lgraph.log"), "utf8")).join("\n");
+    // No adminPassword in the plain config: it is a secret of the stack (RealStack's `secrets`).
+    const config = (ids: number[]) => {
+        const { adminPassword: _plain, ...rest } = s.config(ids);
+        return rest;
+    };
+    const login = (password: string) => listRaftNodes({ seeds: [], user: "admin", password, callTimeoutMs: 5000, totalTimeoutMs: 5000 }, s.bolt(1));
+    const nodeLogs = (ids: number[]) => ids.map(s.log).join("\n");
 
     it("set on create, rotated by the next up, used by a grow; no password in the CLI's output or a node's log", async () => {
         s.stack = await RealStack.create("pw", { config: config([1, 2, 3]), secrets: { adminPassword: FIRST } });

@@ -5,14 +5,12 @@
 // The real RemoteImage reads an image by its content: a new tag of the same content rolls nothing.
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { docker, dockerOk, requireDocker, DEFAULT_DOCKER_HOST, SIMULATOR_IMAGE } from "../docker/engine";
-import { DEFAULT_PASSWORD, freePorts } from "../simulator/harness";
+import { docker, dockerOk, SIMULATOR_IMAGE } from "../docker/engine";
 import { removeContainers } from "../scenario/dockerApply";
 import { startWriter } from "../scenario/writer";
-import { RealStack, requirePulumi } from "./realPulumi";
-import { leaderAmong } from "./support";
+import { RealStack } from "./realPulumi";
+import { leaderAmong, realCluster } from "./support";
 
 const PREFIX = "tugraph-ha-real-roll-";
 const V1 = "tugraph-simulator:real-roll-1";
@@ -21,18 +19,13 @@ const V2 = "tugraph-simulator:real-roll-2"; // other content (a committed layer)
 
 describe("real engine: a rolling image upgrade with a writer", function () {
     this.timeout(600_000);
-    let root = "";
-    let ports: number[] = [];
-    let stack: RealStack | undefined;
-    const host = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
+    const c = realCluster(PREFIX);
+    const { host } = c;
     const names = [1, 2, 3].map((i) => `${PREFIX}${i}`);
 
     before(async function () {
-        requirePulumi(this);
-        await requireDocker(this);
-        root = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-real-roll-"));
-        ports = await freePorts(9);
-        await removeContainers([...names, `${PREFIX}commit`], host);
+        if (!c.root) return; // skipped
+        await removeContainers([`${PREFIX}commit`], host);
         await dockerOk(["tag", SIMULATOR_IMAGE, V1], { host });
         await dockerOk(["tag", SIMULATOR_IMAGE, V1_RETAG], { host });
         await dockerOk(["create", "--name", `${PREFIX}commit`, SIMULATOR_IMAGE, "true"], { host });
@@ -40,40 +33,27 @@ describe("real engine: a rolling image upgrade with a writer", function () {
         await removeContainers([`${PREFIX}commit`], host);
     });
     after(async () => {
-        if (!root) return;
-        await removeContainers(names, host);
         for (const i of [V1, V1_RETAG, V2]) await docker(["rmi", i], { host });
-        stack?.remove();
-        fs.rmSync(root, { recursive: true, force: true });
     });
 
-    const config = (image: string) => ({
-        image,
-        adminUser: "admin",
-        adminPassword: DEFAULT_PASSWORD,
-        containerPrefix: PREFIX,
-        dataRoot: root,
-        bootstrap: [1, 2, 3],
-        membership: { callTimeoutSeconds: 5, totalTimeoutSeconds: 90 },
-        nodes: [1, 2, 3].map((id) => ({ id, ip: "127.0.0.1", boltPort: ports[id - 1], raftPort: ports[2 + id], webPort: ports[5 + id], dockerHost: host })),
-    });
-    const seeds = () => [1, 2, 3].map((id) => `127.0.0.1:${ports[id - 1]}`);
+    const config = (image: string) => c.config([1, 2, 3], { image, membership: { totalTimeoutSeconds: 90 } });
+    const seeds = () => [1, 2, 3].map(c.bolt);
     const imageOf = async (name: string) => (await dockerOk(["inspect", "-f", "{{.Config.Image}}", name], { host })).trim();
 
     it("a re-tag of the same content rolls nothing; an upgrade rolls one node at a time, leader last, every stop clean, no write lost", async () => {
-        stack = await RealStack.create("roll", { config: config(V1) });
-        await stack.up();
+        c.stack = await RealStack.create("roll", { config: config(V1) });
+        await c.stack.up();
         const leaderAddr = await leaderAmong(seeds());
         const leader = seeds().indexOf(leaderAddr) + 1;
 
         // The same content under another tag: the image resource is replaced, no container is. (The
         // preview cannot know that: the image id is unknown until the image is read again, so it
         // shows the containers as replaced; the update then finds the same id.)
-        await stack.setConfig(config(V1_RETAG));
-        const retag = await stack.preview();
+        await c.stack.setConfig(config(V1_RETAG));
+        const retag = await c.stack.preview();
         assert.match(retag.stdout, /\+-docker:index\/remoteImage:RemoteImage: \(replace\)/, retag.stdout);
         const before = await Promise.all(names.map((n) => dockerOk(["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", n], { host })));
-        const retagged = await stack.up();
+        const retagged = await c.stack.up();
         assert.deepStrictEqual(
             retagged.steps.filter((s) => s.type === "docker:index/container:Container").map((s) => s.op),
             ["same", "same", "same"],
@@ -82,10 +62,10 @@ describe("real engine: a rolling image upgrade with a writer", function () {
         assert.deepStrictEqual(await Promise.all(names.map((n) => dockerOk(["inspect", "-f", "{{.Id}} {{.State.StartedAt}}", n], { host }))), before);
 
         // An upgrade with a writer running.
-        await stack.setConfig(config(V2));
+        await c.stack.setConfig(config(V2));
         const writer = await startWriter(seeds());
         const t0 = Date.now();
-        const up = await stack.up();
+        const up = await c.stack.up();
         const rollMs = Date.now() - t0;
         const w = await writer.stop();
         const containers = up.steps.filter((s) => s.type === "docker:index/container:Container" && s.op !== "same");
@@ -103,7 +83,7 @@ describe("real engine: a rolling image upgrade with a writer", function () {
         const v2 = (await dockerOk(["image", "inspect", "-f", "{{.Id}}", V2], { host })).trim();
         for (const n of names) assert.strictEqual(await imageOf(n), v2, "the plugin runs the image by its id");
         for (const id of [1, 2, 3]) {
-            const lines = fs.readFileSync(path.join(root, `node-${id}`, "log", "lgraph.log"), "utf8").split("\n");
+            const lines = fs.readFileSync(path.join(c.root, `node-${id}`, "log", "lgraph.log"), "utf8").split("\n");
             assert.strictEqual(lines.filter((l) => /shutdown complete/.test(l)).length, 1, `node ${id} stopped cleanly once`);
         }
         assert.ok(w.acknowledged > 0 && w.lost.length === 0, `acknowledged ${w.acknowledged}, lost ${w.lost.join(",")}`);

@@ -5,66 +5,38 @@
 // node at a time, each back and caught up (NodeReady) before the next, every stop clean.
 import * as assert from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { docker, requireDocker, DEFAULT_DOCKER_HOST } from "../docker/engine";
-import { DEFAULT_PASSWORD, freePorts } from "../simulator/harness";
-import { removeContainers } from "../scenario/dockerApply";
+import { docker } from "../docker/engine";
 import { makeTestPki, type TestPki } from "../tls/certs";
-import { RealStack, requirePulumi } from "./realPulumi";
-import { leaderAmong, pinnedImage } from "./support";
+import { RealStack } from "./realPulumi";
+import { leaderAmong, realCluster } from "./support";
 
 const PREFIX = "tugraph-ha-real-tls-";
 
 describe("real engine: rotating the inline TLS key and certificate", function () {
     this.timeout(600_000);
-    let root = "";
-    let ports: number[] = [];
-    let stack: RealStack | undefined;
-    let image = "";
-    const pkis: TestPki[] = [];
-    const host = process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
+    const c = realCluster(PREFIX);
+    const { host } = c;
     const names = [1, 2, 3].map((i) => `${PREFIX}${i}`);
-
-    before(async function () {
-        requirePulumi(this);
-        await requireDocker(this);
-        root = fs.mkdtempSync(path.join(os.tmpdir(), "tugraph-ha-real-tls-"));
-        ports = await freePorts(9);
-        await removeContainers(names, host);
-        image = await pinnedImage("real-tls", host);
-        pkis.push(makeTestPki(), makeTestPki());
+    const pkis: TestPki[] = [];
+    before(() => {
+        if (c.root) pkis.push(makeTestPki(), makeTestPki());
     });
-    after(async () => {
-        if (!root) return;
-        await removeContainers(names, host);
-        await docker(["rmi", image], { host });
-        stack?.remove();
+    after(() => {
         for (const p of pkis) p.cleanup();
-        fs.rmSync(root, { recursive: true, force: true });
     });
 
-    const config = () => ({
-        image,
-        adminUser: "admin",
-        adminPassword: DEFAULT_PASSWORD,
-        containerPrefix: PREFIX,
-        dataRoot: root,
-        bootstrap: [1, 2, 3],
-        tls: { enabled: true },
-        membership: { callTimeoutSeconds: 5, totalTimeoutSeconds: 90 },
-        nodes: [1, 2, 3].map((id) => ({ id, ip: "127.0.0.1", boltPort: ports[id - 1], raftPort: ports[2 + id], webPort: ports[5 + id], dockerHost: host })),
-    });
+    const config = () => c.config([1, 2, 3], { tls: { enabled: true }, membership: { totalTimeoutSeconds: 90 } });
     const pem = (p: TestPki) => ({ tlsKey: fs.readFileSync(p.node.keyFile, "utf8"), tlsCert: p.node.cert });
-    const seeds = () => [1, 2, 3].map((id) => `127.0.0.1:${ports[id - 1]}`);
+    const seeds = () => [1, 2, 3].map(c.bolt);
 
     it("the new key and certificate roll through the gates: health check, then one node at a time, leader last, clean stops", async () => {
-        stack = await RealStack.create("tls", { config: config(), secrets: pem(pkis[0]) });
-        await stack.up();
+        c.stack = await RealStack.create("tls", { config: config(), secrets: pem(pkis[0]) });
+        await c.stack.up();
         const leader = seeds().indexOf(await leaderAmong(seeds())) + 1;
 
-        await stack.setConfig(config(), pem(pkis[1]));
-        const up = await stack.up();
+        await c.stack.setConfig(config(), pem(pkis[1]));
+        const up = await c.stack.up();
         const op = (name: string) => up.steps.find((s) => s.name === name)?.op;
         assert.strictEqual(op("tugraph-roll-gate"), "update", "the cluster's health is checked before the roll");
         const containers = up.steps.filter((s) => s.type === "docker:index/container:Container" && s.op !== "same");
@@ -79,7 +51,7 @@ describe("real engine: rotating the inline TLS key and certificate", function ()
             assert.ok(ready?.end !== undefined && next >= ready.end, `node ${order[i]} waited until node ${order[i - 1]} was back and caught up`);
         }
         for (const id of [1, 2, 3]) {
-            const log = fs.readFileSync(path.join(root, `node-${id}`, "log", "lgraph.log"), "utf8");
+            const log = fs.readFileSync(path.join(c.root, `node-${id}`, "log", "lgraph.log"), "utf8");
             assert.strictEqual((log.match(/shutdown complete/g) ?? []).length, 1, `node ${id} stopped cleanly once`);
         }
         const cert = await docker(["exec", names[0], "cat", "/usr/local/etc/lgraph/server-cert.pem"], { host });

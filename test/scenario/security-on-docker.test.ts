@@ -4,6 +4,9 @@
 // whose admin password `pulumi up` sets on the first deployment and rotates on the
 // next over plain Bolt, as TuGraph has no other (docs/tugraph-facts.md). Neither
 // password is printed, and no node's log holds one (a refused login would put it there).
+// Why still on the step-order driver: it mounts the web port's key and certificate from host files
+// (tls.keyFile/certFile); the real engine runs the password set and rotated, and the inline TLS
+// rotation, in test/pulumi/ (replace-and-password-real, tls-rotation-real).
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
