@@ -38,7 +38,7 @@ describe("real engine: a refused plan, a container stopped outside Pulumi", func
 
         // verbose changes every container (a rolling change). Node 4 replaces 3 on its ports: 3 is
         // removed first, and copying 4's data then stops one of the 2 voters left, a write outage
-        // the c.stack does not allow (allowWriteOutageForSync): the live plan refuses as a whole.
+        // the stack does not allow (allowWriteOutageForSync): the live plan refuses as a whole.
         const node4 = c.node(4, { portsOf: 3 });
         await c.stack.setConfig(config({ verbose: 2 }, [3], [node4]));
         await assert.rejects(c.stack.up(), (e: Error) => /allowWriteOutageForSync/.test(e.message) && /membership plan|refus/i.test(e.message));

@@ -36,7 +36,7 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
         for (let i = 1; i <= 5; i++) await runOn(leader, `CREATE (n:person {id: ${i}})`);
         const before = await Promise.all([1, 2, 3].map((id) => startedAt(`${PREFIX}${id}`, host)));
 
-        // 2. `pulumi preview` of the grown c.stack names node 4's resources and changes nothing else.
+        // 2. `pulumi preview` of the grown stack names node 4's resources and changes nothing else.
         await c.stack.setConfig(config([1, 2, 3, 4], { bootstrap: [1, 2, 3] }));
         const preview = await c.stack.preview();
         if (process.env.TUGRAPH_HA_KEEP_OUTPUT) fs.writeFileSync(process.env.TUGRAPH_HA_KEEP_OUTPUT + "/preview-grow.txt", preview.stdout);
@@ -59,7 +59,7 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
         assert.ok(!grown.summary?.replace && !grown.summary?.delete, JSON.stringify(grown.summary));
         const sync = (await c.stack.resources()).find((r) => r.urn.endsWith("::tugraph-sync-4"))!;
         assert.ok(
-            (sync.dependencies ?? []).some((u) => u.includes("RemoteImage::tugraph-c.image-")),
+            (sync.dependencies ?? []).some((u) => u.includes("RemoteImage::tugraph-image-")),
             `the copy's helpers wait for the host's image: ${JSON.stringify(sync.dependencies)}`,
         );
         const donor = Number(sync.outputs?.donorId);

@@ -41,7 +41,7 @@ describe("real engine: the pulumi process killed in the middle of a grow", funct
         await waitFor(async () => {
             const pending = (await c.stack!.stateFile()).pending_operations ?? [];
             if (!pending.some((p) => p.resource.urn.endsWith("::tugraph-sync-4"))) return false;
-            killed = execFileSync("pgrep", ["-f", `bin/pulumi up .*--c.stack killed`], { encoding: "utf8" }).trim();
+            killed = execFileSync("pgrep", ["-f", `bin/pulumi up .*--stack killed`], { encoding: "utf8" }).trim();
             for (const pid of killed.split("\n")) process.kill(Number(pid), "SIGKILL");
             return true;
         }, 120_000);
@@ -57,7 +57,7 @@ describe("real engine: the pulumi process killed in the middle of a grow", funct
         await sleep(1000);
 
         // The next `pulumi up` meets the dead CLI's lock (the file backend's), which names the fix.
-        await assert.rejects(c.stack.up(), (e: Error) => /the c.stack is currently locked/.test(e.message) && /pulumi cancel/.test(e.message));
+        await assert.rejects(c.stack.up(), (e: Error) => /the stack is currently locked/.test(e.message) && /pulumi cancel/.test(e.message));
         await c.stack.stack.cancel();
 
         // After `pulumi cancel`, the next `pulumi up` converges.
