@@ -218,11 +218,10 @@ export function boltAnswers(address: string, timeoutMs: number): Promise<string 
 }
 
 /** Polls boltAnswers until the node answers or the deadline passes (then throws with the last reason). */
-export async function waitBoltAnswers(address: string, deadlineAt: number, pollMs = 100): Promise<number> {
-    const start = Date.now();
+export async function waitBoltAnswers(address: string, deadlineAt: number, pollMs = 100): Promise<void> {
     for (;;) {
         const why = await boltAnswers(address, Math.max(100, Math.min(2000, deadlineAt - Date.now())));
-        if (why === undefined) return Date.now() - start;
+        if (why === undefined) return;
         if (Date.now() + pollMs > deadlineAt) throw new Error(`node does not answer Bolt: ${why}`);
         await new Promise((r) => setTimeout(r, pollMs));
     }

@@ -70,6 +70,17 @@ export const rollGateProvider: pulumi.dynamic.ResourceProvider = {
     },
 };
 
+/**
+ * A node is ready when it answers Bolt (a handshake every 100 ms; states written before `bolt`
+ * existed skip it) and, when asked, has caught up by the leader's numbers; all within the
+ * access's totalTimeoutMs. Returns the lag verdict when it waited for the catch-up.
+ */
+async function waitReady(p: any, what: string, catchUp: boolean): Promise<string | undefined> {
+    const deadlineAt = Date.now() + p.totalTimeoutMs;
+    if (p.bolt) await waitBoltAnswers(p.bolt, deadlineAt);
+    return catchUp ? (await waitCaughtUp(adminOptions(p), p.nodeId, what, { deadlineAt })).reason : undefined;
+}
+
 export const nodeReadyProvider: pulumi.dynamic.ResourceProvider = {
     async check(_olds: any, newInputs: any) {
         const { news, f } = checkAccess(newInputs);
@@ -83,11 +94,9 @@ export const nodeReadyProvider: pulumi.dynamic.ResourceProvider = {
         // This is what gates a container, also one whose create failed before (the engine then only
         // updates it, with no wait): this resource is still to be created, so it waits.
         const what = `node ${inputs.nodeId} (container ${inputs.container})`;
-        const deadlineAt = Date.now() + inputs.totalTimeoutMs;
         try {
-            if (inputs.bolt) await waitBoltAnswers(inputs.bolt, deadlineAt);
-            const lag = inputs.joiner ? await waitCaughtUp(adminOptions(inputs), inputs.nodeId, what, { deadlineAt }) : undefined;
-            return { id: `ready-${inputs.nodeId}`, outs: definedOnly({ ...inputs, readyAt: new Date().toISOString(), lag: lag?.reason }) };
+            const lag = await waitReady(inputs, what, inputs.joiner === true);
+            return { id: `ready-${inputs.nodeId}`, outs: definedOnly({ ...inputs, readyAt: new Date().toISOString(), lag }) };
         } catch (e) {
             throw new Error(
                 `${what} did not become ready: ${(e as Error).message}. Look at the container's log on its host, fix the node, ` +
@@ -100,10 +109,8 @@ export const nodeReadyProvider: pulumi.dynamic.ResourceProvider = {
         if (olds.spec === news.spec) return { outs: definedOnly({ ...news }) };
         const what = `rolling change: node ${news.nodeId} (container ${news.container})`;
         try {
-            // Back first (a handshake every 100 ms), then caught up by the leader's numbers.
-            if (news.bolt) await waitBoltAnswers(news.bolt, Date.now() + news.totalTimeoutMs);
-            const lag = await waitCaughtUp(adminOptions(news), news.nodeId, what, { deadlineAt: Date.now() + news.totalTimeoutMs });
-            return { outs: definedOnly({ ...news, readyAt: new Date().toISOString(), lag: lag.reason }) };
+            const lag = await waitReady(news, what, true);
+            return { outs: definedOnly({ ...news, readyAt: new Date().toISOString(), lag }) };
         } catch (e) {
             throw new Error(
                 `${what} did not come back and catch up: ${(e as Error).message}. The roll stopped here: the nodes after it were not touched. ` +
