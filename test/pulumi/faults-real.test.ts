@@ -6,7 +6,6 @@
 //     `pulumi preview` says the next `up` starts it again and the program warns that the voter is
 //     down; `up` then starts it.
 import * as assert from "assert";
-import * as fs from "fs";
 import { docker, dockerOk } from "../docker/engine";
 import { startedAt } from "../scenario/dockerApply";
 import { RealStack } from "./realPulumi";
@@ -18,7 +17,7 @@ describe("real engine: a refused plan, a container stopped outside Pulumi", func
     this.timeout(600_000);
     const c = realCluster(PREFIX);
     const { host } = c;
-    const names = [1, 2, 3].map((i) => `${PREFIX}${i}`);
+    const names = c.names.slice(0, 3);
     const config = (extra: Record<string, unknown> = {}, removed: number[] = [], more: Record<string, unknown>[] = []) =>
         c.config([...[1, 2, 3].map((id) => c.node(id, removed.includes(id) ? { removed: true } : {})), ...more], extra);
     const bolt = c.bolt;
@@ -57,7 +56,6 @@ describe("real engine: a refused plan, a container stopped outside Pulumi", func
         assert.strictEqual(c2.outputs?.mustRun, false, "the plugin reads a stopped container back as must_run=false");
 
         const preview = await c.stack!.preview();
-        if (process.env.TUGRAPH_HA_KEEP_OUTPUT) fs.writeFileSync(process.env.TUGRAPH_HA_KEEP_OUTPUT + "/preview-stopped.txt", preview.stdout);
         assert.match(
             preview.stdout,
             /~ docker:index\/container:Container: \(update\)\n\s+\[id=\S+\]\n\s+\[urn=\S+::tugraph-node-2-container\]/,

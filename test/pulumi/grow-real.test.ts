@@ -39,7 +39,6 @@ describe("real engine: grow 3 -> 4 with pulumi preview, up, refresh and destroy"
         // 2. `pulumi preview` of the grown stack names node 4's resources and changes nothing else.
         await c.stack.setConfig(config([1, 2, 3, 4], { bootstrap: [1, 2, 3] }));
         const preview = await c.stack.preview();
-        if (process.env.TUGRAPH_HA_KEEP_OUTPUT) fs.writeFileSync(process.env.TUGRAPH_HA_KEEP_OUTPUT + "/preview-grow.txt", preview.stdout);
         for (const r of ["tugraph-member-4", "tugraph-sync-4", "tugraph-node-4-container", "tugraph-promotion-4"]) {
             assert.match(preview.stdout, new RegExp(`\\+ \\S+: \\(create\\)\\n\\s+\\[urn=\\S+::${r}\\]`), `preview shows ${r}:\n${preview.stdout}`);
         }

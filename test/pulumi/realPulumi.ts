@@ -71,7 +71,7 @@ type EngineEvent = {
     resOutputsEvent?: { metadata: StepMeta };
     resOpFailedEvent?: { metadata: StepMeta };
 };
-function diagnosticsCollector(): { onEvent: (e: EngineEvent) => void; diagnostics: RunResult["diagnostics"]; steps: StepTime[] } {
+function eventCollector(): { onEvent: (e: EngineEvent) => void; diagnostics: RunResult["diagnostics"]; steps: StepTime[] } {
     const diagnostics: RunResult["diagnostics"] = [];
     const steps: StepTime[] = [];
     return {
@@ -170,36 +170,36 @@ export class RealStack {
     }
 
     async preview(opts: { diff?: boolean } = {}): Promise<RunResult> {
-        const c = diagnosticsCollector();
+        const c = eventCollector();
         const r = await this.stack.preview({ diff: opts.diff ?? true, color: "never", onEvent: c.onEvent });
         return { stdout: r.stdout, summary: r.changeSummary as Record<string, number>, diagnostics: c.diagnostics, steps: c.steps };
     }
     async up(opts: { refresh?: boolean; onOutput?: (s: string) => void } = {}): Promise<RunResult> {
-        const c = diagnosticsCollector();
+        const c = eventCollector();
         const r = await this.stack.up({ color: "never", refresh: opts.refresh, onOutput: opts.onOutput, onEvent: c.onEvent });
         return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics, steps: c.steps };
     }
     async refresh(opts: { clearPendingCreates?: boolean } = {}): Promise<RunResult> {
-        const c = diagnosticsCollector();
+        const c = eventCollector();
         const r = await this.stack.refresh({ color: "never", onEvent: c.onEvent, clearPendingCreates: opts.clearPendingCreates });
         return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics, steps: c.steps };
     }
     async destroy(): Promise<RunResult> {
-        const c = diagnosticsCollector();
+        const c = eventCollector();
         const r = await this.stack.destroy({ color: "never", onEvent: c.onEvent });
         return { stdout: r.stdout, summary: r.summary.resourceChanges as Record<string, number>, diagnostics: c.diagnostics, steps: c.steps };
     }
-    /** The stack's state (`pulumi stack export`). */
+    /** The stack's resources as the engine last saved them, with the URN of any pending operation on one. */
     async resources(): Promise<{ urn: string; type: string; id?: string; outputs?: Record<string, unknown>; dependencies?: string[]; pendingOp?: string }[]> {
-        const dep = (await this.stack.exportStack()).deployment as {
-            resources?: { urn: string; type: string; id?: string; outputs?: Record<string, unknown>; dependencies?: string[] }[];
-            pending_operations?: { resource: { urn: string }; type: string }[];
-        };
-        const pending = new Map((dep.pending_operations ?? []).map((p) => [p.resource.urn, p.type]));
-        return (dep.resources ?? []).map((r) => ({ ...r, pendingOp: pending.get(r.urn) }));
+        const state = await this.stateFile();
+        const pending = new Map((state.pending_operations ?? []).map((p) => [p.resource.urn, p.type]));
+        return (state.resources ?? []).map((r) => ({ ...r, pendingOp: pending.get(r.urn) }));
     }
     /** The file backend's state of this stack, as the engine last wrote it (pending operations included). */
-    async stateFile(): Promise<{ pending_operations?: { resource: { urn: string }; type: string }[]; resources?: unknown[] }> {
+    async stateFile(): Promise<{
+        pending_operations?: { resource: { urn: string }; type: string }[];
+        resources?: { urn: string; type: string; id?: string; outputs?: Record<string, unknown>; dependencies?: string[] }[];
+    }> {
         const file = path.join(path.dirname(this.workDir), "state", ".pulumi", "stacks", "tugraph-ha", `${this.stackName}.json`);
         if (!fs.existsSync(file)) return {};
         try {

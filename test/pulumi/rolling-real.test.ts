@@ -21,7 +21,7 @@ describe("real engine: a rolling image upgrade with a writer", function () {
     this.timeout(600_000);
     const c = realCluster(PREFIX);
     const { host } = c;
-    const names = [1, 2, 3].map((i) => `${PREFIX}${i}`);
+    const names = c.names.slice(0, 3);
 
     before(async function () {
         if (!c.root) return; // skipped

@@ -20,7 +20,7 @@ describe("real engine: rolling changes refused or stopped", function () {
     this.timeout(600_000);
     const c = realCluster(PREFIX);
     const { host } = c;
-    const names = [1, 2, 3].map((i) => `${PREFIX}${i}`);
+    const names = c.names.slice(0, 3);
     const scratch = `${PREFIX}commit`;
 
     before(async function () {

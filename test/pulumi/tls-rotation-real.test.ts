@@ -17,7 +17,7 @@ describe("real engine: rotating the inline TLS key and certificate", function ()
     this.timeout(600_000);
     const c = realCluster(PREFIX);
     const { host } = c;
-    const names = [1, 2, 3].map((i) => `${PREFIX}${i}`);
+    const names = c.names.slice(0, 3);
     const pkis: TestPki[] = [];
     before(() => {
         if (c.root) pkis.push(makeTestPki(), makeTestPki());

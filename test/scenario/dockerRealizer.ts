@@ -14,7 +14,7 @@ export interface DockerRealizerOptions {
     hostOf?: (inputs: Record<string, any>) => string | undefined;
     /** Runs before a container is created (e.g. the offline data copy a joiner needs). */
     beforeCreate?: (inputs: Record<string, any>) => Promise<void>;
-    /** The provider's `wait`: block until healthy. */
+    /** The provider's `wait`: for a container that declares `wait: true`, block until healthy, at most this long. */
     waitHealthyMs?: number;
 }
 
@@ -28,7 +28,9 @@ export function dockerContainers(o: DockerRealizerOptions): Realizer {
             const host = o.hostOf?.(r.inputs) ?? o.host;
             const image = o.image ?? String(r.inputs.image).replace(/^sha256:/, "");
             const made = await applyContainer(r.inputs, { image, host });
-            if (o.waitHealthyMs) await waitHealthy(made.name, o.waitHealthyMs, host);
+            // As the Docker plugin: the health wait only when the container declares `wait`
+            // (the product's do not: NodeReady asks the node itself).
+            if (o.waitHealthyMs && r.inputs.wait === true) await waitHealthy(made.name, o.waitHealthyMs, host);
             return { id: made.id, outputs: { ...r.inputs, id: made.id } };
         },
         async delete(r) {
