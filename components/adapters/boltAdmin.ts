@@ -23,6 +23,7 @@
 import type { LiveMember, LiveMembership } from "../core/membership";
 import { NODE_ID_MAX, isNodeId, isPeerIp, isPort } from "../core/nodeRules";
 import { notCaughtUp } from "../core/lag";
+import { isRefused } from "../core/verdict";
 
 export interface AdminOptions {
     readonly seeds: readonly string[]; // "ip:boltPort" of known members
@@ -76,7 +77,7 @@ export function progressLog(message: string): void {
 }
 
 export type AdminErrorKind =
-    "auth" | "deadline" | "not-leader" | "connection" | "no-leader" | "not-applied" | "not-ready" | "gate" | "conflict" | "invalid" | "server";
+    "auth" | "deadline" | "not-leader" | "connection" | "no-leader" | "not-applied" | "not-ready" | "cannot-catch-up" | "conflict" | "invalid" | "server";
 
 export type AdminError = Error & { kind: AdminErrorKind; address?: string; call?: string };
 
@@ -89,9 +90,20 @@ export function adminError(kind: AdminErrorKind, message: string, address?: stri
     return e;
 }
 
+/** The kind of an AdminError; undefined for any other error (a gate's RefusedError included). */
+export function adminErrorKind(e: unknown): AdminErrorKind | undefined {
+    return e instanceof Error && e.name === "TuGraphAdminError" ? (e as AdminError).kind : undefined;
+}
+
+/** True for an AdminError of one of `kinds`. */
+export function isAdminError(e: unknown, ...kinds: AdminErrorKind[]): e is AdminError {
+    const k = adminErrorKind(e);
+    return k !== undefined && kinds.includes(k);
+}
+
 /** Kinds worth another try after re-discovering the leader. */
 export function isRetryable(e: unknown): boolean {
-    const k = (e as AdminError)?.kind;
+    const k = adminErrorKind(e);
     return k === "deadline" || k === "not-leader" || k === "connection" || k === "no-leader" || k === "not-applied" || k === "not-ready";
 }
 
@@ -108,7 +120,7 @@ export function scrub(text: string, password: string): string {
  * and a user name equal to the password is not printed either.
  */
 export function classifyError(err: unknown, address: string, call: string, user: string, password: string): AdminError {
-    if ((err as AdminError)?.kind) return err as AdminError;
+    if (adminErrorKind(err)) return err as AdminError;
     const code = String((err as { code?: unknown })?.code ?? "");
     const raw = String((err as Error)?.message ?? err);
     const text = scrub(shortCause(raw), password);
@@ -421,7 +433,7 @@ export async function discover(o: AdminOptions, opts: { lagSampleMs?: number } =
                 status = st;
             }
         } catch (e) {
-            if ((e as AdminError).kind === "auth") throw e;
+            if (isAdminError(e, "auth")) throw e;
             errors.set(a, e as AdminError);
         }
     }
@@ -507,7 +519,8 @@ export async function withLeader<T>(
             o.log?.(`${what}: on leader ${d.leaderId} at ${d.leaderAddress} (attempt ${attempt})`);
             return await step(d as Discovery & { leaderAddress: string; leaderId: number }, bounded);
         } catch (e) {
-            const err = (e as AdminError).kind ? (e as AdminError) : adminError("server", scrub(String((e as Error)?.message ?? e), o.password));
+            if (isRefused(e)) throw e; // a gate's refusal: never retried
+            const err = adminErrorKind(e) ? (e as AdminError) : adminError("server", scrub(String((e as Error)?.message ?? e), o.password));
             if (!isRetryable(err)) throw err;
             const elapsed = Date.now() - started;
             const pause = Math.min(1000, 100 * 2 ** Math.min(attempt, 4));
@@ -575,7 +588,7 @@ export async function waitForRemoval(o: AdminOptions, removedId: number, deadlin
                       ? `node ${removedId} still leads`
                       : `node ${removedId} still listed by leader ${d.leaderId}`;
         } catch (e) {
-            if ((e as AdminError).kind === "auth") throw e;
+            if (isAdminError(e, "auth")) throw e;
             lastMsg = (e as Error).message;
         }
         if (Date.now() + 200 >= deadlineAt) {

@@ -9,7 +9,7 @@
 import type { ClusterConfig } from "../core/types";
 import type { LiveMembership } from "../core/membership";
 import type { PasswordAccess } from "./passwordVerifier";
-import { discover, type AdminError } from "./boltAdmin";
+import { discover, isAdminError } from "./boltAdmin";
 import { classifyLag, type MemberLag } from "../core/lag";
 
 export interface LiveView {
@@ -50,7 +50,7 @@ export async function readLiveMembership(cfg: ClusterConfig, access: string | Pa
         return { membership, lag: classifyLag({ leader: d.status, earlier: d.earlierStatus, own }) };
     } catch (e) {
         // Known current, and refused all the same: changed outside the stack. The plan then comes from the config.
-        if ((e as AdminError).kind === "auth")
+        if (isAdminError(e, "auth"))
             return { note: `the cluster refused the admin password the last deployment recorded (changed outside the stack?): ${(e as Error).message}` };
         return { note: (e as Error).message };
     }

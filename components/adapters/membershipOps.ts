@@ -3,7 +3,8 @@
 // serializer copies them, and what they use, into the provider text).
 
 import type { InitPeer, Role } from "../core/types";
-import { checkAddSafe, checkRemovalSafe, sameAddress, toInitPeers, type RemovalPolicy } from "../core/membership";
+import { addWhat, checkAddSafe, checkRemovalSafe, isMember, sameAddress, toInitPeers, type RemovalPolicy } from "../core/membership";
+import { must } from "../core/verdict";
 import {
     adminError,
     callAdd,
@@ -13,13 +14,13 @@ import {
     listRaftNodes,
     waitForRemoval,
     withLeader,
-    type AdminError,
+    isAdminError,
     type AdminOptions,
     type Discovery,
     type RaftStatus,
 } from "./boltAdmin";
 import { classifyMember, type MemberLag } from "../core/lag";
-import type { DonorCandidate } from "../core/donor";
+import { progressCandidate, type DonorCandidate } from "../core/donor";
 
 export interface MemberSpec {
     readonly nodeId: number;
@@ -61,7 +62,7 @@ export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoter
             }
             let called = false;
             if (spec.role === "voter" && m.isLearner && !knownVoters.includes(id)) {
-                checkAddSafe(live, id, "voter");
+                must(addWhat(id, "voter"), checkAddSafe(live, id, "voter"));
                 checkLeaderSettled(d);
                 await callAdd(ob, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, false);
                 called = true;
@@ -76,7 +77,7 @@ export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoter
         if (clash) {
             throw adminError("conflict", `node ${id} would use ${want}, but member ${clash.id} already uses ${clash.ip}:${clash.boltPort}/${clash.raftPort}`);
         }
-        checkAddSafe(live, id, spec.role);
+        must(addWhat(id, spec.role), checkAddSafe(live, id, spec.role));
         checkLeaderSettled(d);
         await callAdd(ob, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, spec.role === "learner");
         const after = await listRaftNodes(ob, d.leaderAddress);
@@ -118,7 +119,7 @@ export async function promoteMember(o: AdminOptions, spec: MemberSpec, knownVote
             );
         }
         // Count it as a learner for the gate whatever knownVoters says: it is being promoted now.
-        checkAddSafe({ ...d, knownVoters: knownVoters.filter((x) => x !== id) }, id, "voter");
+        must(addWhat(id, "voter"), checkAddSafe({ ...d, knownVoters: knownVoters.filter((x) => x !== id) }, id, "voter"));
         checkLeaderSettled(d);
         await callAdd(ob, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, false);
     });
@@ -142,10 +143,8 @@ export async function removeMember(o: AdminOptions, nodeId: number, policy: Remo
     let removedLeader = false;
     let called = false;
     return withLeader(o, `removing node ${nodeId}`, async (d, ob) => {
-        const verdict = checkRemovalSafe({ ...d, knownVoters }, nodeId, policy);
-        if (verdict === "not-a-member") {
-            return { wasMember: called, wasLeader: removedLeader, leaderId: d.leaderId };
-        }
+        if (!isMember(d, nodeId)) return { wasMember: called, wasLeader: removedLeader, leaderId: d.leaderId };
+        must(`removing node ${nodeId}`, checkRemovalSafe({ ...d, knownVoters }, nodeId, policy));
         const isLeader = d.leaderId === nodeId;
         checkLeaderSettled(d);
         try {
@@ -154,7 +153,7 @@ export async function removeMember(o: AdminOptions, nodeId: number, policy: Remo
             await callRemove(ob, d.leaderAddress, nodeId);
         } catch (e) {
             // A leader that removes itself steps down and may drop our connection: check the outcome instead.
-            if (!(isLeader && ((e as AdminError).kind === "connection" || (e as AdminError).kind === "not-leader"))) throw e;
+            if (!(isLeader && isAdminError(e, "connection", "not-leader"))) throw e;
         }
         const after = await waitForRemoval(ob, nodeId, deadlineAt);
         return { wasMember: true, wasLeader: isLeader, leaderId: after.leaderId };
@@ -179,7 +178,7 @@ export async function confirmedView(o: AdminOptions, knownVoters: readonly numbe
     try {
         d = await discover(o);
     } catch (e) {
-        if ((e as AdminError).kind === "auth") throw e;
+        if (isAdminError(e, "auth")) throw e;
         return keep((e as Error).message);
     }
     if (d.reachable.length === 0) return keep(`no member answered (${d.errors.join("; ")})`);
@@ -224,7 +223,7 @@ export async function waitCaughtUp(
                     stuckSince ??= Date.now();
                     if (Date.now() - stuckSince >= stuckAfterMs) {
                         throw adminError(
-                            "gate",
+                            "cannot-catch-up",
                             `${what}: node ${id} cannot catch up: the leader's match for it stayed at ${lag.match} below its commit ${d.status.commit} for ${Math.round((Date.now() - stuckSince) / 1000)} s. ` +
                                 `TuGraph has no raft snapshots: it needs a fresh copy of a member's data directory. Fix: set \`resync\` on node ${id} ` +
                                 `(any new value) and run \`pulumi up\` again`,
@@ -237,7 +236,7 @@ export async function waitCaughtUp(
                 }
             } else last = d.leaderId === undefined ? "no leader" : "no leader status";
         } catch (e) {
-            if ((e as AdminError).kind === "auth" || (e as AdminError).kind === "gate") throw e;
+            if (isAdminError(e, "auth", "cannot-catch-up")) throw e;
             last = (e as Error).message;
         }
         if (Date.now() + sampleMs >= opts.deadlineAt) {
@@ -247,13 +246,18 @@ export async function waitCaughtUp(
         await new Promise((r) => setTimeout(r, sampleMs));
     }
 }
-/** Donor candidates from a discovery: numbers from the leader's progress, up = answered and not lagging. */
+/** Donor candidates from a discovery: caught up by the leader's numbers, up = answered and not lagging. */
 export function donorCandidates(d: Discovery, knownVoters: readonly number[]): DonorCandidate[] {
-    return d.members.map((m) => ({
-        id: m.id,
-        isLeader: m.id === d.leaderId,
-        isVoter: !m.isLearner || knownVoters.includes(m.id),
-        up: d.reachable.includes(`${m.ip}:${m.boltPort}`) && !d.downIds.includes(m.id),
-        match: d.status?.progress[m.id]?.match,
-    }));
+    return d.members.map((m) =>
+        progressCandidate(
+            {
+                id: m.id,
+                isLeader: m.id === d.leaderId,
+                isVoter: !m.isLearner || knownVoters.includes(m.id),
+                up: d.reachable.includes(`${m.ip}:${m.boltPort}`) && !d.downIds.includes(m.id),
+                match: d.status?.progress[m.id]?.match,
+            },
+            d.status?.commit ?? 0,
+        ),
+    );
 }

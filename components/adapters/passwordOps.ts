@@ -10,7 +10,7 @@
 // text) and never appear in a message: every error and progress line is scrubbed.
 // Plain functions (closure-serialized with the provider).
 
-import { adminError, discover, getRaftStatus, runCall, scrub, withLeader, type AdminError, type AdminOptions } from "./boltAdmin";
+import { adminError, discover, getRaftStatus, isAdminError, runCall, scrub, withLeader, type AdminError, type AdminOptions } from "./boltAdmin";
 
 /** What a fresh TuGraph (and a fresh simulator) has for `admin`. */
 export const TUGRAPH_DEFAULT_PASSWORD = "73@TuGraph";
@@ -50,7 +50,7 @@ export async function checkPassword(o: AdminOptions, password: string): Promise<
         const d = await discover({ ...so, password, deadlineAt: Math.min(o.deadlineAt ?? Infinity, Date.now() + o.totalTimeoutMs) });
         return d.reachable.length === 0 ? "unreachable" : "accepted";
     } catch (e) {
-        if ((e as AdminError).kind === "auth") return "refused";
+        if (isAdminError(e, "auth")) return "refused";
         rethrowScrubbed(e, [password]);
     }
 }
@@ -108,13 +108,13 @@ export async function changeFromKnown(o: AdminOptions, current: string, desired:
                 });
                 break;
             } catch (e) {
-                if ((e as AdminError).kind === "auth") {
+                if (isAdminError(e, "auth")) {
                     if (sent) break; // refused after a change whose answer was lost: the change was applied
                     throw adminError(
                         "auth",
                         `the cluster refused ${what} of user '${o.user}' (asked: ${o.seeds.join(", ")}): its password was changed outside the stack, ` +
                             `or this is not the cluster the stack created. ${NOT_TRIED} Fix: see README, Admin password (a cluster whose password is not known)`,
-                        (e as AdminError).address,
+                        e.address,
                     );
                 }
                 // The answer was lost (or the call never ran): ask again, with the current password only.

@@ -24,6 +24,7 @@
 // tombstones, then joins, and the steps come from the config alone.
 import { chooseDonor } from "./donor";
 import { applyRemove, checkAddSafe, checkRemovalSafe, isMember, voterIds, type DesiredNode, type LiveMembership } from "./membership";
+import { pass, refusalText, refuse, type RefusalCode, type Verdict } from "./verdict";
 
 export interface PlannedNode extends DesiredNode {
     readonly dockerHost: string;
@@ -48,8 +49,9 @@ export interface PlanStep {
     readonly kind: StepKind;
     readonly nodeId: number;
     readonly text: string; // "remove 3", "add 6 as learner", "sync 6 from 2", ...
-    readonly verdict: string; // the gate's verdict ("quorum kept: ...") or why it is refused
+    readonly verdict: string; // the gate's verdict ("quorum kept: ...") or why it is refused, with the fix
     readonly refused: boolean;
+    readonly code?: RefusalCode; // a refused step's gate code
     readonly blocking: boolean; // a refusal that refuses the whole plan
 }
 
@@ -95,14 +97,22 @@ function afterAddLearner(s: LiveMembership, n: PlannedNode): LiveMembership {
     };
 }
 
-const gateText = (e: unknown) => String((e as Error)?.message ?? e).replace(/^refusing [^:]+: /, "");
+/** A gate's verdict with the planner's own words for a pass (the gate's why when there are none). */
+const judged = (v: Verdict, passText?: string): Verdict => (v.ok && passText !== undefined ? pass(passText) : v);
 
 export function planChanges(nodes: readonly PlannedNode[], live: LiveMembership | undefined, policy: PlanPolicy): ChangePlan {
     const chain = chainOrder(nodes, live);
     const byId = new Map(nodes.map((n) => [n.id, n]));
     const steps: PlanStep[] = [];
-    const push = (kind: StepKind, nodeId: number, text: string, verdict: string, refused = false, blocking = refused) =>
-        steps.push({ kind, nodeId, text, verdict, refused, blocking });
+    const push = (kind: StepKind, nodeId: number, text: string, verdict: string) =>
+        steps.push({ kind, nodeId, text, verdict, refused: false, blocking: false });
+    /** One step per verdict: a refusal shows why and the fix, and carries its code. */
+    const judge = (kind: StepKind, nodeId: number, text: string, v: Verdict, blocking = true) =>
+        steps.push(
+            v.ok
+                ? { kind, nodeId, text, verdict: v.why, refused: false, blocking: false }
+                : { kind, nodeId, text, verdict: refusalText(v), refused: true, blocking, code: v.code },
+        );
 
     if (!live) {
         for (const c of chain) {
@@ -127,96 +137,83 @@ export function planChanges(nodes: readonly PlannedNode[], live: LiveMembership 
             isMember(live, id),
         ),
     };
-    const gate = (f: () => string): { ok: true; verdict: string } | { ok: false; verdict: string } => {
-        try {
-            return { ok: true, verdict: f() };
-        } catch (e) {
-            return { ok: false, verdict: gateText(e) };
-        }
-    };
-
     for (const c of chain) {
         const n = byId.get(c.nodeId)!;
         const m = state.members.find((x) => x.id === n.id);
         if (c.kind === "remove") {
             if (!m) continue; // not (or no longer) a member: nothing to do
-            const g = gate(() => {
-                checkRemovalSafe(state, n.id, { ...policy, plannedVoters });
-                const left = voterIds(state).filter((x) => x !== n.id);
-                const down = new Set(state.downIds);
-                const reuse = reusesPortsOf(n, nodes);
-                const why = state.downIds.includes(n.id)
-                    ? "it is down"
-                    : reuse && !isMember(state, reuse.id)
-                      ? `node ${reuse.id} reuses its ports`
-                      : "healthy: removed after any joins";
-                return `quorum kept: ${left.filter((x) => !down.has(x)).length} of ${left.length} voters up after it (${why}); its container is stopped, its data kept`;
-            });
-            push("remove", n.id, `remove ${n.id}`, g.verdict, !g.ok);
+            const left = voterIds(state).filter((x) => x !== n.id);
+            const down = new Set(state.downIds);
+            const reuse = reusesPortsOf(n, nodes);
+            const why = state.downIds.includes(n.id)
+                ? "it is down"
+                : reuse && !isMember(state, reuse.id)
+                  ? `node ${reuse.id} reuses its ports`
+                  : "healthy: removed after any joins";
+            const g = judged(
+                checkRemovalSafe(state, n.id, { ...policy, plannedVoters }),
+                `quorum kept: ${left.filter((x) => !down.has(x)).length} of ${left.length} voters up after it (${why}); its container is stopped, its data kept`,
+            );
+            judge("remove", n.id, `remove ${n.id}`, g);
             if (g.ok) state = applyRemove(state, n.id);
             continue;
         }
         if (m) {
             if (m.ip !== n.ip || m.boltPort !== n.boltPort || m.raftPort !== n.raftPort) {
-                push(
+                judge(
                     "conflict",
                     n.id,
                     `node ${n.id}`,
-                    `it is a member at ${m.ip}:${m.boltPort}/${m.raftPort}, but the stack says ${n.ip}:${n.boltPort}/${n.raftPort}: ` +
+                    refuse(
+                        "member-elsewhere",
+                        `it is a member at ${m.ip}:${m.boltPort}/${m.raftPort}, but the stack says ${n.ip}:${n.boltPort}/${n.raftPort}`,
                         `set \`removed: true\` on node ${n.id} and add the node again under a new id`,
-                    true,
+                    ),
                 );
                 continue;
             }
             // A listed learner the stack declares a voter: promoted already (the listing hides it) or to promote.
             if (n.role === "voter" && m.isLearner && !(live.knownVoters ?? []).includes(n.id)) {
-                const g = gate(() => {
-                    checkAddSafe(state, n.id, "voter");
-                    return "once it is caught up (a no-op if it was promoted already: the listing does not show promotions)";
-                });
-                push("promote", n.id, `promote ${n.id} when caught up`, g.verdict, !g.ok, false);
+                const g = judged(
+                    checkAddSafe(state, n.id, "voter"),
+                    "once it is caught up (a no-op if it was promoted already: the listing does not show promotions)",
+                );
+                judge("promote", n.id, `promote ${n.id} when caught up`, g, false);
                 if (g.ok) state = { ...state, knownVoters: [...(state.knownVoters ?? []), n.id] };
             }
             continue;
         }
         // A new node: learner first, its data, its container, then (a declared voter) its promotion.
-        const add = gate(() => {
-            checkAddSafe(state, n.id, "learner");
-            const up = voterIds(state).filter((x) => !state.downIds.includes(x)).length;
-            return `majority up (${up} of ${voterIds(state).length} voters); a learner does not count in the quorum`;
-        });
-        push("add-learner", n.id, `add ${n.id} as learner`, add.verdict, !add.ok);
+        const up = voterIds(state).filter((x) => !state.downIds.includes(x)).length;
+        const add = judged(
+            checkAddSafe(state, n.id, "learner"),
+            `majority up (${up} of ${voterIds(state).length} voters); a learner does not count in the quorum`,
+        );
+        judge("add-learner", n.id, `add ${n.id} as learner`, add);
         if (!add.ok) continue;
         state = afterAddLearner(state, n);
         const voters = new Set(voterIds(state));
         const down = new Set(state.downIds);
-        const donor = gate(() => {
-            const d = chooseDonor({
-                joinerId: n.id,
-                leaderCommit: 1,
-                allowWriteOutageForSync: policy.allowWriteOutageForSync,
-                members: state.members.map((x) => ({
-                    id: x.id,
-                    isLeader: x.id === state.leaderId,
-                    isVoter: voters.has(x.id),
-                    up: !down.has(x.id),
-                    match: down.has(x.id) ? undefined : 1,
-                })),
-            });
-            return `${d.id}|${d.reason}`;
+        // What the plan knows of each member: its role, and whether it is up and caught up (downIds holds
+        // both kinds of unhealthy). No numbers: the provider judges the real ones when it runs.
+        const donor = chooseDonor({
+            joinerId: n.id,
+            allowWriteOutageForSync: policy.allowWriteOutageForSync,
+            members: state.members.map((x) => ({
+                id: x.id,
+                role: x.id === state.leaderId ? "leader" : voters.has(x.id) ? "voter" : "learner",
+                up: !down.has(x.id),
+                caughtUp: !down.has(x.id),
+            })),
         });
-        const [donorId, donorWhy] = donor.ok ? donor.verdict.split("|") : ["?", donor.verdict];
-        push("sync", n.id, `sync ${n.id} from ${donorId}`, donorWhy, !donor.ok);
+        judge("sync", n.id, `sync ${n.id} from ${donor.ok ? donor.donor.id : "?"}`, donor);
         if (!donor.ok) continue;
         push("start", n.id, `start ${n.id}`, "on the copy; waits until it has caught up");
         state = { ...state, downIds: state.downIds.filter((x) => x !== n.id) };
         if (n.role === "voter") {
-            const g = gate(() => {
-                checkAddSafe(state, n.id, "voter");
-                const after = voterIds(state).length + 1;
-                return `it votes at once: ${after} voters, a majority is ${Math.floor(after / 2) + 1}`;
-            });
-            push("promote", n.id, `promote ${n.id} when caught up`, g.verdict, !g.ok);
+            const after = voterIds(state).length + 1;
+            const g = judged(checkAddSafe(state, n.id, "voter"), `it votes at once: ${after} voters, a majority is ${Math.floor(after / 2) + 1}`);
+            judge("promote", n.id, `promote ${n.id} when caught up`, g);
             if (g.ok) state = { ...state, knownVoters: [...(state.knownVoters ?? []), n.id] };
         }
     }

@@ -15,104 +15,112 @@
 //   down or lagging) the choice is refused unless `allowWriteOutageForSync` is set.
 
 import { majority } from "./membership";
+import { pass, refuse, type Pass, type Refusal } from "./verdict";
 
+/** A possible donor: what the choice needs to know of a member, and nothing it would have to invent. */
 export interface DonorCandidate {
     readonly id: number;
-    readonly isLeader: boolean;
-    readonly isVoter: boolean; // voters: listed as voter OR known to be one (the listing lies after a promotion)
-    readonly up: boolean; // reachable over Bolt, container running
-    readonly match?: number; // the leader's progress match for it (undefined: unknown)
+    /** "voter": listed as voter OR known to be one (the listing lies after a promotion). */
+    readonly role: "leader" | "voter" | "learner";
+    /** Reachable over Bolt, container running. */
+    readonly up: boolean;
+    /** Within `maxLag` entries of the leader's commit (the leader always is). */
+    readonly caughtUp: boolean;
+    /** Entries behind the leader's commit, when known: ranks candidates and shows in the reason. */
+    readonly lag?: number;
+    /** Why it is not caught up, in the numbers known ("match 3, commit 100"); shown when it is not. */
+    readonly behind?: string;
 }
 
 export interface DonorInput {
-    readonly members: readonly DonorCandidate[]; // the whole live membership, leader included
-    readonly leaderCommit: number; // the leader's commit index
-    readonly joinerId: number; // never a donor; counted as a voter when it is one
-    readonly maxLag?: number; // default 10 entries
-    readonly allowWriteOutageForSync?: boolean; // let the leader donate when nobody else can
+    /** The whole live membership, leader included. */
+    readonly members: readonly DonorCandidate[];
+    /** Never a donor; counted as a voter when it is one. */
+    readonly joinerId: number;
+    /** Let the leader donate when nobody else can. Defaults to false. */
+    readonly allowWriteOutageForSync?: boolean;
 }
 
 export interface DonorChoice {
     readonly id: number;
     readonly kind: "learner" | "voter" | "leader";
-    readonly lag: number;
-    readonly reason: string;
+    readonly lag?: number;
 }
+
+/** The donor choice: a pass names the donor (its why is the reason shown), a refusal says why nobody can donate. */
+export type DonorVerdict = (Pass & { readonly donor: DonorChoice }) | Refusal<"no-leader" | "only-leader-can-donate">;
 
 export const DEFAULT_MAX_LAG = 10;
 
-/** A refused choice. A plain Error with name/kind set, like gateError. */
-export function donorError(message: string): Error & { kind: "donor" } {
-    const e = new Error(message) as Error & { kind: "donor" };
-    e.name = "DonorChoiceError";
-    e.kind = "donor";
-    return e;
+/** What the leader's progress says of a member, as a candidate (the leader's numbers: commit and the member's match). */
+export function progressCandidate(
+    m: { readonly id: number; readonly isLeader: boolean; readonly isVoter: boolean; readonly up: boolean; readonly match?: number },
+    leaderCommit: number,
+    maxLag = DEFAULT_MAX_LAG,
+): DonorCandidate {
+    const role = m.isLeader ? "leader" : m.isVoter ? "voter" : "learner";
+    if (m.isLeader) return { id: m.id, role, up: m.up, caughtUp: true, lag: 0 };
+    if (m.match === undefined) return { id: m.id, role, up: m.up, caughtUp: false, behind: "no match known" };
+    const lag = Math.max(0, leaderCommit - m.match);
+    return { id: m.id, role, up: m.up, caughtUp: lag <= maxLag, lag, behind: `match ${m.match}, commit ${leaderCommit}` };
 }
 
-function lagOf(m: DonorCandidate, commit: number): number {
-    if (m.isLeader) return 0;
-    return m.match === undefined ? Number.POSITIVE_INFINITY : Math.max(0, commit - m.match);
-}
+const lagText = (lag?: number) => (lag === undefined ? "" : ` (lag ${lag})`);
 
-export function chooseDonor(input: DonorInput): DonorChoice {
-    const maxLag = input.maxLag ?? DEFAULT_MAX_LAG;
-    const commit = input.leaderCommit;
-    const leaders = input.members.filter((m) => m.isLeader);
+export function chooseDonor(input: DonorInput): DonorVerdict {
+    const leaders = input.members.filter((m) => m.role === "leader");
     if (leaders.length !== 1 || !leaders[0].up) {
-        throw donorError(
-            `cannot choose a donor for node ${input.joinerId}: the cluster has no leader that is up right now; ` +
-                `wait for an election or bring members back, then retry`,
+        return refuse(
+            "no-leader",
+            `no donor can be chosen for node ${input.joinerId}: the cluster has no leader that is up right now`,
+            "wait for an election or bring members back, then retry",
         );
     }
     const leader = leaders[0];
-    const caughtUp = (m: DonorCandidate) => m.up && lagOf(m, commit) <= maxLag;
-    const voters = input.members.filter((m) => m.isVoter || m.isLeader);
-    const healthyVoters = voters.filter((m) => m.id !== input.joinerId && caughtUp(m));
+    const healthy = (m: DonorCandidate) => m.up && m.caughtUp;
+    const voters = input.members.filter((m) => m.role !== "learner");
+    const healthyVoters = voters.filter((m) => m.id !== input.joinerId && healthy(m));
     const need = majority(voters.length);
     const why: string[] = [];
-    const candidates: DonorChoice[] = [];
+    const candidates: (Pass & { donor: DonorChoice })[] = [];
     for (const m of [...input.members].sort((a, b) => a.id - b.id)) {
-        if (m.id === input.joinerId || m.isLeader) continue;
-        const lag = lagOf(m, commit);
+        if (m.id === input.joinerId || m.role === "leader") continue;
         if (!m.up) {
             why.push(`${m.id} is down`);
             continue;
         }
-        if (lag > maxLag) {
-            why.push(`${m.id} is not caught up (${m.match === undefined ? "no match known" : `match ${m.match}, commit ${commit}`})`);
+        if (!m.caughtUp) {
+            why.push(`${m.id} is not caught up (${m.behind ?? "behind the leader"})`);
             continue;
         }
-        if (m.isVoter) {
+        if (m.role === "voter") {
             const remaining = healthyVoters.filter((v) => v.id !== m.id).length;
             if (remaining < need) {
                 why.push(`stopping voter ${m.id} would leave ${remaining} of ${voters.length} voters running and caught up (a majority is ${need})`);
                 continue;
             }
             candidates.push({
-                id: m.id,
-                kind: "voter",
-                lag,
-                reason: `voter ${m.id}: caught up (lag ${lag}), ${remaining} of ${voters.length} voters keep running`,
+                ...pass(`voter ${m.id}: caught up${lagText(m.lag)}, ${remaining} of ${voters.length} voters keep running`),
+                donor: { id: m.id, kind: "voter", lag: m.lag },
             });
         } else {
-            candidates.push({ id: m.id, kind: "learner", lag, reason: `learner ${m.id}: caught up (lag ${lag}), not in the quorum` });
+            candidates.push({ ...pass(`learner ${m.id}: caught up${lagText(m.lag)}, not in the quorum`), donor: { id: m.id, kind: "learner", lag: m.lag } });
         }
     }
     const rank = (c: DonorChoice) => (c.kind === "learner" ? 0 : 1);
-    candidates.sort((a, b) => rank(a) - rank(b) || a.lag - b.lag || a.id - b.id);
+    candidates.sort((a, b) => rank(a.donor) - rank(b.donor) || (a.donor.lag ?? 0) - (b.donor.lag ?? 0) || a.donor.id - b.donor.id);
     if (candidates.length > 0) return candidates[0];
     const others = why.length ? `: ${why.join("; ")}` : " (it is the only member)";
     if (input.allowWriteOutageForSync) {
         return {
-            id: leader.id,
-            kind: "leader",
-            lag: 0,
-            reason: `leader ${leader.id}: no other member can donate${others}; allowed by allowWriteOutageForSync`,
+            ...pass(`leader ${leader.id}: no other member can donate${others}; allowed by allowWriteOutageForSync`),
+            donor: { id: leader.id, kind: "leader", lag: 0 },
         };
     }
-    throw donorError(
-        `refusing to copy data for node ${input.joinerId}: only the leader (${leader.id}) could donate${others}. ` +
-            `The donor is stopped for the copy, so this means a write outage (and an election when there are other voters). ` +
-            `Bring a caught-up member up, or set allowWriteOutageForSync to accept the outage`,
+    return refuse(
+        "only-leader-can-donate",
+        `only the leader (${leader.id}) could donate${others}. ` +
+            `The donor is stopped for the copy, so this means a write outage (and an election when there are other voters)`,
+        "bring a caught-up member up, or set allowWriteOutageForSync to accept the outage",
     );
 }

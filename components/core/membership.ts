@@ -16,6 +16,7 @@
 //   add the joiner counts as a voter that is not up yet.
 
 import type { ClusterConfig, InitPeer, Role } from "./types";
+import { pass, refuse, type Verdict } from "./verdict";
 
 // ---------------------------------------------------------------------------
 // Live membership as the admin client observes it
@@ -34,14 +35,6 @@ export interface LiveMembership {
     readonly leaderId?: number; // undefined: no leader right now
     readonly downIds: readonly number[]; // members seen down (unreachable over Bolt, or lagging in the leader's progress)
     readonly knownVoters?: readonly number[]; // ids known to be voters whatever the listing says (promoted learners)
-}
-
-/** A refused change. A plain Error with name/kind set (no class: survives closure serialization and process boundaries). */
-export function gateError(message: string): Error & { kind: "gate" } {
-    const e = new Error(message) as Error & { kind: "gate" };
-    e.name = "MembershipGateError";
-    e.kind = "gate";
-    return e;
 }
 
 export function majority(voterCount: number): number {
@@ -76,8 +69,9 @@ export function describeMembership(live: LiveMembership): string {
 }
 
 // ---------------------------------------------------------------------------
-// Gates. Each returns normally or throws MembershipGateError with a message
-// saying what was refused and why; nothing is changed by a refused step.
+// Gates. Each returns a verdict (core/verdict.ts): a pass, or a refusal with
+// its code, why and fix; nothing is changed by a refused step. The caller
+// names the change when it turns a refusal into an error.
 
 /**
  * The voter set quorum checks use. The truth lies between the listed voters
@@ -102,17 +96,25 @@ function countUp(ids: readonly number[], live: LiveMembership): number {
 }
 
 /** Any change: a leader, and a majority of the voters up. */
-export function checkCanChange(live: LiveMembership, what = "membership change"): void {
+export function checkCanChange(live: LiveMembership): Verdict<"no-leader" | "no-quorum"> {
     if (live.leaderId === undefined) {
-        throw gateError(`refusing ${what}: the cluster has no leader right now ${describeMembership(live)}; wait for an election or bring members back`);
+        return refuse("no-leader", `the cluster has no leader right now ${describeMembership(live)}`, "wait for an election or bring members back");
     }
     const voters = quorumVoterIds(live);
     const up = countUp(voters, live);
     if (up < majority(voters.length)) {
-        throw gateError(
-            `refusing ${what}: only ${up} of ${voters.length} voters are up (a majority needs ${majority(voters.length)}) ${describeMembership(live)}`,
+        return refuse(
+            "no-quorum",
+            `only ${up} of ${voters.length} voters are up (a majority needs ${majority(voters.length)}) ${describeMembership(live)}`,
+            "bring the voters that are down back up, then run again",
         );
     }
+    return pass(`a leader, and ${up} of ${voters.length} voters up`);
+}
+
+/** The change `checkAddSafe` judges, as its refusal names it. */
+export function addWhat(nodeId: number, role: Role): string {
+    return role === "voter" ? `adding/promoting node ${nodeId} as a voter` : `adding node ${nodeId} as a learner`;
 }
 
 /**
@@ -129,13 +131,14 @@ export function checkCanChange(live: LiveMembership, what = "membership change")
  * lagging (e.g. left on an empty disk) would otherwise be joined by another
  * one that cannot vote either, and growing 3 -> 5 in one update would leave
  * 5 voters with 2 dead. The joiner itself is not running yet, so the voters
- * that are up must also be a majority of the grown voter set. Promoting a
- * learner that is up and caught up only needs that majority.
+ * that are up must also be a majority of the grown voter set (etcd's
+ * IsReadyToPromoteMember counts the member to be promoted in the future
+ * quorum the same way). Promoting a learner that is up and caught up only
+ * needs that majority.
  */
-export function checkAddSafe(live: LiveMembership, nodeId: number, role: Role): void {
-    const what = role === "voter" ? `adding/promoting node ${nodeId} as a voter` : `adding node ${nodeId} as a learner`;
-    checkCanChange(live, what);
-    if (role === "learner") return;
+export function checkAddSafe(live: LiveMembership, nodeId: number, role: Role): Verdict<"no-leader" | "no-quorum" | "voters-lagging" | "quorum-after-add"> {
+    const can = checkCanChange(live);
+    if (!can.ok || role === "learner") return can;
     const voters = quorumVoterIds(live).filter((id) => id !== nodeId);
     const down = new Set(live.downIds);
     const wasUp = isMember(live, nodeId) && !down.has(nodeId); // a running, caught-up learner being promoted
@@ -145,9 +148,10 @@ export function checkAddSafe(live: LiveMembership, nodeId: number, role: Role): 
     // it only needs the majority rule below, also while a failed voter waits
     // for its removal. Any other new voter cannot vote yet: all voters up.
     if (lagging.length > 0 && !wasUp) {
-        throw gateError(
-            `refusing ${what}: voter(s) ${lagging.join(", ")} ${lagging.length === 1 ? "is" : "are"} down or not caught up with the leader ` +
-                `${describeMembership(live)}. Every voter must be up and caught up before another voter joins: a voter counts in the quorum ` +
+        return refuse(
+            "voters-lagging",
+            `voter(s) ${lagging.join(", ")} ${lagging.length === 1 ? "is" : "are"} down or not caught up with the leader ${describeMembership(live)}`,
+            `every voter must be up and caught up before another voter joins: a voter counts in the quorum ` +
                 `whether it can vote or not. A node that joined later needs a copy of a member's data directory (TuGraph has no snapshots), ` +
                 `without it it never catches up. Join new nodes as \`role: learner\` first and promote them to voter once they have caught up; ` +
                 `copy a member's data directory to a lagging joiner (or remove a failed voter with removed: true), then run \`pulumi up\` again once the voters are healthy`,
@@ -156,11 +160,13 @@ export function checkAddSafe(live: LiveMembership, nodeId: number, role: Role): 
     const after = voters.length + 1;
     const upAfter = countUp(voters, live) + (wasUp ? 1 : 0);
     if (upAfter < majority(after)) {
-        throw gateError(
-            `refusing ${what}: with ${after} voters a majority is ${majority(after)}, but only ${upAfter} would be up ` +
-                `${describeMembership(live)}; remove failed members first (removed: true), then add`,
+        return refuse(
+            "quorum-after-add",
+            `with ${after} voters a majority is ${majority(after)}, but only ${upAfter} would be up ${describeMembership(live)}`,
+            "remove failed members first (removed: true), then add",
         );
     }
+    return pass(`${upAfter} of ${after} voters up with it (a majority is ${majority(after)})`);
 }
 
 export interface RemovalPolicy {
@@ -176,44 +182,49 @@ export interface RemovalPolicy {
     readonly plannedVoters?: number;
 }
 
-export type RemovalVerdict = "not-a-member" | "remove";
-
 /**
- * Removing node `nodeId`. Not a member: nothing to do (idempotent). A learner
- * can always go. A voter may go only if (a) the voters left, plus at most one
- * planned replacement, stay >= minVoters and (b) the voters left that are up are a
- * majority of the voters left (worst case, see quorumVoterIds); both
- * overridable by allowUnsafeRemoval, except removing the last voter which is
- * always refused.
+ * Removing node `nodeId`. Not a member: nothing to do (idempotent, a pass). A
+ * learner can always go. A voter may go only if (a) the voters left, plus at
+ * most one planned replacement, stay >= minVoters and (b) the voters left that
+ * are up are a majority of the voters left (worst case, see quorumVoterIds);
+ * both overridable by allowUnsafeRemoval, except removing the last voter which
+ * is always refused.
  */
-export function checkRemovalSafe(live: LiveMembership, nodeId: number, policy: RemovalPolicy): RemovalVerdict {
-    if (!isMember(live, nodeId)) return "not-a-member";
-    const what = `removing node ${nodeId}`;
-    checkCanChange(live, what);
-    if (!voterIds(live).includes(nodeId)) return "remove"; // a learner
+export function checkRemovalSafe(
+    live: LiveMembership,
+    nodeId: number,
+    policy: RemovalPolicy,
+): Verdict<"no-leader" | "no-quorum" | "last-voter" | "quorum-after-removal" | "below-min-voters"> {
+    if (!isMember(live, nodeId)) return pass("not a member: nothing to do");
+    const can = checkCanChange(live);
+    if (!can.ok) return can;
+    if (!voterIds(live).includes(nodeId)) return pass("a learner: not in the quorum");
     const left = voterIds(live).filter((id) => id !== nodeId);
     if (left.length === 0) {
-        throw gateError(`refusing ${what}: it is the last voter ${describeMembership(live)}`);
+        return refuse("last-voter", `it is the last voter ${describeMembership(live)}`, "keep it: a cluster needs at least one voter");
     }
     const qLeft = quorumVoterIds(live).filter((id) => id !== nodeId);
     const upLeft = countUp(qLeft, live);
-    const override = " (set allowUnsafeRemoval to override)";
+    const override = "set allowUnsafeRemoval to override";
     if (upLeft < majority(qLeft.length) && !policy.allowUnsafeRemoval) {
-        throw gateError(
-            `refusing ${what}: the ${qLeft.length} voters left would need ${majority(qLeft.length)} up for a quorum, ` +
-                `but only ${upLeft} are up now ${describeMembership(live)}${override}`,
+        return refuse(
+            "quorum-after-removal",
+            `the ${qLeft.length} voters left would need ${majority(qLeft.length)} up for a quorum, but only ${upLeft} are up now ${describeMembership(live)}`,
+            override,
         );
     }
     // At most one replacement in flight (see RemovalPolicy.plannedVoters).
     const effective = Math.max(left.length, Math.min(policy.plannedVoters ?? 0, left.length + 1));
     if (effective < policy.minVoters && !policy.allowUnsafeRemoval) {
-        throw gateError(
-            `refusing ${what}: it would leave ${left.length} voter(s)` +
+        return refuse(
+            "below-min-voters",
+            `it would leave ${left.length} voter(s)` +
                 (policy.plannedVoters !== undefined ? ` (${policy.plannedVoters} planned)` : "") +
-                `, below the minimum of ${policy.minVoters} ${describeMembership(live)}${override}`,
+                `, below the minimum of ${policy.minVoters} ${describeMembership(live)}`,
+            override,
         );
     }
-    return "remove";
+    return pass(`${upLeft} of ${qLeft.length} voters up after it`);
 }
 
 // ---------------------------------------------------------------------------

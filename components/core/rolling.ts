@@ -3,7 +3,8 @@
 // the nodes go. One node at a time, the leader last (its restart is the one
 // that costs an election); each waits until the one before is back and caught
 // up (components/providers/rolling.ts).
-import type { LiveMembership } from "./membership";
+import { voterIds, type LiveMembership } from "./membership";
+import { pass, refuse, type Verdict } from "./verdict";
 import type { ClusterConfig, NodeSpec } from "./types";
 
 /** A short stable digest (FNV-1a, 32 bit, hex) of a text: an input that changes when the text does. */
@@ -35,4 +36,21 @@ export function withTlsContents(spec: string, key: string | undefined, cert: str
 export function rollOrder(nodes: readonly NodeSpec[], live?: LiveMembership): NodeSpec[] {
     const rank = (n: NodeSpec) => (live?.leaderId === n.id ? 2 : n.role === "learner" ? 0 : 1);
     return [...nodes].sort((a, b) => rank(a) - rank(b) || a.id - b.id);
+}
+
+/**
+ * A cluster-wide roll restarts one node at a time: it starts only on a healthy cluster, a leader
+ * and every voter up and caught up (`knownVoters` among them: the listing hides promotions).
+ */
+export function checkRollSafe(live: LiveMembership): Verdict<"cluster-unhealthy"> {
+    const behind = voterIds(live).filter((v) => live.downIds.includes(v));
+    if (live.leaderId === undefined || behind.length > 0) {
+        return refuse(
+            "cluster-unhealthy",
+            `the cluster is not healthy (${live.leaderId === undefined ? "no leader" : `voter(s) ${behind.join(", ")} down or behind`}); a roll restarts ` +
+                `one node at a time and needs every voter up. Nothing was restarted`,
+            "fix the cluster (`npm run status` shows it), then run `pulumi up` again",
+        );
+    }
+    return pass(`a leader, and all ${voterIds(live).length} voters up and caught up`);
 }

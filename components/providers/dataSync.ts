@@ -17,7 +17,8 @@ import { adminOptions, listRaftNodes } from "../adapters/boltAdmin";
 import { recoverInterruptedSync, syncDataDir, stderrProgress } from "../adapters/dataSync";
 import { engineFor, statusOf } from "../adapters/dockerEngine";
 import { confirmedView, donorCandidates, waitCaughtUp } from "../adapters/membershipOps";
-import { chooseDonor } from "../core/donor";
+import { chooseDonor, type DonorVerdict } from "../core/donor";
+import { must } from "../core/verdict";
 import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
 import { definedOnly, without } from "./props";
 import { ACCESS_UPDATE_KEYS, changedKeys, type AccessArgs } from "./access";
@@ -96,7 +97,7 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
             await waitCaughtUp(o, m.id, `${what}: member ${m.id} back`, { deadlineAt });
         }
         // The donor must already list the joiner: the copied log then knows the node (facts: copy after the add).
-        let choice: ReturnType<typeof chooseDonor> | undefined;
+        let choice: Extract<DonorVerdict, { ok: true }> | undefined;
         let donor: SyncPlacement | undefined;
         let last = "";
         while (!donor) {
@@ -104,14 +105,13 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
             if (!v.confirmed) last = v.note;
             else {
                 const d = v.confirmed;
-                choice = chooseDonor({
-                    members: donorCandidates(d, known),
-                    leaderCommit: d.status?.commit ?? 0,
-                    joinerId: id,
-                    allowWriteOutageForSync: inputs.allowWriteOutageForSync ?? false,
-                });
-                const place = (inputs.members as SyncPlacement[]).find((m) => m.id === choice!.id);
-                if (!place) throw new Error(`${what}: the chosen donor ${choice.id} is not a node of this stack (add it to tugraph:nodes, or remove it)`);
+                choice = must(
+                    `to copy data for node ${id}`,
+                    chooseDonor({ members: donorCandidates(d, known), joinerId: id, allowWriteOutageForSync: inputs.allowWriteOutageForSync ?? false }),
+                );
+                const chosen = choice.donor.id;
+                const place = (inputs.members as SyncPlacement[]).find((m) => m.id === chosen);
+                if (!place) throw new Error(`${what}: the chosen donor ${chosen} is not a node of this stack (add it to tugraph:nodes, or remove it)`);
                 const listed = await listRaftNodes({ ...o, deadlineAt }, `${place.ip}:${place.boltPort}`).catch(() => []);
                 if (listed.some((m) => m.id === id)) donor = place;
                 else last = `donor ${place.id} has not applied the add of node ${id} yet`;
@@ -121,7 +121,7 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
                 await new Promise((r) => setTimeout(r, 500));
             }
         }
-        o.log?.(`${what}: donor ${choice!.reason}`);
+        o.log?.(`${what}: donor ${choice!.why}`);
         // A resync: the joiner's own container is stopped for the copy, and started again after it.
         const joinerContainer = engineFor(inputs.joiner.dockerHost).getContainer(inputs.joiner.container);
         const running = await joinerContainer.inspect().then(
@@ -146,7 +146,7 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
                 outs: definedOnly({
                     ...without(inputs, OUTPUT_KEYS),
                     donorId: donor.id,
-                    donorReason: choice!.reason,
+                    donorReason: choice!.why,
                     bytes: r.bytes,
                     files: r.files,
                     seconds: r.seconds,

@@ -15,7 +15,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { adminOptions, discover, waitBoltAnswers } from "../adapters/boltAdmin";
 import { waitCaughtUp } from "../adapters/membershipOps";
 import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
-import { voterIds } from "../core/membership";
+import { checkRollSafe } from "../core/rolling";
+import { must } from "../core/verdict";
 import { definedOnly } from "./props";
 import { ACCESS_UPDATE_KEYS, changedKeys, type AccessArgs } from "./access";
 import { withSecretPassword } from "./secretOptions";
@@ -54,15 +55,10 @@ export const rollGateProvider: pulumi.dynamic.ResourceProvider = {
         // Never start a roll on an unhealthy cluster: each restart takes a voter away for a while.
         const o = adminOptions(news);
         const d = await discover({ ...o, deadlineAt: Date.now() + news.totalTimeoutMs });
-        const voters = voterIds({ ...d, knownVoters: news.knownVoters ?? [] });
-        const behind = voters.filter((v) => d.downIds.includes(v));
-        if (d.leaderId === undefined || behind.length > 0) {
-            throw new Error(
-                `refusing a rolling change of every node (image, tunables, TLS, verbose, web or containerPrefix): the cluster is not healthy ` +
-                    `(${d.leaderId === undefined ? "no leader" : `voter(s) ${behind.join(", ")} down or behind`}); a roll restarts one node at a time and ` +
-                    `needs every voter up. Nothing was restarted. Fix the cluster (\`npm run status\` shows it), then run \`pulumi up\` again`,
-            );
-        }
+        must(
+            "a rolling change of every node (image, tunables, TLS, verbose, web or containerPrefix)",
+            checkRollSafe({ ...d, knownVoters: news.knownVoters ?? [] }),
+        );
         return { outs: definedOnly({ ...news }) };
     },
     async delete() {

@@ -92,6 +92,15 @@ describe("changePlan: the one membership planner", () => {
         assert.match(p.refusal!, /^refusing the whole membership plan, nothing was changed:\n {2}- remove 4: the 2 voters left would need 2 up/);
         assert.match(p.refusal!, /set allowUnsafeRemoval to override/);
         assert.match(p.refusal!, /the plan was: remove 2 -> remove 3 -> remove 4$/);
+        // The steps carry the gates' codes: the planner combines verdicts, it does not parse their text.
+        assert.deepStrictEqual(
+            p.steps.map((s) => [s.text, s.code]),
+            [
+                ["remove 2", undefined],
+                ["remove 3", undefined],
+                ["remove 4", "quorum-after-removal"],
+            ],
+        );
     });
 
     it("without a live view: the config's order, and it says so", () => {
@@ -113,6 +122,10 @@ describe("changePlan: the one membership planner", () => {
         );
         const lonely = planChanges([node(1), node(2, { bootstrap: false, role: "learner" })], live([1]), { ...policy, minVoters: 1 });
         assert.match(lonely.refusal!, /sync 2 from \?: only the leader \(1\) could donate.*allowWriteOutageForSync/);
+        assert.deepStrictEqual(
+            [moved.steps.find((s) => s.refused)?.code, lonely.steps.find((s) => s.refused)?.code],
+            ["member-elsewhere", "only-leader-can-donate"],
+        );
         const consent = planChanges([node(1), node(2, { bootstrap: false, role: "learner" })], live([1]), {
             ...policy,
             minVoters: 1,
