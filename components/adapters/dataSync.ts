@@ -49,12 +49,14 @@ import { engineFor, statusOf } from "./dockerEngine";
 
 export interface DonorSide {
     readonly dockerHost: string; // unix://, tcp:// or ssh:// engine address
+    readonly sshOptions?: readonly string[]; // extra ssh client arguments for an ssh:// engine (tugraph:sshOptions); default none
     readonly container: string; // the donor member's container (running, caught up)
     readonly dataDir: string; // host directory mounted at /var/lib/lgraph/data in it
 }
 
 export interface JoinerSide {
     readonly dockerHost: string;
+    readonly sshOptions?: readonly string[]; // as DonorSide's
     readonly dataDir: string; // host directory the joiner's container mounts (created when missing)
     readonly container?: string; // the joiner's container, when it exists already: must not be running
 }
@@ -85,15 +87,25 @@ export interface SyncOptions {
     /** How messages name the sync, e.g. "node 4 from node 2". */
     readonly label?: string;
     /**
-     * Stream directly between the two helpers over the hosts' network instead of relaying
-     * through the engine APIs and this machine (about 3x faster here, see bench-sync.ts).
-     * The joiner's helper listens on `port` of the joiner's host (use the joiner's
-     * bolt_raft_port: the joiner is not running and the cluster's hosts already reach
-     * it) and the donor's helper connects to `joinerIp`. Needs `nc` and `bash` in the
-     * image. The stream is plain TCP, like raft traffic itself; the copy is still
-     * verified against the donor's manifest before it is used.
+     * Where the direct stream goes: the joiner's helper listens on `port` of the joiner's
+     * host and the donor's helper connects to `joinerIp`. Use the joiner's web port: the
+     * joiner is not running, so the port is free, and nobody else expects it (NOT its raft
+     * port: once the joiner is a member, the leader keeps connecting there). The stream
+     * opens with this sync's token, so a stray connection is refused, not unpacked. Needs
+     * `nc` and `bash` in the image. Plain TCP, like raft traffic itself; the copy is still
+     * verified against the donor's manifest before it is used. Default: none (relay).
      */
     readonly direct?: { readonly joinerIp: string; readonly port: number };
+    /**
+     * How the bytes travel. "auto" (the default when `direct` is given): a preflight probe,
+     * made while the donor still runs, opens a connection from the donor's host to
+     * joinerIp:port; when it gets through the copy streams host to host, and this machine
+     * only orchestrates; otherwise it is relayed through the engine APIs and this machine,
+     * and the result says why. "direct" fails instead of relaying; "relay" never probes.
+     */
+    readonly transport?: "auto" | "direct" | "relay";
+    /** A direct stream that has not grown for this long is cut off and the sync fails (the donor runs again); default 30 s. */
+    readonly stallSeconds?: number;
     /** Name prefix of helper containers; default "tugraph-ha-sync-". */
     readonly helperPrefix?: string;
 }
@@ -106,6 +118,8 @@ export interface SyncResult {
     readonly copySeconds: number; // the stream itself
     readonly donorStoppedSeconds: number;
     readonly movedAside?: string; // where the joiner's previous data dir content went
+    readonly transport: "direct" | "relay"; // how the bytes went
+    readonly transportReason: string; // why that transport (the probe's result when it relayed)
 }
 
 /** A refused or failed sync. A plain Error with name/kind set, like gateError. */
@@ -140,7 +154,7 @@ tar -C "/p/$1" -xf -; rc=$?; cat >/dev/null
 echo manifest
 ${MANIFEST_SCRIPT.replace(/"\$1"/g, `"/p/$1"`)}`;
 
-// Direct: $1 staging dir name, $2 port. Listens with nc (its stdin held open by a fifo:
+// Direct: $1 staging dir name, $2 port, $3 token. Listens with nc (its stdin held open by a fifo:
 // busybox nc quits on stdin EOF), says "ready" once the port listens (/proc/net/tcp*),
 // reports the staging size every second, then lists what landed.
 const DIRECT_WRITE_SCRIPT = `mkdir "/p/$1" || exit 3
@@ -150,7 +164,9 @@ listening() { cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -Eq "^ *[0-9]+
 if listening; then echo "port $2 is already in use on this host" >&2; rmdir "/p/$1"; exit 8; fi
 mkfifo /tmp/hold || exit 3
 sleep 2147483647 > /tmp/hold & h=$!
-( nc -l -p "$2" < /tmp/hold | tar -C "/p/$1" -xf -; echo $? > /tmp/rc ) & t=$!
+# The first line must carry this sync's token: a stray connection (a peer or a client that
+# knows the port) is refused, not unpacked.
+( nc -l -p "$2" < /tmp/hold | { IFS= read -r first; if [ "$first" != "TUGRAPH-HA-SYNC $3" ]; then cat >/dev/null; echo "a connection without this sync's token arrived first" >&2; exit 13; fi; tar -C "/p/$1" -xf -; }; echo $? > /tmp/rc ) & t=$!
 i=0
 until listening; do
   i=$((i+1)); if [ $i -gt 200 ]; then echo "nc did not listen on port $2" >&2; kill $h $t 2>/dev/null; exit 10; fi
@@ -168,10 +184,42 @@ rc=$(cat /tmp/rc 2>/dev/null || echo 99)
 echo manifest
 ${MANIFEST_SCRIPT.replace(/"\$1"/g, `"/p/$1"`)}`;
 
-// Direct: $1 joiner ip, $2 port. bash opens the TCP connection (/dev/tcp), tar writes into it.
+// Direct: $1 joiner ip, $2 port, $3 token. bash opens the TCP connection (/dev/tcp), says
+// the token, and tar writes into it.
 const DIRECT_READ_SCRIPT = `cd /src || exit 3
 command -v bash >/dev/null || { echo "bash is not in the image" >&2; exit 9; }
-exec bash -c 'exec tar -cf - . > "/dev/tcp/$0/$1"' "$1" "$2"`;
+exec bash -c 'exec 3> "/dev/tcp/$0/$1" && echo "TUGRAPH-HA-SYNC $2" >&3 && exec tar -cf - . >&3' "$1" "$2" "$3"`;
+
+// Probe, joiner's side: $1 port, $2 seconds. Listens once, says "listening" once the port
+// listens, and "reached" when the donor side's line arrived (the direct receiver's checks).
+const PROBE_LISTEN_SCRIPT = `command -v nc >/dev/null || { echo "nc is not in the image" >&2; exit 9; }
+hex=$(printf '%04X' "$1")
+listening() { cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -Eq "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:0000 0A"; }
+if listening; then echo "port $1 is already in use on the joiner's host" >&2; exit 8; fi
+( sleep "$2" | nc -l -p "$1" > /tmp/got 2>/dev/null ) & p=$!
+i=0
+until listening; do
+  i=$((i+1)); if [ $i -gt 100 ]; then echo "nc did not listen on port $1" >&2; kill $p 2>/dev/null; exit 10; fi
+  sleep 0.05
+done
+echo listening
+i=0
+while [ $i -lt $(($2 * 10)) ]; do
+  if grep -q tugraph-ha-probe /tmp/got 2>/dev/null; then echo reached; kill $p 2>/dev/null; exit 0; fi
+  i=$((i+1)); sleep 0.1
+done
+kill $p 2>/dev/null
+echo "nothing arrived on port $1 within $2 s" >&2; exit 11`;
+
+// Probe, donor's side: $1 joiner ip, $2 port, $3 seconds. Retries while the listener starts
+// (refused), each try bounded (a dropped SYN would wait minutes).
+const PROBE_CONNECT_SCRIPT = `command -v bash >/dev/null || { echo "bash is not in the image" >&2; exit 9; }
+end=$(( $(date +%s) + $3 ))
+while :; do
+  if timeout 2 bash -c 'echo tugraph-ha-probe > "/dev/tcp/$0/$1"' "$1" "$2" 2>/tmp/err; then exit 0; fi
+  [ "$(date +%s)" -lt "$end" ] || { tail -n 1 /tmp/err >&2; echo "no connection to $1:$2 within $3 s" >&2; exit 12; }
+  sleep 0.2
+done`;
 
 export function parseManifest(text: string): Manifest {
     let dirs = -1;
@@ -305,12 +353,13 @@ interface HelperSpec {
     readonly args?: string[];
     readonly stdin?: boolean;
     readonly hostNetwork?: boolean;
+    readonly ssh?: readonly string[];
 }
 
 const HELPER_LABEL = "tugraph-ha.helper";
 
 async function createHelper(s: HelperSpec): Promise<Docker.Container> {
-    const docker = engineFor(s.host);
+    const docker = engineFor(s.host, s.ssh);
     try {
         return await docker.createContainer({
             name: s.name,
@@ -443,7 +492,7 @@ export async function syncDataDir(opts: SyncOptions): Promise<SyncResult> {
 
     // --- 1. preflight (donor still running)
     report("preflight", `checking ${donorDesc} and the joiner's host ${joiner.dockerHost}`);
-    const donorEngine = engineFor(donor.dockerHost);
+    const donorEngine = engineFor(donor.dockerHost, donor.sshOptions);
     const donorC = donorEngine.getContainer(donor.container);
     let info: Docker.ContainerInspectInfo;
     try {
@@ -469,7 +518,7 @@ export async function syncDataDir(opts: SyncOptions): Promise<SyncResult> {
         );
     }
 
-    const joinerEngine = engineFor(joiner.dockerHost);
+    const joinerEngine = engineFor(joiner.dockerHost, joiner.sshOptions);
     if (joiner.container) {
         try {
             const j = await joinerEngine.getContainer(joiner.container).inspect();
@@ -499,10 +548,13 @@ export async function syncDataDir(opts: SyncOptions): Promise<SyncResult> {
         );
     }
 
-    const donorManifestLive = await manifestOf(donor.dockerHost, opts.image, helperName("measure"), donor.dataDir, true, donorDesc);
+    // The probe for the direct stream runs beside the donor's measuring, while the donor still runs.
+    const transportP = chooseTransport(opts, helperName);
+    const donorManifestLive = await manifestOf(donor, opts.image, helperName("measure"), donor.dataDir, true, donorDesc);
     const need = donorManifestLive.bytes + 4096 * (donorManifestLive.files.size + donorManifestLive.dirs) + reserve;
     const df = await runHelper({
         host: joiner.dockerHost,
+        ssh: joiner.sshOptions,
         image: opts.image,
         name: helperName("space"),
         binds: [`${parent}:/p`],
@@ -530,6 +582,8 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
                 `The donor was not stopped`,
         );
     }
+    const transport = await transportP;
+    report("preflight", `transport: ${transport.kind} (${transport.why})`);
 
     // --- 2. stop the donor cleanly
     report("stopping-donor", `stopping ${donorDesc} (docker stop, up to ${stopTimeout} s for lgraph_server's shutdown)`);
@@ -566,28 +620,30 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
     let joinerOut = "";
     let copySeconds = 0;
     const containers: { host: string; c: Docker.Container }[] = [];
-    const direct = opts.direct;
+    const direct = transport.kind === "direct" ? opts.direct : undefined;
     try {
-        const manifestP = manifestOf(donor.dockerHost, opts.image, helperName("manifest"), donor.dataDir, true, donorDesc);
+        const manifestP = manifestOf(donor, opts.image, helperName("manifest"), donor.dataDir, true, donorDesc);
         const reader = await createHelper({
             host: donor.dockerHost,
+            ssh: donor.sshOptions,
             image: opts.image,
             name: helperName("read"),
             binds: [`${donor.dataDir}:/src:ro`],
             hostNetwork: !!direct,
             script: direct ? DIRECT_READ_SCRIPT : `cd /src && exec tar -cf - .`,
-            args: direct ? [direct.joinerIp, String(direct.port)] : [],
+            args: direct ? [direct.joinerIp, String(direct.port), rand] : [],
         });
         containers.push({ host: donor.dockerHost, c: reader });
         const writer = await createHelper({
             host: joiner.dockerHost,
+            ssh: joiner.sshOptions,
             image: opts.image,
             name: helperName("write"),
             binds: [`${parent}:/p`],
             stdin: !direct,
             hostNetwork: !!direct,
             script: direct ? DIRECT_WRITE_SCRIPT : RELAY_WRITE_SCRIPT,
-            args: direct ? [staging, String(direct.port)] : [staging],
+            args: direct ? [staging, String(direct.port), rand] : [staging],
         });
         containers.push({ host: joiner.dockerHost, c: writer });
         donorManifest = await manifestP;
@@ -649,7 +705,32 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
             )
             .catch(() => undefined);
         if (direct) {
-            await streamPromises.pipeline(out, readerDemux, createTextSink());
+            // A cut link does not end a TCP stream (it waits for retransmits for minutes): the
+            // receiver reports its size every second, and a stream that stopped growing is cut off.
+            const stallMs = (opts.stallSeconds ?? 30) * 1000;
+            let lastSize = -1;
+            let lastGrowth = Date.now();
+            let watchdog: NodeJS.Timeout | undefined;
+            const stalled = new Promise<never>((_, reject) => {
+                watchdog = setInterval(() => {
+                    if (relayed !== lastSize) {
+                        lastSize = relayed;
+                        lastGrowth = Date.now();
+                    } else if (Date.now() - lastGrowth > stallMs) {
+                        reject(
+                            syncError(
+                                `the direct stream from ${donor.dockerHost} to ${direct.joinerIp}:${direct.port} stopped at ${fmtMiB(relayed)} of ${fmtMiB(total)} ` +
+                                    `for ${stallMs / 1000} s: check the network between the donor's and the joiner's hosts, then run \`pulumi up\` again`,
+                            ),
+                        );
+                    }
+                }, 250);
+            });
+            try {
+                await Promise.race([streamPromises.pipeline(out, readerDemux, createTextSink()), stalled]);
+            } finally {
+                clearInterval(watchdog);
+            }
         } else {
             // A receiver that dies does not always break the attach connection: stop waiting on it.
             let relayEnded = false;
@@ -712,7 +793,7 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
         }
     }
     if (copyError) {
-        await removeStaging(joiner.dockerHost, opts.image, helperName("discard"), parent, staging);
+        await removeStaging(joiner, opts.image, helperName("discard"), parent, staging);
         throw syncError(
             `sync for ${label} failed, nothing was changed in ${joiner.dataDir} (the partial copy was discarded) and the donor runs again: ` +
                 `${(copyError as Error).message}`,
@@ -727,12 +808,12 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
         if (at < 0) throw new Error("no manifest in the helper's output");
         got = parseManifest(joinerOut.slice(at + "manifest\n".length));
     } catch (e) {
-        await removeStaging(joiner.dockerHost, opts.image, helperName("discard"), parent, staging);
+        await removeStaging(joiner, opts.image, helperName("discard"), parent, staging);
         throw syncError(`cannot read the copy's manifest on ${joiner.dockerHost}: ${(e as Error).message}; the partial copy was discarded`);
     }
     const diffs = compareManifests(donorManifest!, got);
     if (diffs.length) {
-        await removeStaging(joiner.dockerHost, opts.image, helperName("discard"), parent, staging);
+        await removeStaging(joiner, opts.image, helperName("discard"), parent, staging);
         throw syncError(
             `the copy in ${parent}/${staging} on ${joiner.dockerHost} does not match the donor (${diffs.join("; ")}); ` +
                 `it was discarded and ${joiner.dataDir} left unchanged; run the sync again`,
@@ -741,6 +822,7 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
     report("swapping", `moving the verified copy into ${joiner.dataDir}`);
     const swap = await runHelper({
         host: joiner.dockerHost,
+        ssh: joiner.sshOptions,
         image: opts.image,
         name: helperName("swap"),
         binds: [`${parent}:/p`],
@@ -768,17 +850,20 @@ mv "$1" "$3"`,
         copySeconds,
         donorStoppedSeconds,
         movedAside,
+        transport: transport.kind,
+        transportReason: transport.why,
     };
     report(
         "done",
         `copied ${fmtMiB(result.bytes)} in ${result.files} files in ${copySeconds.toFixed(1)} s ` +
-            `(donor stopped for ${donorStoppedSeconds.toFixed(1)} s)${movedAside ? `; previous content moved to ${movedAside}` : ""}`,
+            `(donor stopped for ${donorStoppedSeconds.toFixed(1)} s, ${transport.kind})${movedAside ? `; previous content moved to ${movedAside}` : ""}`,
     );
     return result;
 }
 
-async function manifestOf(host: string, image: string, name: string, dir: string, readOnly: boolean, desc: string): Promise<Manifest> {
-    const r = await runHelper({ host, image, name, binds: [`${dir}:/d${readOnly ? ":ro" : ""}`], script: MANIFEST_SCRIPT, args: ["/d"] });
+async function manifestOf(side: DonorSide | JoinerSide, image: string, name: string, dir: string, readOnly: boolean, desc: string): Promise<Manifest> {
+    const host = side.dockerHost;
+    const r = await runHelper({ host, ssh: side.sshOptions, image, name, binds: [`${dir}:/d${readOnly ? ":ro" : ""}`], script: MANIFEST_SCRIPT, args: ["/d"] });
     if (r.code !== 0) {
         throw syncError(
             `cannot list ${dir} on ${host} for ${desc} (helper exit ${r.code}: ${r.stderr.trim().slice(0, 500)}); check that the directory exists there`,
@@ -790,6 +875,77 @@ async function manifestOf(host: string, image: string, name: string, dir: string
         throw syncError(`cannot read the listing of ${dir} on ${host}: ${(e as Error).message}`);
     }
 }
+
+/** How long the probe tries to get a connection through (a dropped SYN is retried within it). */
+const PROBE_SECONDS = 6;
+
+/**
+ * The transport of a sync: direct when the probe's connection from the donor's host reaches
+ * the joiner's helper port, else the relay with the probe's reason. Runs while the donor
+ * still runs; never throws for "auto" (a failed probe is a reason to relay).
+ */
+export async function chooseTransport(opts: SyncOptions, helperName: (what: string) => string): Promise<{ kind: "direct" | "relay"; why: string }> {
+    const mode = opts.transport ?? (opts.direct ? "auto" : "relay");
+    if (mode === "relay") return { kind: "relay", why: opts.direct ? "relay asked for" : "no direct address given" };
+    if (!opts.direct) throw syncError(`transport "direct" needs the joiner's ip and port (the direct option)`);
+    const { joinerIp, port } = opts.direct;
+    const t0 = Date.now();
+    // The listener first; the connecting side starts once it listens (no race between two engines' start-up).
+    const listener = await createHelper({
+        host: opts.joiner.dockerHost,
+        ssh: opts.joiner.sshOptions,
+        image: opts.image,
+        name: helperName("probe-listen"),
+        binds: [],
+        hostNetwork: true,
+        script: PROBE_LISTEN_SCRIPT,
+        args: [String(port), String(PROBE_SECONDS + 2)],
+    });
+    let listen: { code: number; stderr: string };
+    let connect = { code: -1, stdout: "", stderr: "not tried: the listener did not start" };
+    try {
+        let onListening: () => void = () => undefined;
+        const listening = new Promise<void>((r) => (onListening = r));
+        const demux = createDemux();
+        const sink = createTextSink((line) => line === "listening" && onListening());
+        const drained = streamPromises.pipeline(await listener.attach({ stream: true, stdout: true, stderr: true }), demux, sink);
+        drained.catch(() => undefined);
+        await listener.start();
+        const exited = listener.wait().then((r: { StatusCode: number }) => r.StatusCode);
+        if ((await Promise.race([listening.then(() => "up"), exited])) === "up") {
+            connect = await runHelper({
+                host: opts.donor.dockerHost,
+                ssh: opts.donor.sshOptions,
+                image: opts.image,
+                name: helperName("probe-connect"),
+                binds: [],
+                hostNetwork: true,
+                script: PROBE_CONNECT_SCRIPT,
+                args: [joinerIp, String(port), String(PROBE_SECONDS)],
+            }).catch((e) => ({ code: -1, stdout: "", stderr: (e as Error).message }));
+        }
+        // A probe that did not get through: the listener would only wait out its time.
+        if (connect.code !== 0) await listener.kill().catch(() => undefined);
+        const code = await exited;
+        await drained.catch(() => undefined);
+        listen = { code, stderr: demux.stderr };
+    } catch (e) {
+        listen = { code: -1, stderr: (e as Error).message };
+    } finally {
+        await removeHelper(opts.joiner.dockerHost, listener);
+    }
+    const ms = Date.now() - t0;
+    if (listen.code === 0 && connect.code === 0)
+        return { kind: "direct", why: `the donor's host reaches ${joinerIp}:${port} (probe ${ms} ms): host to host, this machine only orchestrates` };
+    const why =
+        connect.code !== 0 && listen.code !== 8 && listen.code !== 9 && listen.code !== 10
+            ? `the donor's host ${opts.donor.dockerHost} cannot reach ${joinerIp}:${port} (${lastLine(connect.stderr) || `probe exit ${connect.code}`})`
+            : `the joiner's host ${opts.joiner.dockerHost} cannot receive on port ${port} (${lastLine(listen.stderr) || `probe exit ${listen.code}`})`;
+    if (mode === "direct") throw syncError(`direct transport refused: ${why}; the donor was not stopped`);
+    return { kind: "relay", why: `relayed through this machine: ${why}` };
+}
+
+const lastLine = (text: string) => text.trim().split("\n").filter(Boolean).join("; ").slice(0, 300);
 
 async function startDonor(c: Docker.Container, desc: string): Promise<void> {
     try {
@@ -816,7 +972,7 @@ async function startDonor(c: Docker.Container, desc: string): Promise<void> {
  */
 export async function recoverInterruptedSync(member: DonorSide): Promise<string | undefined> {
     const dataDir = checkDir("member", member.dataDir);
-    const engine = engineFor(member.dockerHost);
+    const engine = engineFor(member.dockerHost, member.sshOptions);
     const helpers = await engine.listContainers({ all: true, filters: { label: [`${HELPER_LABEL}=datasync`] } });
     const readers = helpers.filter((h) =>
         (h.Mounts ?? []).some((m) => m.Destination === "/src" && path.posix.normalize(m.Source ?? "").replace(/\/+$/, "") === dataDir),
@@ -838,8 +994,17 @@ export async function recoverInterruptedSync(member: DonorSide): Promise<string 
 }
 
 /** Removes the staging directory THIS sync created (its name carries this run's stamp and random suffix). */
-async function removeStaging(host: string, image: string, name: string, parent: string, staging: string): Promise<void> {
-    const r = await runHelper({ host, image, name, binds: [`${parent}:/p`], script: `[ ! -e "/p/$1" ] || rm -rf "/p/$1"`, args: [staging] }).catch((e) => ({
+async function removeStaging(side: JoinerSide, image: string, name: string, parent: string, staging: string): Promise<void> {
+    const host = side.dockerHost;
+    const r = await runHelper({
+        host,
+        ssh: side.sshOptions,
+        image,
+        name,
+        binds: [`${parent}:/p`],
+        script: `[ ! -e "/p/$1" ] || rm -rf "/p/$1"`,
+        args: [staging],
+    }).catch((e) => ({
         code: -1,
         stdout: "",
         stderr: String((e as Error).message),

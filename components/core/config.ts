@@ -103,7 +103,7 @@ export const SECRET_KEYS = ["adminPassword", "tlsKey", "tlsCert"] as const;
 // Keys whose value is a plain string: never JSON-decoded (a password "123" stays "123").
 // tlsCa is known only to be refused with its reason (TuGraph's Bolt has no TLS: nothing to verify).
 export const STRING_KEYS = ["image", "adminUser", "web", "containerPrefix", "dataRoot", "tlsCa", ...SECRET_KEYS] as const;
-export const TOP_LEVEL_KEYS: readonly string[] = [...STRING_KEYS, "verbose", ...TUNABLE_KEYS, "tls", "nodes", "bootstrap", "membership"];
+export const TOP_LEVEL_KEYS: readonly string[] = [...STRING_KEYS, "verbose", ...TUNABLE_KEYS, "tls", "nodes", "bootstrap", "membership", "sshOptions"];
 const NODE_KEYS = ["id", "ip", "boltPort", "raftPort", "webPort", "role", "dockerHost", "dataDir", "logDir", "removed", "resync"];
 // insecureSkipVerify is known only to be refused with its reason (see refuseBoltTlsKeys).
 const TLS_KEYS = ["enabled", "keyFile", "certFile", "insecureSkipVerify"];
@@ -704,6 +704,23 @@ function checkRoles(errors: Errors, nodes: PartialNode[]) {
     }
 }
 
+// ---------- ssh ----------
+
+// Extra arguments for the ssh client that reaches ssh:// docker hosts: one argv item each,
+// as the Docker provider's sshOpts takes them (a flag and its value are two items).
+const sshOptionsSchema = z
+    .array(
+        z
+            .string({ error: (i) => `items must be strings, got ${show(i.input)}` })
+            .min(1, { error: "items must not be empty" })
+            .refine((o) => !/[\n\0]/.test(o), { error: "items must not contain a newline" })
+            .refine((o) => !/^-[A-Za-z] +\S/.test(o) || o.startsWith("-o "), {
+                error: (i) => `item ${show(i.input)} holds a flag and its value: give them as two items, e.g. ["-F", "/path/to/ssh_config"]`,
+            }),
+        { error: (i) => `must be a list of ssh client arguments, e.g. ["-F", "/home/me/.ssh/tugraph_config"], got ${show(i.input)}` },
+    )
+    .readonly();
+
 // ---------- bootstrap and membership ----------
 
 function parseBootstrap(errors: Errors, warnings: Warnings, value: unknown, nodes: PartialNode[], stack: string | undefined): number[] | undefined {
@@ -890,6 +907,7 @@ function parse(raw: Record<string, unknown>, errors: Errors, warnings: Warnings,
         raw.containerPrefix ?? DEFAULTS.containerPrefix,
     );
     const dataRoot = field(errors, k("dataRoot"), absPathSchema, raw.dataRoot ?? DEFAULTS.dataRoot);
+    const sshOptions = field(errors, k("sshOptions"), sshOptionsSchema, raw.sshOptions ?? []);
 
     let nodes: PartialNode[] = [];
     if (raw.nodes === undefined) fail(errors, k("nodes"), 'is required: list the cluster\'s nodes, e.g. [{id: 1, ip: "172.20.10.52"}, ...]');
@@ -929,6 +947,7 @@ function parse(raw: Record<string, unknown>, errors: Errors, warnings: Warnings,
             nodes: specs,
             bootstrap: bootstrap!,
             membership: membership!,
+            sshOptions: sshOptions!,
         },
         warnings,
     };

@@ -59,6 +59,7 @@ export interface ClusterConfig {
     readonly nodes: readonly NodeSpec[]; // in stack order, tombstones included
     readonly bootstrap: readonly number[]; // ids that formed the cluster from init peers (sorted)
     readonly membership: MembershipSettings;
+    readonly sshOptions: readonly string[]; // extra ssh client arguments for ssh:// docker hosts (default none)
 }
 
 export const CONTAINER_PATHS = {

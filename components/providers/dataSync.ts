@@ -29,6 +29,8 @@ export interface SyncPlacement {
     id: number;
     ip: string;
     boltPort: number;
+    /** The node's web port: the direct copy stream to a joiner goes to its ip on this port (free: the joiner is not running yet). */
+    webPort: number;
     dockerHost: string;
     container: string;
     dataDir: string;
@@ -43,9 +45,11 @@ export interface DataSyncArgs extends AccessArgs {
     allowWriteOutageForSync?: pulumi.Input<boolean>;
     resync?: pulumi.Input<string>; // a new value copies again
     knownVoters?: pulumi.Input<number[]>;
+    /** Extra ssh client arguments for ssh:// docker hosts (tugraph:sshOptions). Defaults to none. */
+    sshOptions?: pulumi.Input<string[]>;
 }
 
-const OUTPUT_KEYS = ["donorId", "donorReason", "bytes", "files", "seconds", "syncedAt", "movedAside"];
+const OUTPUT_KEYS = ["donorId", "donorReason", "bytes", "files", "seconds", "syncedAt", "movedAside", "transport", "transportReason"];
 const REPLACE_KEYS = ["nodeId", "resync"];
 
 export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
@@ -91,7 +95,7 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
         const known: number[] = (inputs.knownVoters ?? []).filter((x: number) => x !== id);
         // A sync whose deploying process died mid-copy left its donor stopped: start it again, wait until it has caught up.
         for (const m of inputs.members as SyncPlacement[]) {
-            const note = await recoverInterruptedSync({ dockerHost: m.dockerHost, container: m.container, dataDir: m.dataDir });
+            const note = await recoverInterruptedSync({ dockerHost: m.dockerHost, sshOptions: inputs.sshOptions, container: m.container, dataDir: m.dataDir });
             if (!note) continue;
             o.log?.(`${what}: member ${m.id}: ${note}`);
             await waitCaughtUp(o, m.id, `${what}: member ${m.id} back`, { deadlineAt });
@@ -123,7 +127,7 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
         }
         o.log?.(`${what}: donor ${choice!.why}`);
         // A resync: the joiner's own container is stopped for the copy, and started again after it.
-        const joinerContainer = engineFor(inputs.joiner.dockerHost).getContainer(inputs.joiner.container);
+        const joinerContainer = engineFor(inputs.joiner.dockerHost, inputs.sshOptions).getContainer(inputs.joiner.container);
         const running = await joinerContainer.inspect().then(
             (i) => i.State.Running,
             (e) => (statusOf(e) === 404 ? false : Promise.reject(e)),
@@ -131,9 +135,16 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
         if (running) await joinerContainer.stop({ t: inputs.stopTimeoutSeconds });
         try {
             const r = await syncDataDir({
-                donor: { dockerHost: donor.dockerHost, container: donor.container, dataDir: donor.dataDir },
-                joiner: { dockerHost: inputs.joiner.dockerHost, dataDir: inputs.joiner.dataDir, container: inputs.joiner.container },
+                donor: { dockerHost: donor.dockerHost, sshOptions: inputs.sshOptions, container: donor.container, dataDir: donor.dataDir },
+                joiner: {
+                    dockerHost: inputs.joiner.dockerHost,
+                    sshOptions: inputs.sshOptions,
+                    dataDir: inputs.joiner.dataDir,
+                    container: inputs.joiner.container,
+                },
                 image: inputs.image,
+                // Host to host when the donor's host reaches the joiner's web port, else relayed (the probe says why).
+                ...(typeof inputs.joiner.webPort === "number" ? { direct: { joinerIp: inputs.joiner.ip, port: inputs.joiner.webPort } } : {}),
                 stopTimeoutSeconds: inputs.stopTimeoutSeconds,
                 label: `node ${id} from node ${donor.id}`,
                 progress: stderrProgress(`node ${id} from node ${donor.id}`),
@@ -152,6 +163,8 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
                     seconds: r.seconds,
                     syncedAt: new Date().toISOString(),
                     movedAside: r.movedAside,
+                    transport: r.transport,
+                    transportReason: r.transportReason,
                 }),
             };
         } finally {
@@ -174,6 +187,9 @@ export class DataSync extends pulumi.dynamic.Resource {
     public readonly donorId!: pulumi.Output<number>;
     public readonly bytes!: pulumi.Output<number>;
     public readonly syncedAt!: pulumi.Output<string>;
+    /** "direct" (host to host) or "relay" (through the deploying machine). */
+    public readonly transport!: pulumi.Output<string>;
+    public readonly transportReason!: pulumi.Output<string>;
     constructor(name: string, args: DataSyncArgs, opts?: pulumi.CustomResourceOptions) {
         super(
             dataSyncProvider,
@@ -187,6 +203,8 @@ export class DataSync extends pulumi.dynamic.Resource {
                 seconds: undefined,
                 syncedAt: undefined,
                 movedAside: undefined,
+                transport: undefined,
+                transportReason: undefined,
             },
             withSecretPassword(opts),
             "tugraph",

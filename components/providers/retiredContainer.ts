@@ -14,6 +14,8 @@ export interface RetiredContainerArgs {
     container: pulumi.Input<string>;
     stopTimeoutSeconds: pulumi.Input<number>;
     providerVersion?: pulumi.Input<number>;
+    /** Extra ssh client arguments for an ssh:// dockerHost (tugraph:sshOptions). Defaults to none. */
+    sshOptions?: pulumi.Input<string[]>;
 }
 
 const OUTPUT_KEYS = ["wasRunning", "stoppedAt"];
@@ -31,7 +33,7 @@ export const retiredContainerProvider: pulumi.dynamic.ResourceProvider = {
         return { changes: changed.length > 0 };
     },
     async create(inputs: any) {
-        const c = engineFor(inputs.dockerHost).getContainer(inputs.container);
+        const c = engineFor(inputs.dockerHost, inputs.sshOptions).getContainer(inputs.container);
         const running = await c.inspect().then(
             (i) => i.State.Running,
             (e) => (statusOf(e) === 404 ? false : Promise.reject(e)),

@@ -75,11 +75,14 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         // One provider (and image) per distinct Docker engine: each stands for one host.
         const engines = new Map<string, { provider: docker.Provider; image: docker.RemoteImage }>();
         for (const engine of dockerEngines(config)) {
-            const provider = new docker.Provider(`${name}-engine-${engine.slug}`, { host: engine.host }, { parent: this });
+            // sshOpts: the same ssh client arguments the data copy uses (adapters/dockerEngine.ts), only when given.
+            const ssh = config.sshOptions.length > 0 ? { sshOpts: [...config.sshOptions] } : {};
+            const provider = new docker.Provider(`${name}-engine-${engine.slug}`, { host: engine.host, ...ssh }, { parent: this });
             // keepLocally: an image on a host is the user's to remove, not ours.
             const image = new docker.RemoteImage(`${name}-image-${engine.slug}`, { name: config.image, keepLocally: true }, { parent: this, provider });
             engines.set(engine.host, { provider, image });
         }
+        const sshInputs = config.sshOptions.length > 0 ? { sshOptions: [...config.sshOptions] } : {};
         const imagesOn = (hosts: string[]) => [...new Set(hosts)].map((h) => engines.get(h)!.image);
 
         // How the membership resources (and the record's read-only question) reach the cluster.
@@ -165,6 +168,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             id: n.id,
             ip: n.ip,
             boltPort: n.boltPort,
+            webPort: n.webPort,
             dockerHost: n.dockerHost,
             container: containerName(config, n),
             dataDir: n.dataDir,
@@ -190,6 +194,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
                             container: containerName(config, node),
                             stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
                             providerVersion: PROVIDER_VERSION,
+                            ...sshInputs,
                         },
                         { parent: this, dependsOn: [removal] },
                     ),
@@ -223,6 +228,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
                     allowWriteOutageForSync: config.membership.allowWriteOutageForSync,
                     ...(node.resync !== undefined ? { resync: node.resync } : {}),
                     knownVoters,
+                    ...sshInputs,
                 },
                 // Its helper containers run the stack's image on the joiner's and the donor's hosts:
                 // after those hosts' image pulls, never racing them.

@@ -109,6 +109,7 @@ describe("parseClusterConfig: a valid stack", () => {
             })),
             bootstrap: [1, 2, 3],
             membership: { callTimeoutMs: 10000, totalTimeoutMs: 120000, minVoters: 3, allowUnsafeRemoval: false, allowWriteOutageForSync: false },
+            sshOptions: [],
         });
     });
     it("never copies secrets into the ClusterConfig", () => {
