@@ -5,7 +5,8 @@ import { parseClusterConfig, formatConfigErrors } from "../../components/core/co
 import { sshCommand } from "../../components/adapters/dockerEngine";
 
 const nodes = [1, 2, 3].map((id) => ({ id, ip: `172.20.10.5${id}`, dockerHost: `ssh://root@172.20.10.5${id}` }));
-const parse = (sshOptions?: unknown) => parseClusterConfig({ adminPassword: "Pw#distinctive-4711", nodes, ...(sshOptions === undefined ? {} : { sshOptions }) });
+const parse = (sshOptions?: unknown) =>
+    parseClusterConfig({ adminPassword: "Pw#distinctive-4711", nodes, ...(sshOptions === undefined ? {} : { sshOptions }) });
 
 describe("tugraph:sshOptions", () => {
     it("defaults to none and keeps the given items in order", () => {
