@@ -367,6 +367,8 @@ export interface Discovery extends LiveMembership {
     readonly errors: readonly string[]; // why the others did not
     readonly status?: RaftStatus; // the leader's
     readonly earlierStatus?: RaftStatus; // the leader's first sample, when someone was behind and it was asked again
+    /** What every asked address answered, in the order asked (the stack's seeds first). */
+    readonly answers: readonly NodeAnswer[];
 }
 
 export async function listRaftNodes(o: AdminOptions, address: string): Promise<LiveMember[]> {
@@ -381,39 +383,116 @@ export async function getRaftStatus(o: AdminOptions, address: string): Promise<R
 
 const addr = (m: Pick<LiveMember, "ip" | "boltPort">) => `${m.ip}:${m.boltPort}`;
 
+/** What one address answered within its deadline. */
+export interface NodeAnswer<S = RaftStatus> {
+    readonly address: string;
+    readonly listing?: readonly LiveMember[]; // listRaftNodes
+    readonly status?: S; // its own getRaftStatus, when asked (DiscoverOptions.ask)
+    readonly error?: string; // why not (scrubbed)
+    readonly errorKind?: AdminErrorKind;
+    readonly elapsedMs?: number;
+}
+
+/** How discovery asks one address. It may hang: the caller's deadlines bound it. */
+export type AskNode = (o: AdminOptions, address: string) => Promise<NodeAnswer>;
+
+/** listRaftNodes only: what the membership providers need. */
+export async function askListing(o: AdminOptions, address: string): Promise<NodeAnswer> {
+    return { address, listing: await listRaftNodes(o, address) };
+}
+
+/** listRaftNodes and the node's own getRaftStatus, in parallel: what `npm run status` shows of every node. */
+export async function askListingAndStatus(o: AdminOptions, address: string): Promise<NodeAnswer> {
+    const started = Date.now();
+    const [listing, status] = await Promise.all([listRaftNodes(o, address), getRaftStatus(o, address)]);
+    return { address, listing, status, elapsedMs: Date.now() - started };
+}
+
+export interface DiscoverOptions {
+    /** Pause before the leader is asked again when someone is behind. Defaults to 300 ms. */
+    readonly lagSampleMs?: number;
+    /** How each address is asked. Defaults to askListing (the listing; the leader candidates' status is asked after). */
+    readonly ask?: AskNode;
+    /** An address that has not answered within this many ms is reported as not answering. Defaults to none: each call's own deadline. */
+    readonly nodeDeadlineMs?: number;
+    /** Called every `waitingEveryMs` for each address not answered yet. Defaults to nothing. */
+    readonly onWaiting?: (address: string, elapsedMs: number) => void;
+    /** How often `onWaiting` is called. Defaults to 1000 ms. */
+    readonly waitingEveryMs?: number;
+    /** Nobody answered and some refused for a reason a retry will not fix: return the answers instead of throwing. Defaults to false. */
+    readonly keepUnanswered?: boolean;
+}
+
+/** Asks `addresses` in parallel; every failure is kept as the AdminError it is (a timeout of nodeDeadlineMs as "deadline"). */
+async function askRound(o: AdminOptions, addresses: readonly string[], opts: DiscoverOptions): Promise<{ answer: NodeAnswer; error?: AdminError }[]> {
+    const ask = opts.ask ?? askListing;
+    const started = Date.now();
+    const pending = new Set(addresses);
+    const ticker = opts.onWaiting
+        ? setInterval(() => {
+              for (const a of [...pending].sort()) opts.onWaiting!(a, Date.now() - started);
+          }, opts.waitingEveryMs ?? 1000)
+        : undefined;
+    const failed = (address: string, e: unknown) => {
+        const error = adminErrorKind(e) ? (e as AdminError) : adminError("server", scrub(String((e as Error)?.message ?? e), o.password), address);
+        return { answer: { address, error: error.message, errorKind: error.kind }, error };
+    };
+    try {
+        return await Promise.all(
+            addresses.map(async (address) => {
+                let timer: ReturnType<typeof setTimeout> | undefined;
+                const gaveUp = new Promise<{ answer: NodeAnswer; error?: AdminError }>((resolve) => {
+                    if (opts.nodeDeadlineMs === undefined) return;
+                    const ms = opts.nodeDeadlineMs;
+                    timer = setTimeout(() => resolve(failed(address, adminError("deadline", `no answer within ${ms / 1000} s`, address))), ms);
+                });
+                const asked = ask(o, address).then(
+                    (answer) => ({ answer }),
+                    (e: unknown) => failed(address, e),
+                );
+                try {
+                    return await Promise.race([asked, gaveUp]);
+                } finally {
+                    clearTimeout(timer);
+                    pending.delete(address);
+                }
+            }),
+        );
+    } finally {
+        if (ticker) clearInterval(ticker);
+    }
+}
+
 /**
  * One discovery pass: asks every known address (seeds, then every member
  * the answers list) for listRaftNodes in parallel; the leader is a member
  * some answer marks is_leader whose own getRaftStatus says StateLeader; the
  * membership is the leader's listing. Down members: no Bolt answer, or the
  * leader sees them behind and not replicating. Auth errors throw at once.
+ * Every address's answer is kept (`answers`): status renders them.
  */
-export async function discover(o: AdminOptions, opts: { lagSampleMs?: number } = {}): Promise<Discovery> {
+export async function discover(o: AdminOptions, opts: DiscoverOptions = {}): Promise<Discovery> {
     const answers = new Map<string, LiveMember[]>();
+    const asked: NodeAnswer[] = [];
     const errors = new Map<string, AdminError>();
     let pending = [...new Set(o.seeds)];
     while (pending.length > 0) {
-        const results = await Promise.all(
-            pending.map((a) =>
-                listRaftNodes(o, a).then(
-                    (m) => ({ a, m }),
-                    (e: AdminError) => ({ a, e }),
-                ),
-            ),
-        );
-        for (const r of results) {
-            if ("m" in r) answers.set(r.a, r.m);
-            else errors.set(r.a, r.e);
+        for (const r of await askRound(o, pending, opts)) {
+            asked.push(r.answer);
+            if (r.error) errors.set(r.answer.address, r.error);
+            else answers.set(r.answer.address, [...(r.answer.listing ?? [])]);
         }
         const auth = [...errors.values()].find((e) => e.kind === "auth");
         if (auth) throw auth;
         // Nobody answered and some refused for a reason a retry will not fix (e.g. "bolt raft is not enabled"): fail now.
-        if (answers.size === 0 && [...errors.values()].some((e) => !isRetryable(e))) {
+        if (answers.size === 0 && !opts.keepUnanswered && [...errors.values()].some((e) => !isRetryable(e))) {
             throw adminError("server", `no member answered: ${[...errors.values()].map((e) => e.message).join("; ")}`);
         }
         const known = new Set([...answers.keys(), ...errors.keys()]);
         pending = [...new Set([...answers.values()].flat().map(addr))].filter((a) => !known.has(a));
     }
+    const ownStatus = new Map(asked.filter((a) => a.status).map((a) => [a.address, a.status!]));
+    const statusOf = async (a: string) => ownStatus.get(a) ?? (await getRaftStatus(o, a));
     // Leader candidates: the addresses some answer calls leader, confirmed by their own status.
     const candidates = [
         ...new Set(
@@ -427,7 +506,7 @@ export async function discover(o: AdminOptions, opts: { lagSampleMs?: number } =
     let status: RaftStatus | undefined;
     for (const a of candidates) {
         try {
-            const st = await getRaftStatus(o, a);
+            const st = await statusOf(a);
             if (st.raftState === "StateLeader" && (!status || st.term > status.term)) {
                 leaderAddress = a;
                 status = st;
@@ -445,7 +524,10 @@ export async function discover(o: AdminOptions, opts: { lagSampleMs?: number } =
         // One sample cannot tell a follower a few entries behind under writes from one that is
         // stuck: a second sample a moment later lets the numbers judge (core/lag.ts).
         await sleep(opts.lagSampleMs ?? 300);
-        const again = await getRaftStatus(o, leaderAddress).catch(() => undefined);
+        const leader = leaderAddress;
+        const again = await (opts.ask ? opts.ask(o, leader).then((a) => a.status ?? getRaftStatus(o, leader)) : getRaftStatus(o, leader)).catch(
+            () => undefined,
+        );
         if (again && again.raftState === "StateLeader" && again.id === status.id) {
             lagging = laggingFromStatus(again, status);
             earlierStatus = status;
@@ -462,6 +544,7 @@ export async function discover(o: AdminOptions, opts: { lagSampleMs?: number } =
         errors: [...errors.values()].map((e) => e.message),
         status,
         ...(earlierStatus ? { earlierStatus } : {}),
+        answers: asked,
     };
 }
 

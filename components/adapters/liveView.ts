@@ -9,7 +9,8 @@
 import type { ClusterConfig } from "../core/types";
 import type { LiveMembership } from "../core/membership";
 import type { PasswordAccess } from "./passwordVerifier";
-import { discover, isAdminError } from "./boltAdmin";
+import { adminOptions, discover, isAdminError, type AdminOptions } from "./boltAdmin";
+import { accessFor } from "../core/access";
 import { classifyLag, type MemberLag } from "../core/lag";
 
 export interface LiveView {
@@ -26,12 +27,12 @@ export interface LiveView {
 export async function readLiveMembership(cfg: ClusterConfig, access: string | PasswordAccess, budgetMs = 5000): Promise<LiveView> {
     const known = typeof access === "string" ? { password: access } : access;
     if ("unknown" in known) return { note: known.unknown };
-    const seeds = cfg.nodes.filter((n) => !n.removed).map((n) => `${n.ip}:${n.boltPort}`);
-    const o = {
-        seeds,
-        user: cfg.adminUser,
-        password: known.password,
-        callTimeoutMs: Math.min(2000, cfg.membership.callTimeoutMs),
+    // The stack's access spec, with short deadlines: this look must never hold the program up.
+    const spec = accessFor(cfg, { adminPassword: known.password });
+    const o: AdminOptions = {
+        ...adminOptions(spec),
+        log: undefined,
+        callTimeoutMs: Math.min(2000, spec.callTimeoutMs),
         totalTimeoutMs: budgetMs,
         deadlineAt: Date.now() + budgetMs,
     };

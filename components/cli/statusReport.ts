@@ -1,6 +1,6 @@
 // `npm run status`, the pure part: what every member answered -> one row per
 // member, the problems (each naming its fix), the exit code, and the text or
-// JSON to print. No I/O; statusCommand.ts gathers the answers.
+// JSON to print. No I/O; statusCommand.ts has boltAdmin's discovery gather the answers.
 //
 // Exit codes: 0 healthy; 2 no leader, or a voter is down or cannot catch up.
 // (1, invalid config, and usage errors are decided before any node is asked.)
@@ -8,7 +8,7 @@
 // Lag is judged by numbers (core/lag.ts), never by a raft state name: TuGraph
 // shows a joiner that cannot catch up as mostly StateReplicate.
 
-import type { LiveMember } from "../core/membership";
+import type { NodeAnswer as BoltNodeAnswer } from "../adapters/boltAdmin";
 import { majority } from "../core/membership";
 import type { ClusterConfig } from "../core/types";
 import { classifyMember, LagState, MemberLag, OwnSample } from "../core/lag";
@@ -23,15 +23,8 @@ export interface NodeStatus {
     readonly progress: Readonly<Record<number, { readonly match: number }>>;
 }
 
-/** What one address answered within its deadline. */
-export interface NodeAnswer {
-    readonly address: string;
-    readonly listing?: readonly LiveMember[]; // listRaftNodes
-    readonly status?: NodeStatus; // its own getRaftStatus
-    readonly error?: string; // why not (scrubbed)
-    readonly errorKind?: string; // boltAdmin's AdminErrorKind ("auth", "deadline", ...)
-    readonly elapsedMs?: number;
-}
+/** What one address answered within its deadline (discovery keeps every node's answer). */
+export type NodeAnswer = BoltNodeAnswer<NodeStatus>;
 
 export interface StatusInput {
     readonly stack: string;

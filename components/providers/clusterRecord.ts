@@ -5,6 +5,7 @@ import { confirmedView } from "../adapters/membershipOps";
 import { asProps, validateAccess, validateVersion } from "../adapters/validate";
 import { definedOnly, without } from "./props";
 import { withSecretPassword } from "./secretOptions";
+import type { AccessArgs } from "./access";
 
 // Records, once, what must never change in a running cluster: the bootstrap members
 // (every node's lgraph.json embeds them as init peers) and each node's placement
@@ -14,16 +15,8 @@ import { withSecretPassword } from "./secretOptions";
 // marked removed, correcting the placement of a node whose add never happened) does
 // check() ask the cluster, read-only. No other cluster calls.
 
-export interface ClusterRecordArgs extends ClusterRecordInputs {
-    /** How to reach the cluster for that read-only question. */
-    readonly seeds: string[];
-    readonly adminUser: string;
-    readonly adminPassword: pulumi.Input<string>;
-    readonly callTimeoutMs: number;
-    readonly totalTimeoutMs: number;
-    readonly encrypted: boolean;
-    readonly providerVersion?: number;
-}
+/** What is recorded (bootstrap members, placements), and how to reach the cluster for the read-only question (the stack's access spec). */
+export interface ClusterRecordArgs extends ClusterRecordInputs, AccessArgs {}
 
 // Outputs a refresh sets; never part of the inputs compared by diff.
 const OUTPUT_KEYS = ["refreshNote", "drift", "unknownMembers"];

@@ -22,7 +22,8 @@ import { RaftPromotion } from "../providers/raftPromotion";
 import { RetiredContainer } from "../providers/retiredContainer";
 import { NodeReady, RollGate } from "../providers/rolling";
 import { clusterRollSpec, rollOrder, withTlsContents } from "../core/rolling";
-import { PROVIDER_VERSION } from "../providers/version";
+import { accessFor } from "../core/access";
+import { providerAccess } from "../providers/access";
 import { RaftNode } from "./raftNode";
 
 export interface TuGraphClusterArgs {
@@ -86,16 +87,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         const imagesOn = (hosts: string[]) => [...new Set(hosts)].map((h) => engines.get(h)!.image);
 
         // How the membership resources (and the record's read-only question) reach the cluster.
-        const access = {
-            seeds: live.map((n) => `${n.ip}:${n.boltPort}`),
-            adminUser: config.adminUser,
-            adminPassword: args.adminPassword,
-            callTimeoutMs: config.membership.callTimeoutMs,
-            totalTimeoutMs: config.membership.totalTimeoutMs,
-            encrypted: false, // TuGraph's Bolt has no TLS (docs/tugraph-facts.md); kept so that existing states diff clean
-            // Raising it stores the current provider text in every membership resource (see version.ts).
-            providerVersion: PROVIDER_VERSION,
-        };
+        const access = providerAccess(accessFor(config, { adminPassword: args.adminPassword }));
         const gateInputs = membershipGateInputs(config);
         const { knownVoters } = gateInputs;
         const common = {
@@ -193,7 +185,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
                             dockerHost: node.dockerHost,
                             container: containerName(config, node),
                             stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
-                            providerVersion: PROVIDER_VERSION,
+                            providerVersion: access.providerVersion,
                             ...sshInputs,
                         },
                         { parent: this, dependsOn: [removal] },

@@ -92,7 +92,7 @@ describe("bolt admin client: parsing and errors", () => {
     });
     it("refuses (retryably) to change membership before the leader has applied its whole log", () => {
         const st = parseRaftStatus(STATUS);
-        const d = { members: [], downIds: [], reachable: [], errors: [], leaderId: 10, leaderAddress: "10.0.0.10:7687" };
+        const d = { members: [], downIds: [], reachable: [], errors: [], answers: [], leaderId: 10, leaderAddress: "10.0.0.10:7687" };
         checkLeaderSettled({ ...d, status: st });
         try {
             checkLeaderSettled({ ...d, status: { ...st, applied: 40 } });

@@ -10,6 +10,7 @@ import { Io } from "../../components/cli/planCommand";
 import { NodeAnswer, NodeStatus, statusJson, statusReport, statusText } from "../../components/cli/statusReport";
 import { parseStatusArgs, PASSWORD_ENV, runStatus, StatusDeps, VERIFIER_ENV } from "../../components/cli/statusCommand";
 import { makeVerifier } from "../../components/adapters/passwordVerifier";
+import { adminError, type RaftStatus } from "../../components/adapters/boltAdmin";
 
 const PASSWORD = "Pw-status-7d1e!";
 const ip = (id: number) => `10.0.0.${id}`;
@@ -44,6 +45,14 @@ const status = (id: number, commit: number, o: Partial<NodeStatus> = {}): NodeSt
 });
 const leaderStatus = (id: number, commit: number, matches: Record<number, number>): NodeStatus =>
     status(id, commit, { raftState: "StateLeader", progress: Object.fromEntries(Object.entries(matches).map(([k, m]) => [k, { match: m }])) });
+
+/** A status as getRaftStatus parses it (the fields the report does not read filled in). */
+const asRaftStatus = (st: NodeStatus): RaftStatus => ({
+    ...st,
+    lead: st.raftState === "StateLeader" ? st.id : 0,
+    lastIndex: st.commit,
+    progress: Object.fromEntries(Object.entries(st.progress).map(([k, p]) => [k, { match: p.match, next: p.match + 1, state: "StateReplicate" }])),
+});
 
 /** Answers of a cluster: `listed` members, leader `lead`, `down` ids silent. */
 function answers(
@@ -236,11 +245,16 @@ function fakeDeps(o: { env?: Record<string, string>; hang?: string[]; seen?: str
         resampleMs: 10,
         ask: async (opts, address) => {
             o.seen?.push(opts.password);
-            if (o.hang?.includes(address)) return new Promise<NodeAnswer>(() => undefined);
+            if (o.hang?.includes(address)) return new Promise<never>(() => undefined);
             if (opts.password !== PASSWORD)
-                throw Object.assign(new Error(`authentication failed for user 'admin' at ${address} (listRaftNodes): Authentication failed`), { kind: "auth" });
+                throw adminError(
+                    "auth",
+                    `authentication failed for user 'admin' at ${address} (listRaftNodes): Authentication failed`,
+                    address,
+                    "listRaftNodes",
+                );
             const id = Number(address.split(":")[0].split(".")[3]);
-            return { address, listing: listed, status: id === 1 ? leaderStatus(1, 9, { 1: 9, 2: 9, 3: 9 }) : status(id, 9) };
+            return { address, listing: listed, status: asRaftStatus(id === 1 ? leaderStatus(1, 9, { 1: 9, 2: 9, 3: 9 }) : status(id, 9)) };
         },
     };
 }
