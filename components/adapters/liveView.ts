@@ -7,7 +7,7 @@
 // when the stack's password may not be current yet (a rotation pending, no
 // record), it says so and asks nothing.
 import type { ClusterConfig } from "../core/types";
-import type { LiveMembership } from "../core/membership";
+import { knownVoterIds, type LiveMembership } from "../core/membership";
 import type { PasswordAccess } from "./passwordVerifier";
 import { adminOptions, discover, isAdminError, type AdminOptions } from "./boltAdmin";
 import { accessFor } from "../core/access";
@@ -43,7 +43,7 @@ export async function readLiveMembership(cfg: ClusterConfig, access: string | Pa
         if (d.reachable.length === 0) {
             return { note: `no member answered (a first deployment, or the cluster is down): ${d.errors.slice(0, 3).join("; ")}` };
         }
-        const knownVoters = cfg.nodes.filter((n) => n.role === "voter" && !n.removed).map((n) => n.id);
+        const knownVoters = knownVoterIds(cfg.nodes);
         const membership = { members: d.members, leaderId: d.leaderId, downIds: d.downIds, knownVoters };
         if (!d.status || !d.earlierStatus) return { membership };
         // A member that does not answer is not judged by its frozen numbers (it may catch up once back).

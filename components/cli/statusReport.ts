@@ -10,7 +10,7 @@
 
 import type { NodeAnswer as BoltNodeAnswer } from "../adapters/boltAdmin";
 import { majority } from "../core/membership";
-import type { ClusterConfig } from "../core/types";
+import type { ClusterConfig, Role } from "../core/types";
 import { classifyMember, LagState, MemberLag, OwnSample } from "../core/lag";
 
 /** The parts of boltAdmin's RaftStatus this needs. */
@@ -33,8 +33,6 @@ export interface StatusInput {
     /** The leader's status again, a while after the first answers (taken when someone was behind). */
     readonly leaderAgain?: NodeStatus;
 }
-
-export type Role = "voter" | "learner";
 
 export interface StatusRow {
     readonly id: number;

@@ -23,7 +23,7 @@
 // Without a live view (first deployment, cluster unreachable) the order is
 // tombstones, then joins, and the steps come from the config alone.
 import { chooseDonor } from "./donor";
-import { applyRemove, checkAddSafe, checkRemovalSafe, isMember, voterIds, type DesiredNode, type LiveMembership } from "./membership";
+import { applyRemove, checkAddSafe, checkRemovalSafe, isMember, knownVoterIds, voterIds, type DesiredNode, type LiveMembership } from "./membership";
 import { pass, refusalText, refuse, type RefusalCode, type Verdict } from "./verdict";
 
 export interface PlannedNode extends DesiredNode {
@@ -129,13 +129,10 @@ export function planChanges(nodes: readonly PlannedNode[], live: LiveMembership 
     }
 
     const plannedVoters = nodes.filter((n) => !n.removed && n.role === "voter").length;
-    // Voters as the stack knows them among current members (the listing hides promotions).
-    // Known voters are members only: a joiner is a learner until its own promotion step.
+    // Known voters (knownVoterIds) among current members: a joiner is a learner until its own promotion step.
     let state: LiveMembership = {
         ...live,
-        knownVoters: [...new Set([...(live.knownVoters ?? []), ...nodes.filter((n) => n.role === "voter" && !n.removed).map((n) => n.id)])].filter((id) =>
-            isMember(live, id),
-        ),
+        knownVoters: [...new Set([...(live.knownVoters ?? []), ...knownVoterIds(nodes)])].filter((id) => isMember(live, id)).sort((a, b) => a - b),
     };
     for (const c of chain) {
         const n = byId.get(c.nodeId)!;

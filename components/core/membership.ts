@@ -34,7 +34,8 @@ export interface LiveMembership {
     readonly members: readonly LiveMember[];
     readonly leaderId?: number; // undefined: no leader right now
     readonly downIds: readonly number[]; // members seen down (unreachable over Bolt, or lagging in the leader's progress)
-    readonly knownVoters?: readonly number[]; // ids known to be voters whatever the listing says (promoted learners)
+    /** Ids known to be voters whatever the listing says (see knownVoterIds: the one meaning of the name). */
+    readonly knownVoters?: readonly number[];
 }
 
 export function majority(voterCount: number): number {
@@ -231,22 +232,34 @@ export function checkRemovalSafe(
 // Inputs of the membership resources
 
 /**
+ * `knownVoters`, with one meaning wherever the name appears (provider inputs, the
+ * live view, the planner's state): the ids the stack declares `role: voter`,
+ * removed ones included (a tombstoned voter votes until its removal is applied).
+ * TuGraph's listing keeps showing a promoted learner as a learner, so a listed
+ * learner among them may be a voter, and the gates count one that is down against
+ * quorum (quorumVoterIds). A joiner is no voter before its promotion: whoever adds
+ * or promotes a node leaves that node out (a provider drops its own id, the planner
+ * keeps current members only). Sorted.
+ */
+export function knownVoterIds(nodes: readonly Pick<DesiredNode, "id" | "role">[]): number[] {
+    return nodes
+        .filter((n) => n.role === "voter")
+        .map((n) => n.id)
+        .sort((a, b) => a - b);
+}
+
+/**
  * Extra inputs the cluster component should pass to every RaftRemoval and
  * RaftMember (spread them into the args):
  * - plannedVoters: voters the stack declares (non-removed voters), so that
  *   replacing a failed node (remove 3, add 4) is not refused as a shrink
  *   below minVoters;
- * - knownVoters: ids the stack says are voters; TuGraph's listing keeps
- *   showing promoted learners as learners, and the gates count a known voter
- *   that is down against quorum.
+ * - knownVoters: knownVoterIds.
  */
 export function membershipGateInputs(cfg: Pick<ClusterConfig, "nodes">): { plannedVoters: number; knownVoters: number[] } {
     return {
         plannedVoters: cfg.nodes.filter((n) => !n.removed && n.role === "voter").length,
-        knownVoters: cfg.nodes
-            .filter((n) => n.role === "voter")
-            .map((n) => n.id)
-            .sort((a, b) => a - b),
+        knownVoters: knownVoterIds(cfg.nodes),
     };
 }
 

@@ -42,8 +42,12 @@ function peerList(peers: readonly InitPeer[]): string {
     return peers.map((p) => `${p.bolt_raft_node_id}@${p.ip}:${p.bolt_port}/${p.bolt_raft_port}`).join(", ");
 }
 
-/** What the cluster says right now, when a change can only be judged by it. */
-export type LiveView =
+/**
+ * The live members as a confirmed leader lists them, or why they could not be read: what
+ * the record check asks when a change can only be judged by the cluster. (Not the program's
+ * LiveView of adapters/liveView.ts, which also carries lag and a note.)
+ */
+export type MemberListing =
     | { readonly members: readonly { readonly id: number; readonly ip: string; readonly boltPort: number; readonly raftPort: number }[] }
     | { readonly unreachable: string };
 
@@ -70,7 +74,7 @@ const nested = (a: string, b: string) => a === b || isWithinDir(a, b) || isWithi
  * a member at its address (the removal never happened); a move is fine while the node
  * never joined (not a member, not a bootstrap node).
  */
-export function checkClusterRecord(olds: ClusterRecordInputs | undefined, news: ClusterRecordInputs, live?: LiveView): RecordCheck {
+export function checkClusterRecord(olds: ClusterRecordInputs | undefined, news: ClusterRecordInputs, live?: MemberListing): RecordCheck {
     const failures: RecordFailure[] = [];
     if (!olds || !Array.isArray(olds.nodes)) return { inputs: news, failures, needsLive: false };
     let needsLive = false;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkClusterRecord, ClusterRecordInputs, LiveView } from "../core/placement";
+import { checkClusterRecord, ClusterRecordInputs, MemberListing } from "../core/placement";
 import { adminOptions } from "../adapters/boltAdmin";
 import { confirmedView } from "../adapters/membershipOps";
 import { asProps, validateAccess, validateVersion } from "../adapters/validate";
@@ -41,7 +41,7 @@ export const clusterRecordProvider: pulumi.dynamic.ResourceProvider = {
         let r = checkClusterRecord(prior, news);
         if (r.needsLive) {
             // Read-only, and only a confirmed leader's listing counts (a lone stale node's does not).
-            let live: LiveView;
+            let live: MemberListing;
             try {
                 const v = await confirmedView({ ...adminOptions(news), totalTimeoutMs: news.callTimeoutMs });
                 live = v.confirmed ? { members: v.confirmed.members } : { unreachable: v.note };

@@ -2,7 +2,7 @@
 import * as assert from "assert";
 import fc from "fast-check";
 import { parseClusterConfig } from "../../components/core/config";
-import { checkClusterRecord, clusterRecordInputs, LiveView } from "../../components/core/placement";
+import { checkClusterRecord, clusterRecordInputs, MemberListing } from "../../components/core/placement";
 import { bootstrapPeers } from "../../components/core/render";
 
 function recordOf(nodes: Record<string, unknown>[], extra: Record<string, unknown> = {}) {
@@ -14,7 +14,7 @@ const node = (id: number, extra: Record<string, unknown> = {}) => ({ id, ip: `10
 const base = () => [node(1), node(2), node(3)];
 const reasons = (r: { failures: { reason: string }[] }) => r.failures.map((f) => f.reason);
 // The live membership as the record's check would read it.
-const membersOf = (...ids: number[]): LiveView => ({ members: ids.map((id) => ({ id, ip: `10.0.0.${id}`, boltPort: 7687, raftPort: 8000 })) });
+const membersOf = (...ids: number[]): MemberListing => ({ members: ids.map((id) => ({ id, ip: `10.0.0.${id}`, boltPort: 7687, raftPort: 8000 })) });
 
 describe("cluster record: fixed placement and retired ids", () => {
     const recorded = recordOf(base());
