@@ -1,7 +1,7 @@
 // tugraph-ha: one stack file -> a TuGraph Bolt-raft HA cluster on Docker hosts.
 //
 // The flow, top to bottom:
-//   1. components/core/config.ts   validates every `tugraph:*` key at once into a typed ClusterConfig
+//   1. components/core/config/     validates every `tugraph:*` key at once into a typed ClusterConfig
 //   2. components/adapters/liveView.ts reads the live membership (read-only, short deadlines)
 //   3. components/resources/cluster.ts plans and wires it: the one planner (components/core/changePlan.ts)
 //      checks the membership changes as a whole against the live cluster and orders them; one Docker

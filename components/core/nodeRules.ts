@@ -1,5 +1,5 @@
 // The rules and bounds of a node's fields and of the membership settings: one
-// source of truth for the stack config (config.ts), the providers' check()
+// source of truth for the stack config (core/config/), the providers' check()
 // (adapters/validate.ts) and the admin client's last guard before a CALL
 // (adapters/boltAdmin.ts). Plain functions: the providers' serialized text
 // carries them.

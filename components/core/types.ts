@@ -1,5 +1,5 @@
 // The typed cluster description every other module works from. Produced only
-// by parseClusterConfig (components/core/config.ts) from the `tugraph:*` stack keys.
+// by parseClusterConfig (components/core/config/) from the `tugraph:*` stack keys.
 // Secrets (admin password, TLS key) are deliberately NOT part of it: they travel
 // as Pulumi secrets from the program to the resources that need them.
 
