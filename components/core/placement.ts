@@ -6,13 +6,21 @@
 // Pure: used by the ClusterRecord provider's check and tested directly.
 import { ClusterConfig, InitPeer, NodeSpec } from "./types";
 
+/** Where a node of the stack lives: fixed once it exists (only `removed` may change, once). */
 export interface Placement {
+    /** The node's raft id. */
     readonly id: number;
+    /** Its IPv4 address. */
     readonly ip: string;
+    /** Its Bolt port. */
     readonly boltPort: number;
+    /** Its raft port. */
     readonly raftPort: number;
+    /** The Docker engine it runs on. */
     readonly dockerHost: string;
+    /** Its data directory on that host. */
     readonly dataDir: string;
+    /** Marked `removed: true` in the stack. */
     readonly removed: boolean;
 }
 

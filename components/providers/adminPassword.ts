@@ -27,16 +27,10 @@ import { changeFromKnown, checkPassword, NOT_TRIED, TUGRAPH_DEFAULT_PASSWORD } f
 import { makeVerifier } from "../adapters/passwordVerifier";
 import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
 import { definedOnly, without } from "./props";
+import type { AccessArgs } from "./access";
 
-export interface AdminPasswordArgs {
-    seeds: pulumi.Input<pulumi.Input<string>[]>; // "ip:boltPort" of the members
-    adminUser: pulumi.Input<string>;
-    adminPassword: pulumi.Input<string>; // the configured password (a Pulumi secret)
-    callTimeoutMs: pulumi.Input<number>;
-    totalTimeoutMs: pulumi.Input<number>;
-    encrypted?: pulumi.Input<boolean>; // always false: TuGraph's Bolt has no TLS (kept so that old states diff clean)
-    providerVersion?: pulumi.Input<number>; // components/providers/version.ts
-}
+/** The stack's access spec (providers/access.ts); its `adminPassword` is the configured password, which this resource sets on the cluster. */
+export type AdminPasswordArgs = AccessArgs;
 
 export interface AdminPasswordProps {
     seeds: string[];

@@ -26,24 +26,39 @@ import { withSecretPassword } from "./secretOptions";
 
 /** Where a member runs: what the copy needs to reach its container and data. */
 export interface SyncPlacement {
+    /** The node's raft id. */
     id: number;
+    /** Its IPv4 address. */
     ip: string;
+    /** Its Bolt port. */
     boltPort: number;
     /** The node's web port: the direct copy stream to a joiner goes to its ip on this port (free: the joiner is not running yet). */
     webPort: number;
+    /** The Docker engine it runs on (unix://, tcp:// or ssh://). */
     dockerHost: string;
+    /** Its container's name. */
     container: string;
+    /** Its data directory on that host. */
     dataDir: string;
 }
 
+/** Copies a member's data directory to a joiner (TuGraph has no raft snapshots), with the stack's access spec. */
 export interface DataSyncArgs extends AccessArgs {
+    /** The joiner's raft id; a change replaces the resource (a new copy). No default. */
     nodeId: pulumi.Input<number>;
+    /** Where the joiner runs. No default. */
     joiner: pulumi.Input<SyncPlacement>;
-    members: pulumi.Input<SyncPlacement[]>; // every other live node of the stack: possible donors
-    image: pulumi.Input<string>; // the cluster's image, on every host: runs the helpers
-    stopTimeoutSeconds: pulumi.Input<number>; // the donor's clean shutdown
+    /** Every other live node of the stack: the possible donors. No default. */
+    members: pulumi.Input<SyncPlacement[]>;
+    /** The cluster's image, present on every host: it runs the copy's helper containers. No default. */
+    image: pulumi.Input<string>;
+    /** Seconds the donor gets for its clean shutdown before the copy (10 to 3600). No default (the stack's nodes use 120). */
+    stopTimeoutSeconds: pulumi.Input<number>;
+    /** Let the leader donate (a write outage) when no other member can. Defaults to false. */
     allowWriteOutageForSync?: pulumi.Input<boolean>;
-    resync?: pulumi.Input<string>; // a new value copies again
+    /** A new value copies again (the node's `resync` in the stack); a change replaces the resource. Defaults to none. */
+    resync?: pulumi.Input<string>;
+    /** Ids the stack declares voters, removed ones included (core/membership.ts knownVoterIds): the listing hides promotions. Defaults to none. */
     knownVoters?: pulumi.Input<number[]>;
     /** Extra ssh client arguments for ssh:// docker hosts (tugraph:sshOptions). Defaults to none. */
     sshOptions?: pulumi.Input<string[]>;

@@ -27,38 +27,45 @@ import { confirmedView, ensureMember, promoteMember, removeMember } from "../ada
 import { adminOptions } from "../adapters/boltAdmin";
 import { asProps, validateCommon, validateMember, validateVersion, UNKNOWN } from "../adapters/validate";
 import { definedOnly, without } from "./props";
-import { ACCESS_UPDATE_KEYS } from "./access";
+import { ACCESS_UPDATE_KEYS, type AccessArgs } from "./access";
 
-export interface RaftMemberArgs {
+/** A raft member added on the leader (addRaftNode / addRaftLearnerNode), with the stack's access spec. */
+export interface RaftMemberArgs extends AccessArgs {
+    /** The node's raft id; a change replaces the member. No default. */
     nodeId: pulumi.Input<number>;
+    /** Its IPv4 address (TuGraph does not resolve names); a change replaces the member. No default. */
     ip: pulumi.Input<string>;
+    /** Its Bolt port; a change replaces the member. No default. */
     boltPort: pulumi.Input<number>;
+    /** Its raft port; a change replaces the member. No default. */
     raftPort: pulumi.Input<number>;
+    /** The role the stack declares. No default (the stack's node role, "voter" by default). */
     role: pulumi.Input<"voter" | "learner">;
-    seeds: pulumi.Input<pulumi.Input<string>[]>; // "ip:boltPort" of known members, to reach the cluster
-    adminUser: pulumi.Input<string>;
-    adminPassword: pulumi.Input<string>; // arrives as a Pulumi secret; stored secret
-    callTimeoutMs: pulumi.Input<number>;
-    totalTimeoutMs: pulumi.Input<number>;
-    // The joiner's init peers: the membership predicted right after the join,
-    // incl. itself (from the stack). An INPUT pinned at creation: check() keeps
-    // the recorded value for ever after, so the joiner's lgraph.json (rendered
-    // from it) is the same in every later preview and update. (The dynamic
-    // provider host has no preview of update: outputs in preview are the
-    // checked inputs, so an output-only value would be unknown there and the
-    // container would show as replaced.)
+    /**
+     * The joiner's init peers: the membership predicted right after the join, incl. itself
+     * (from the stack). An INPUT pinned at creation: check() keeps the recorded value for
+     * ever after, so the joiner's lgraph.json (rendered from it) is the same in every later
+     * preview and update. (The dynamic provider host has no preview of update: outputs in
+     * preview are the checked inputs, so an output-only value would be unknown there and the
+     * container would show as replaced.) No default.
+     */
     initPeers: pulumi.Input<InitPeer[]>;
-    // Added fields (optional):
-    knownVoters?: pulumi.Input<number[]>; // ids the stack says are voters (the listing hides promotions); used by the gates
-    minVoters?: pulumi.Input<number>; // gates of delete (default 3, or the voter count when smaller)
-    allowUnsafeRemoval?: pulumi.Input<boolean>; // gates of delete
-    plannedVoters?: pulumi.Input<number>; // gates of delete: voters the stack declares
-    encrypted?: pulumi.Input<boolean>; // always false: TuGraph's Bolt has no TLS (providers/access.ts)
-    tlsCa?: pulumi.Input<string>; // refused by check; only in states written before Bolt TLS was dropped
-    insecureSkipVerify?: pulumi.Input<boolean>; // idem
-    providerVersion?: pulumi.Input<number>; // components/providers/version.ts: a change stores the new provider text
-    // "learner": add as a learner whatever `role` says; a RaftPromotion makes a declared
-    // voter a voter once synced and caught up (learner-first). Absent: add as `role`.
+    /** Ids the stack declares voters, removed ones included (core/membership.ts knownVoterIds): the listing hides promotions. Defaults to none. */
+    knownVoters?: pulumi.Input<number[]>;
+    /** The removal gate of delete: refuse going below this many voters. Defaults to 3. */
+    minVoters?: pulumi.Input<number>;
+    /** The removal gate of delete: allow a removal that loses quorum or goes below minVoters. Defaults to false. */
+    allowUnsafeRemoval?: pulumi.Input<boolean>;
+    /** The removal gate of delete: voters the stack declares (a replacement is not a shrink). Defaults to none. */
+    plannedVoters?: pulumi.Input<number>;
+    /** Refused by check; present only in states written before Bolt TLS was dropped. Defaults to none. */
+    tlsCa?: pulumi.Input<string>;
+    /** Refused by check; present only in states written before Bolt TLS was dropped. Defaults to none. */
+    insecureSkipVerify?: pulumi.Input<boolean>;
+    /**
+     * "learner": add as a learner whatever `role` says; a RaftPromotion makes a declared
+     * voter a voter once synced and caught up (learner-first). Defaults to none: add as `role`.
+     */
     joinAs?: pulumi.Input<"learner">;
 }
 

@@ -13,11 +13,17 @@ import { definedOnly, without } from "./props";
 import { ACCESS_UPDATE_KEYS, changedKeys, type AccessArgs } from "./access";
 import { withSecretPassword } from "./secretOptions";
 
+/** Promotes a learner to voter once it has caught up (addRaftNode on the leader), with the stack's access spec. */
 export interface RaftPromotionArgs extends AccessArgs {
+    /** The learner's raft id. No default. */
     nodeId: pulumi.Input<number>;
+    /** Its IPv4 address. No default. */
     ip: pulumi.Input<string>;
+    /** Its Bolt port. No default. */
     boltPort: pulumi.Input<number>;
+    /** Its raft port. No default. */
     raftPort: pulumi.Input<number>;
+    /** Ids the stack declares voters, removed ones included (core/membership.ts knownVoterIds): the listing hides promotions. Defaults to none. */
     knownVoters?: pulumi.Input<number[]>;
 }
 

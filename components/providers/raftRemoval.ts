@@ -20,24 +20,24 @@ import { confirmedView, removeMember } from "../adapters/membershipOps";
 import { adminOptions } from "../adapters/boltAdmin";
 import { asProps, validateCommon, validateRemovalPolicy, validateVersion } from "../adapters/validate";
 import { definedOnly, without } from "./props";
-import { ACCESS_UPDATE_KEYS, changedKeys } from "./access";
+import { ACCESS_UPDATE_KEYS, changedKeys, type AccessArgs } from "./access";
 
-export interface RaftRemovalArgs {
+/** Removes a tombstoned node from the membership (removeRaftNode on the leader) after the removal gates, with the stack's access spec. */
+export interface RaftRemovalArgs extends AccessArgs {
+    /** The raft id to remove. No default. */
     nodeId: pulumi.Input<number>;
-    seeds: pulumi.Input<pulumi.Input<string>[]>;
-    adminUser: pulumi.Input<string>;
-    adminPassword: pulumi.Input<string>;
-    callTimeoutMs: pulumi.Input<number>;
-    totalTimeoutMs: pulumi.Input<number>;
+    /** Refuse going below this many voters. No default here (the stack's `membership.minVoters`: 3, or the voter count when smaller). */
     minVoters: pulumi.Input<number>;
+    /** Allow a removal that loses quorum or goes below minVoters (never the last voter). No default here (the stack's, false by default). */
     allowUnsafeRemoval: pulumi.Input<boolean>;
-    // Added fields (optional):
-    plannedVoters?: pulumi.Input<number>; // voters the stack declares (non-removed voters): a replacement (remove 3, add 4) is not a shrink
-    knownVoters?: pulumi.Input<number[]>; // ids the stack says are voters (the listing hides promotions)
-    encrypted?: pulumi.Input<boolean>; // always false: TuGraph's Bolt has no TLS (providers/access.ts)
-    tlsCa?: pulumi.Input<string>; // refused by check; only in states written before Bolt TLS was dropped
-    insecureSkipVerify?: pulumi.Input<boolean>; // idem
-    providerVersion?: pulumi.Input<number>; // components/providers/version.ts: a change stores the new provider text
+    /** Voters the stack declares (non-removed voters): a replacement (remove 3, add 4) is not a shrink. Defaults to none. */
+    plannedVoters?: pulumi.Input<number>;
+    /** Ids the stack declares voters, removed ones included (core/membership.ts knownVoterIds): the listing hides promotions. Defaults to none. */
+    knownVoters?: pulumi.Input<number[]>;
+    /** Refused by check; present only in states written before Bolt TLS was dropped. Defaults to none. */
+    tlsCa?: pulumi.Input<string>;
+    /** Refused by check; present only in states written before Bolt TLS was dropped. Defaults to none. */
+    insecureSkipVerify?: pulumi.Input<boolean>;
 }
 
 export interface RaftRemovalProps {

@@ -8,11 +8,17 @@ import { engineFor, statusOf } from "../adapters/dockerEngine";
 import { asProps, validateVersion, UNKNOWN } from "../adapters/validate";
 import { definedOnly, without } from "./props";
 
+/** Stops a removed node's container at once (its ports may be reused); Pulumi deletes the container at the end. */
 export interface RetiredContainerArgs {
+    /** The removed node's raft id. No default. */
     nodeId: pulumi.Input<number>;
+    /** The Docker engine the container runs on (unix://, tcp:// or ssh://). No default. */
     dockerHost: pulumi.Input<string>;
+    /** The container's name. No default. */
     container: pulumi.Input<string>;
+    /** Seconds TuGraph gets to stop cleanly before a SIGKILL. No default (the stack's nodes use 120). */
     stopTimeoutSeconds: pulumi.Input<number>;
+    /** components/providers/version.ts: raising it stores the current provider text (an update). Defaults to none. */
     providerVersion?: pulumi.Input<number>;
     /** Extra ssh client arguments for an ssh:// dockerHost (tugraph:sshOptions). Defaults to none. */
     sshOptions?: pulumi.Input<string[]>;

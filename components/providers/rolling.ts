@@ -21,8 +21,30 @@ import { definedOnly } from "./props";
 import { ACCESS_UPDATE_KEYS, changedKeys, type AccessArgs } from "./access";
 import { withSecretPassword } from "./secretOptions";
 
-interface Access extends AccessArgs {
+/** The stack's access spec, and the voters it knows of. */
+export interface RollingAccessArgs extends AccessArgs {
+    /** Ids the stack declares voters, removed ones included (core/membership.ts knownVoterIds): the listing hides promotions. Defaults to none. */
     knownVoters?: pulumi.Input<number[]>;
+}
+
+/** The gate before a cluster-wide roll. */
+export interface RollGateArgs extends RollingAccessArgs {
+    /** A digest of the cluster-wide settings (core/rolling.ts clusterRollSpec): a change is a roll, judged healthy first. No default. */
+    rollSpec: pulumi.Input<string>;
+}
+
+/** A node's readiness after its container changed. */
+export interface NodeReadyArgs extends RollingAccessArgs {
+    /** The node's raft id. No default. */
+    nodeId: pulumi.Input<number>;
+    /** Its container's name (for messages). No default. */
+    container: pulumi.Input<string>;
+    /** A digest of what the container is made of (RaftNode.spec): a change waits until the node is back and caught up. No default. */
+    spec: pulumi.Input<string>;
+    /** The node's own `ip:boltPort`, asked for a Bolt handshake. Defaults to none (older states): not asked. */
+    bolt?: pulumi.Input<string>;
+    /** A node that joined after bootstrap: its first readiness also waits until it has caught up. Defaults to false. */
+    joiner?: pulumi.Input<boolean>;
 }
 
 function checkAccess(newInputs: any) {
@@ -121,25 +143,13 @@ export const nodeReadyProvider: pulumi.dynamic.ResourceProvider = {
 };
 
 export class RollGate extends pulumi.dynamic.Resource {
-    constructor(name: string, args: Access & { rollSpec: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
+    constructor(name: string, args: RollGateArgs, opts?: pulumi.CustomResourceOptions) {
         super(rollGateProvider, name, { ...args }, withSecretPassword(opts), "tugraph", "RollGate");
     }
 }
 
 export class NodeReady extends pulumi.dynamic.Resource {
-    constructor(
-        name: string,
-        args: Access & {
-            nodeId: pulumi.Input<number>;
-            container: pulumi.Input<string>;
-            spec: pulumi.Input<string>;
-            /** The node's own `ip:boltPort`, asked for a Bolt handshake. Absent (older states): not asked. */
-            bolt?: pulumi.Input<string>;
-            /** A node that joined after bootstrap: its first readiness also waits until it has caught up. Defaults to false. */
-            joiner?: pulumi.Input<boolean>;
-        },
-        opts?: pulumi.CustomResourceOptions,
-    ) {
+    constructor(name: string, args: NodeReadyArgs, opts?: pulumi.CustomResourceOptions) {
         super(nodeReadyProvider, name, { ...args, readyAt: undefined, lag: undefined }, withSecretPassword(opts), "tugraph", "NodeReady");
     }
 }

@@ -27,16 +27,21 @@ import { providerAccess } from "../providers/access";
 import { RaftNode } from "./raftNode";
 
 export interface TuGraphClusterArgs {
+    /** The validated stack (core/config parseClusterConfig): nodes, bootstrap, image, tunables, TLS, membership policy. No default. */
     readonly config: ClusterConfig;
+    /** `tugraph:adminPassword`, a Pulumi secret: the password the cluster is given and logged into with. No default. */
     readonly adminPassword: pulumi.Input<string>;
+    /** `tugraph:tlsKey`: inline PEM key of the web port's TLS (a secret). Defaults to none: the key file on each host (tls.keyFile). */
     readonly tlsKey?: pulumi.Input<string>;
+    /** `tugraph:tlsCert`: inline PEM certificate of the web port's TLS (a secret). Defaults to none: the certificate file on each host (tls.certFile). */
     readonly tlsCert?: pulumi.Input<string>;
-    /** What parseClusterConfig found suspicious; logged on this component (pulumi.log.warn). */
+    /** What parseClusterConfig found suspicious; logged on this component (pulumi.log.warn). Defaults to none. */
     readonly warnings?: readonly ConfigWarning[];
     /**
      * The live membership, read (read-only) before the program builds the cluster; or why
      * not. With it the membership plan is checked as a whole against the cluster and
-     * ordered for it; without it the plan comes from the config alone.
+     * ordered for it; without it the plan comes from the config alone. Defaults to none:
+     * the plan from the config alone.
      */
     readonly live?: LiveView;
 }

@@ -6,14 +6,19 @@ import { containerSpec, STOP_TIMEOUT_SECONDS } from "../core/containerSpec";
 import { digest, withTlsContents } from "../core/rolling";
 
 export interface RaftNodeArgs {
+    /** The validated stack: the cluster-wide settings every node's lgraph.json and container carry. No default. */
     readonly config: ClusterConfig;
+    /** This node of the stack. No default. */
     readonly node: NodeSpec;
-    /** Fixed when the node is first created: bootstrap peers, or the membership recorded at join time. */
+    /** Fixed when the node is first created: bootstrap peers, or the membership recorded at join time. No default. */
     readonly initPeers: pulumi.Input<InitPeer[]>;
+    /** The image id on this node's Docker host (its RemoteImage). No default. */
     readonly image: pulumi.Input<string>;
+    /** The Docker provider of this node's host. No default. */
     readonly provider: docker.Provider;
-    /** Inline PEM contents (Pulumi secrets) when TLS comes from the stack rather than host files. */
+    /** Inline PEM key (a Pulumi secret) when TLS comes from the stack rather than host files. Defaults to none: tls.keyFile on the host. */
     readonly tlsKey?: pulumi.Input<string>;
+    /** Inline PEM certificate (a Pulumi secret), with tlsKey. Defaults to none: tls.certFile on the host. */
     readonly tlsCert?: pulumi.Input<string>;
 }
 
