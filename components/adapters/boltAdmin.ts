@@ -535,11 +535,14 @@ export async function discover(o: AdminOptions, opts: DiscoverOptions = {}): Pro
         }
     }
     const downIds = members.filter((m) => !answers.has(addr(m)) || lagging.includes(m.id)).map((m) => m.id);
+    // Silent here, yet up to date by the leader's own numbers: the cluster reaches it, this machine does not.
+    const unreachableFromHere = status ? members.filter((m) => !answers.has(addr(m)) && !lagging.includes(m.id) && m.id !== status!.id).map((m) => m.id) : [];
     return {
         members: members.map((m) => ({ ...m, isLeader: leaderMember !== undefined && m.id === leaderMember.id })),
         leaderId: leaderMember?.id,
         leaderAddress: leaderMember ? leaderAddress : undefined,
         downIds,
+        ...(unreachableFromHere.length > 0 ? { unreachableFromHere } : {}),
         reachable: [...answers.keys()].sort(),
         errors: [...errors.values()].map((e) => e.message),
         status,

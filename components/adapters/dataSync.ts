@@ -533,6 +533,13 @@ export async function syncDataDir(opts: SyncOptions): Promise<SyncResult> {
             if (statusOf(e) !== 404) throw syncError(`cannot inspect joiner container ${joiner.container} on ${joiner.dockerHost}: ${(e as Error).message}`);
         }
     }
+    // Helpers an earlier sync of this joiner could not remove (its host was cut off): one update of
+    // a stack runs at a time, so they are stale; a receiver left listening would hold the port.
+    const stale = (await joinerEngine.listContainers({ all: true, filters: { label: [`${HELPER_LABEL}=datasync`] } })).filter((h) =>
+        (h.Mounts ?? []).some((m) => m.Destination === "/p" && path.posix.normalize(m.Source ?? "").replace(/\/+$/, "") === parent),
+    );
+    for (const h of stale) await removeHelper(joiner.dockerHost, joinerEngine.getContainer(h.Id));
+    if (stale.length > 0) report("preflight", `removed ${stale.length} helper(s) an earlier sync of ${joiner.dataDir} left on ${joiner.dockerHost}`);
     const running = await joinerEngine.listContainers({ all: false });
     const user = running.find((c) =>
         (c.Mounts ?? []).some((m) => {
@@ -558,13 +565,16 @@ export async function syncDataDir(opts: SyncOptions): Promise<SyncResult> {
         image: opts.image,
         name: helperName("space"),
         binds: [`${parent}:/p`],
+        // Staging directories of earlier syncs of this joiner are partial copies nobody can use: removed.
         script: `set -e
+for d in "/p/$3".tugraph-ha-staging-*; do [ ! -d "$d" ] || { rm -rf "$d"; echo "stale $d"; }; done
 [ ! -e "/p/$1" ] || { echo "staging directory /p/$1 exists" >&2; exit 5; }
 [ ! -e "/p/$2" ] || { echo "directory /p/$2 exists" >&2; exit 6; }
 if [ -d "/p/$3" ]; then echo "content $(ls -A "/p/$3" | wc -l)"; elif [ -e "/p/$3" ]; then echo "not a directory" >&2; exit 7; else echo "content -1"; fi
 df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
         args: [staging, aside, base],
     });
+    for (const m of df.stdout.matchAll(/^stale \/p\/(.+)$/gm)) report("preflight", `removed ${parent}/${m[1]}, the partial copy of an earlier sync`);
     const avail = /avail (\d+)/.exec(df.stdout);
     const content = /content (-?\d+)/.exec(df.stdout);
     if (df.code !== 0 || !avail || !content) {
@@ -793,10 +803,9 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
         }
     }
     if (copyError) {
-        await removeStaging(joiner, opts.image, helperName("discard"), parent, staging);
+        const discarded = await removeStaging(joiner, opts.image, helperName("discard"), parent, staging);
         throw syncError(
-            `sync for ${label} failed, nothing was changed in ${joiner.dataDir} (the partial copy was discarded) and the donor runs again: ` +
-                `${(copyError as Error).message}`,
+            `sync for ${label} failed, nothing was changed in ${joiner.dataDir} (${discarded}) and the donor runs again: ` + `${(copyError as Error).message}`,
         );
     }
 
@@ -808,8 +817,8 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
         if (at < 0) throw new Error("no manifest in the helper's output");
         got = parseManifest(joinerOut.slice(at + "manifest\n".length));
     } catch (e) {
-        await removeStaging(joiner, opts.image, helperName("discard"), parent, staging);
-        throw syncError(`cannot read the copy's manifest on ${joiner.dockerHost}: ${(e as Error).message}; the partial copy was discarded`);
+        const discarded = await removeStaging(joiner, opts.image, helperName("discard"), parent, staging);
+        throw syncError(`cannot read the copy's manifest on ${joiner.dockerHost}: ${(e as Error).message}; ${discarded}`);
     }
     const diffs = compareManifests(donorManifest!, got);
     if (diffs.length) {
@@ -966,8 +975,8 @@ async function startDonor(c: Docker.Container, desc: string): Promise<void> {
 /**
  * A sync whose deploying process died mid-copy leaves its donor STOPPED (a `docker stop`: its
  * restart policy does not bring it back) and its reader helper behind (exited, a read-only bind
- * of the donor's data dir at /src). When such a leftover reader exists for this member and none
- * of its readers still runs, starts the member's container again and removes those readers.
+ * of the donor's data dir at /src; still running when its host was cut off mid-copy). When such a
+ * leftover reader exists for this member, removes it and starts the member's container again.
  * Returns what it did, or undefined when there was nothing to recover. Never touches data.
  */
 export async function recoverInterruptedSync(member: DonorSide): Promise<string | undefined> {
@@ -977,15 +986,18 @@ export async function recoverInterruptedSync(member: DonorSide): Promise<string 
     const readers = helpers.filter((h) =>
         (h.Mounts ?? []).some((m) => m.Destination === "/src" && path.posix.normalize(m.Source ?? "").replace(/\/+$/, "") === dataDir),
     );
-    if (readers.length === 0 || readers.some((h) => h.State === "running")) return undefined;
+    // One update of a stack runs at a time (the backend's lock), so a reader of this member's data
+    // that still runs belongs to an earlier sync: e.g. its host was cut off, and the reader still
+    // writes into a connection nobody reads. Removing it (a kill) is what that sync failed to do.
+    if (readers.length === 0) return undefined;
     const c = engine.getContainer(member.container);
     const desc = `container ${member.container} on ${member.dockerHost}`;
     const running = await c.inspect().then(
         (i) => i.State.Running,
         (e) => (statusOf(e) === 404 ? undefined : Promise.reject(e)),
     );
-    if (running === false) await startDonor(c, desc);
     for (const h of readers) await removeHelper(member.dockerHost, engine.getContainer(h.Id));
+    if (running === false) await startDonor(c, desc);
     return (
         `an earlier sync that read ${dataDir} was interrupted (its helper was left behind)` +
         (running === false ? `; started ${desc} again, which it had stopped` : "") +
@@ -994,7 +1006,7 @@ export async function recoverInterruptedSync(member: DonorSide): Promise<string 
 }
 
 /** Removes the staging directory THIS sync created (its name carries this run's stamp and random suffix). */
-async function removeStaging(side: JoinerSide, image: string, name: string, parent: string, staging: string): Promise<void> {
+async function removeStaging(side: JoinerSide, image: string, name: string, parent: string, staging: string): Promise<string> {
     const host = side.dockerHost;
     const r = await runHelper({
         host,
@@ -1009,6 +1021,7 @@ async function removeStaging(side: JoinerSide, image: string, name: string, pare
         stdout: "",
         stderr: String((e as Error).message),
     }));
-    if (r.code !== 0)
-        process.emitWarning(`tugraph-ha: could not remove the partial copy ${parent}/${staging} on ${host} (${r.stderr.trim()}); remove it by hand`);
+    if (r.code === 0) return "the partial copy was discarded";
+    // Unreachable host: the next sync of this joiner removes it (a staging directory is never a data directory).
+    return `the partial copy ${parent}/${staging} could not be removed (${lastLine(r.stderr) || `exit ${r.code}`}); the next sync of this node removes it`;
 }

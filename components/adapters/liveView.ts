@@ -44,7 +44,7 @@ export async function readLiveMembership(cfg: ClusterConfig, access: string | Pa
             return { note: `no member answered (a first deployment, or the cluster is down): ${d.errors.slice(0, 3).join("; ")}` };
         }
         const knownVoters = knownVoterIds(cfg.nodes);
-        const membership = { members: d.members, leaderId: d.leaderId, downIds: d.downIds, knownVoters };
+        const membership = { members: d.members, leaderId: d.leaderId, downIds: d.downIds, knownVoters, unreachableFromHere: d.unreachableFromHere };
         if (!d.status || !d.earlierStatus) return { membership };
         // A member that does not answer is not judged by its frozen numbers (it may catch up once back).
         const own = Object.fromEntries(d.members.filter((m) => !d.reachable.includes(`${m.ip}:${m.boltPort}`)).map((m) => [m.id, null]));

@@ -38,6 +38,14 @@ export function driftWarnings(nodes: readonly PlannedNode[], live: LiveMembershi
     for (const l of lag.filter((x) => x.state === "cannot-catch-up" && !voters.has(x.id))) {
         out.push(`learner ${l.id} cannot catch up (${l.reason}): set \`resync\` on node ${l.id} (any new value) so it gets a fresh copy`);
     }
+    for (const id of live.unreachableFromHere ?? []) {
+        const m = live.members.find((x) => x.id === id)!;
+        out.push(
+            `node ${id}'s address ${m.ip}:${m.boltPort} does not answer from this machine, while the leader sees node ${id} up to date: ` +
+                `TuGraph's ROUTE hands clients each node's raft ip (tugraph:nodes[].ip), so neo4j:// clients here will be sent to an address they cannot reach ` +
+                `("Unable to retrieve routing information"); make ${m.ip}:${m.boltPort} reachable from the clients (firewall, routes), or give node ${id} an ip they reach`,
+        );
+    }
     const members = new Set(live.members.map((m) => m.id));
     const notMembers = nodes.filter((n) => n.bootstrap && !n.removed && !members.has(n.id)).map((n) => n.id);
     if (live.members.length > 0 && notMembers.length > 0) {

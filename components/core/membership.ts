@@ -36,6 +36,11 @@ export interface LiveMembership {
     readonly downIds: readonly number[]; // members seen down (unreachable over Bolt, or lagging in the leader's progress)
     /** Ids known to be voters whatever the listing says (see knownVoterIds: the one meaning of the name). */
     readonly knownVoters?: readonly number[];
+    /**
+     * Members the leader sees up to date whose Bolt address does not answer from the machine
+     * that asked: the routing address problem (ROUTE hands clients each node's raft ip). Default none.
+     */
+    readonly unreachableFromHere?: readonly number[];
 }
 
 export function majority(voterCount: number): number {

@@ -78,6 +78,7 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
             assert.deepStrictEqual(treeDigest(s.joinerDir), before, "joiner's data dir is identical to the donor's");
             assert.ok(await isRunning(primary, s.donorName), "donor runs again");
             assert.strictEqual(caughtUpCalls, 1);
+            assert.strictEqual(r.transport, transport, r.transportReason);
             assert.ok(donorRunningAtCatchUp, "waitDonorCaughtUp is called after the donor was started");
             assert.ok(r.movedAside && fs.readFileSync(path.join(r.movedAside, "old-content"), "utf8") === "from an earlier life");
             assert.deepStrictEqual(siblings(s.joinerDir), ["data", path.basename(r.movedAside!)], "no staging dir left");
@@ -139,6 +140,70 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
         assert.ok(await isRunning(primary, s.donorName), "donor runs again");
         assert.notStrictEqual((await docker(["inspect", reader], { host: primary })).code, 0, "the leftover reader is removed");
         assert.ok(fs.existsSync(path.join(s.donorDir, "raftlog")), "data untouched");
+    });
+
+    it("a reader still running from an earlier sync (its host was cut off mid-copy) is killed, and the donor it stopped started again", async () => {
+        const s = await setup();
+        await dockerOk(["stop", "-t", "1", s.donorName], { host: primary });
+        const reader = `${s.helperPrefix}read-stuck`;
+        names.push(reader);
+        await dockerOk(
+            [
+                "run",
+                "-d",
+                "--name",
+                reader,
+                "--network",
+                "none",
+                "--label",
+                "tugraph-ha.helper=datasync",
+                "-v",
+                `${s.donorDir}:/src:ro`,
+                SIMULATOR_IMAGE,
+                "sleep",
+                "600",
+            ],
+            { host: primary },
+        );
+        const note = await recoverInterruptedSync(s.opts.donor);
+        assert.match(note ?? "", /was interrupted .*; started container .* again, which it had stopped; removed 1 leftover helper/);
+        assert.notStrictEqual((await docker(["inspect", reader], { host: primary })).code, 0, "the stuck reader is gone");
+        assert.ok(await isRunning(primary, s.donorName), "donor runs again");
+    });
+
+    it("a sync removes what an earlier one of the same joiner could not (its host was cut off): the receiver left listening and the partial copy", async () => {
+        const s = await setup();
+        const parent = path.dirname(s.joinerDir);
+        const partial = path.join(parent, "data.tugraph-ha-staging-20261201T000000Z-abcdef");
+        fs.mkdirSync(path.join(partial, "raftlog"), { recursive: true });
+        fs.writeFileSync(path.join(partial, "raftlog", "half.log"), "x");
+        const writer = `${s.helperPrefix}write-stale`;
+        names.push(writer);
+        await dockerOk(
+            [
+                "run",
+                "-d",
+                "--name",
+                writer,
+                "--network",
+                "none",
+                "--label",
+                "tugraph-ha.helper=datasync",
+                "-v",
+                `${parent}:/p`,
+                SIMULATOR_IMAGE,
+                "sleep",
+                "600",
+            ],
+            { host: second },
+        );
+        await syncDataDir(s.opts);
+        assert.notStrictEqual((await docker(["inspect", writer], { host: second })).code, 0, "the stale receiver is removed");
+        assert.ok(!fs.existsSync(partial), "the partial copy is removed");
+        assert.ok(fs.existsSync(path.join(s.joinerDir, "raftlog")), "the new copy is in place");
+        const said = s.events.map((e) => e.message).join("\n");
+        assert.match(said, /removed 1 helper\(s\) an earlier sync of .* left on/);
+        assert.match(said, /removed .*data\.tugraph-ha-staging-20261201T000000Z-abcdef, the partial copy of an earlier sync/);
     });
 
     it("refuses before stopping the donor when the joiner's filesystem lacks space", async () => {

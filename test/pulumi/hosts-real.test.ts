@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import { docker } from "../docker/engine";
 import { runOn } from "../simulator/harness";
-import { inHost } from "../hosts/namespaceHosts";
+import { DEPLOYER_IP, inHost } from "../hosts/namespaceHosts";
 import { RealStack } from "./realPulumi";
 import { waitFor, leaderAmong, realCluster } from "./support";
 
@@ -62,5 +62,25 @@ describe("real engine on namespace hosts: the manual's layout over ssh://", func
             members.sort(),
             [1, 2, 3, 4, 5].map((id) => `${id}@${c.hostOf(id).ip}:7687`),
         );
+
+        // This machine loses node 2's Bolt port while the hosts still reach it (a firewall on the
+        // way): the leader sees node 2 up to date, so preview warns about the routing address.
+        const cut = ["INPUT", "-s", DEPLOYER_IP, "-p", "tcp", "--dport", "7687", "-j", "DROP"];
+        const follower = [1, 2, 3, 4, 5].find((id) => c.bolt(id) !== leader5)!;
+        await inHost(c.hostOf(follower).index, ["iptables", "-I", ...cut]);
+        try {
+            const preview = await c.stack.preview();
+            assert.match(
+                preview.stdout,
+                new RegExp(
+                    `node ${follower}'s address ${c.hostOf(follower).ip.replace(/\./g, "\\.")}:7687 does not answer from this machine, while the leader sees node ${follower} up to date`,
+                ),
+                preview.stdout,
+            );
+        } finally {
+            await inHost(c.hostOf(follower).index, ["iptables", "-D", ...cut]);
+        }
+        const clean = await c.stack.preview();
+        assert.doesNotMatch(clean.stdout, /does not answer from this machine/, clean.stdout);
     });
 });
