@@ -52,10 +52,11 @@ describe("real engine: replacement on one host (tombstone 3, node 4 on its ports
     });
 });
 
-describe("real engine: the admin password as a stack secret, set and rotated", function () {
+describe("real engine on namespace hosts: the admin password as a stack secret, set and rotated", function () {
     this.timeout(600_000);
     const PREFIX = "tugraph-ha-real-pw-";
-    const s = realCluster(PREFIX);
+    // The manual's layout: every node on a namespace host of its own, reached over ssh://.
+    const s = realCluster(PREFIX, { hosts: 4, via: "ssh" });
     const FIRST = "First-Secret-1a2b";
     const SECOND = "Second-Secret-3c4d";
     // No adminPassword in the plain config: it is a secret of the stack (RealStack's `secrets`).

@@ -1,17 +1,19 @@
 // Time of each step of the reshaping scenario, and of growing 3 -> 9, through the
-// step-order driver on real Docker (three engines standing for hosts, the TuGraph
-// simulator image -- a test double; its timings are not TuGraph's). Each step is one
-// `up` (live view read first, preview, update). Not a test: run with
+// step-order driver on real Docker (three namespace test hosts with their own addresses and
+// engines, test/hosts; the TuGraph simulator image -- a test double; its timings are not
+// TuGraph's). Each step is one `up` (live view read first, preview, update). Not a test (needs
+// root for the hosts, which it removes at the end): run with
 //   npx ts-node --transpile-only test/scenario/bench-grow.ts
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { freePorts, runOn } from "../simulator/harness";
 import { engineFor } from "../../components/adapters/dockerEngine";
-import { Topology, Writer, defaultHost, importImage, lanIp, startEngine, type NodeDecl } from "./hosts";
+import { Topology, Writer, type NodeDecl } from "./hosts";
+import { hostsDown, namespaceHosts } from "../hosts/namespaceHosts";
 
-const ENGINES = { b: "ha-scn-b", c: "ha-scn-c" };
 const engineNames = ["a", "b", "c"];
+let ips: Record<string, string> = {};
 
 async function timed(label: string, rows: [string, number, string][], f: () => Promise<string | void>): Promise<void> {
     const t0 = Date.now();
@@ -29,7 +31,7 @@ function table(title: string, rows: [string, number, string][]): void {
 
 async function withStack<T>(tag: string, hosts: Record<string, string>, ports: number, f: (t: Topology) => Promise<T>): Promise<T> {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), `tugraph-ha-bench-${tag}-`));
-    const t = new Topology(root, `tugraph-ha-bench-${tag}-${process.pid}-`, hosts, await freePorts(ports), lanIp());
+    const t = new Topology(root, `tugraph-ha-bench-${tag}-${process.pid}-`, hosts, await freePorts(ports), ips);
     try {
         return await f(t);
     } finally {
@@ -105,8 +107,12 @@ async function scenario(hosts: Record<string, string>): Promise<void> {
     console.log(`writer: ${w[1]} acknowledged writes, longest gap ${w[2]}`);
 }
 
+/** key=value figures of the grow, printed as the script's last line. */
+const figures: Record<string, string> = {};
+
 async function grow(hosts: Record<string, string>): Promise<void> {
     const rows: [string, number, string][] = [];
+    const overheads: number[] = [];
     await withStack("grow", hosts, 27, async (t) => {
         const decl: NodeDecl[] = [1, 2, 3].map((id) => ({ id, engine: engineNames[id - 1] }));
         const d = await t.deployment();
@@ -134,6 +140,13 @@ async function grow(hosts: Record<string, string>): Promise<void> {
                                     .replace("-container", " container")} ${((h.end - h.start) / 1000).toFixed(1)}`,
                         )
                         .join(", ");
+                    // Orchestration: the step minus the copy and minus the node's own start-up and catch-up (its NodeReady).
+                    const span = (name: string) => steps.filter((h) => h.name === name).reduce((a, h) => a + (h.end - h.start) / 1000, 0);
+                    const whole = (Math.max(...steps.map((h) => h.end)) - Math.min(...steps.map((h) => h.start))) / 1000;
+                    const readyS = d.history
+                        .filter((h) => !h.preview && h.name === `tugraph-ready-${id}` && h.op === "create")
+                        .reduce((a, h) => a + (h.end - h.start) / 1000, 0);
+                    overheads.push(whole - span(`tugraph-sync-${id}`) - readyS);
                     return `engine ${engineNames[(id - 1) % 3]}, donor ${s.donorId}; ${per}`;
                 });
             }
@@ -142,6 +155,13 @@ async function grow(hosts: Record<string, string>): Promise<void> {
         }
     });
     table("Grow 3 -> 9 (one node per up, each a voter: learner, sync, start, promote)", rows);
+    const steps = rows.slice(1).map((r) => r[1]);
+    const sorted = [...overheads].sort((a, b) => a - b);
+    figures.grow_total_s = rows.reduce((a, r) => a + r[1], 0).toFixed(1);
+    figures.grow_first_step_s = steps[0].toFixed(1);
+    figures.grow_step_spread = (Math.max(...steps.map((x) => Math.abs(x - steps[0]))) / steps[0]).toFixed(2);
+    figures.step_overhead_s = sorted[Math.floor(sorted.length / 2)].toFixed(2);
+    figures.step_overhead_max_s = sorted[sorted.length - 1].toFixed(2);
 }
 
 // The driver's monitor stand-in does not keep component outputs (the SDK's registerResourceOutputs
@@ -154,10 +174,20 @@ process.on("unhandledRejection", (e) => {
 });
 
 async function main() {
-    const hosts = { a: defaultHost(), b: startEngine(ENGINES.b), c: startEngine(ENGINES.c) };
-    importImage(Object.values(hosts));
-    await scenario(hosts);
-    await grow(hosts);
+    const made = await namespaceHosts(3);
+    try {
+        const hosts = Object.fromEntries(made.hosts.map((h, i) => [engineNames[i], h.unix]));
+        ips = Object.fromEntries(made.hosts.map((h, i) => [engineNames[i], h.ip]));
+        if (process.env.BENCH_GROW_SCENARIO !== "0") await scenario(hosts);
+        await grow(hosts);
+        console.log(
+            Object.entries(figures)
+                .map(([k, v]) => `${k}=${v}`)
+                .join(" "),
+        );
+    } finally {
+        await hostsDown();
+    }
 }
 
 main().then(

@@ -1,9 +1,7 @@
 // Several Docker engines standing for hosts, a TuGraph stack spread over them, a writer
 // that runs through `neo4j://` routing, and what a test looks at after a fault: for the
-// reshaping scenario test and its benchmark. Test code, never product code.
-import { execFileSync } from "child_process";
+// grow benchmark (on namespace test hosts) and the writer of the real-engine tests. Test code, never product code.
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import neo4j, { type Driver } from "neo4j-driver";
@@ -12,49 +10,14 @@ import { TuGraphCluster } from "../../components/resources/cluster";
 import { readLiveMembership } from "../../components/adapters/liveView";
 import { engineFor } from "../../components/adapters/dockerEngine";
 import { discover } from "../../components/adapters/boltAdmin";
-import { BUILD_IMAGE_SCRIPT, DEFAULT_DOCKER_HOST, SIMULATOR_IMAGE, SIMULATOR_STACK_IMAGE, START_ENGINE_SCRIPT } from "../docker/engine";
+import { SIMULATOR_IMAGE, SIMULATOR_STACK_IMAGE } from "../docker/engine";
 import { DEFAULT_PASSWORD, DEFAULT_USER, runOn } from "../simulator/harness";
 import { stackConfig } from "../engine/simulatorStack";
 import { Deployment } from "../engine/deployment";
 import { dockerContainers } from "./dockerRealizer";
 
-export const ENGINES_DIR = "/tmp/tugraph-ha-engines";
 const HELPER_LABEL = "tugraph-ha.helper=datasync";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Starts (or reuses) an extra engine with start-engine.sh; returns its DOCKER_HOST. */
-export function startEngine(name: string): string {
-    return execFileSync(START_ENGINE_SCRIPT, [name], { encoding: "utf8" }).trim().split("\n").pop()!;
-}
-
-/** Imports the simulator image into every engine (tagged tugraph-simulator:4.5.2 for a stack's `image`). */
-export function importImage(hosts: string[]): void {
-    execFileSync(BUILD_IMAGE_SCRIPT, hosts, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-}
-
-/** Stops an extra engine's dockerd (SIGTERM: the host goes down; its containers stop with it). */
-export async function stopEngine(name: string, timeoutMs = 60_000): Promise<void> {
-    const pid = Number(fs.readFileSync(path.join(ENGINES_DIR, name, "docker.pid"), "utf8").trim());
-    process.kill(pid, "SIGTERM");
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        try {
-            process.kill(pid, 0);
-        } catch {
-            return;
-        }
-        if (Date.now() > deadline) throw new Error(`dockerd ${name} (pid ${pid}) still runs after ${timeoutMs} ms`);
-        await sleep(100);
-    }
-}
-
-/** This machine's LAN IPv4: nodes on several engines must not use loopback (the stack's rule). */
-export function lanIp(): string {
-    for (const addrs of Object.values(os.networkInterfaces())) {
-        for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-    }
-    throw new Error("no non-loopback IPv4 on this machine");
-}
 
 export interface NodeDecl {
     id: number;
@@ -64,21 +27,29 @@ export interface NodeDecl {
     portsOf?: number;
 }
 
-/** A stack spread over engines: ports per node id from `ports` (3 per id), all nodes on `ip`. */
+/**
+ * A stack spread over engines: ports per node id from `ports` (3 per id); every node on `ip`, or
+ * on the address of its engine's host (`ip` by engine name: namespace test hosts, test/hosts).
+ */
 export class Topology {
     constructor(
         readonly root: string,
         readonly prefix: string,
         readonly hosts: Record<string, string>, // engine name -> DOCKER_HOST
         readonly ports: number[],
-        readonly ip: string,
+        readonly ip: string | Record<string, string>,
     ) {}
+
+    /** The address of node `id`'s host. */
+    ipOf(id: number): string {
+        return typeof this.ip === "string" ? this.ip : this.ip[this.engineOf(id)];
+    }
 
     port(id: number, k: 0 | 1 | 2): number {
         return this.ports[(id - 1) * 3 + k];
     }
     bolt(id: number): string {
-        return `${this.ip}:${this.port(this.portsOfId.get(id) ?? id, 0)}`;
+        return `${this.ipOf(id)}:${this.port(this.portsOfId.get(id) ?? id, 0)}`;
     }
     private portsOfId = new Map<number, number>();
     container(id: number): string {
@@ -110,7 +81,7 @@ export class Topology {
                 const p = n.portsOf ?? n.id;
                 return {
                     id: n.id,
-                    ip: this.ip,
+                    ip: typeof this.ip === "string" ? this.ip : this.ip[n.engine],
                     boltPort: this.port(p, 0),
                     raftPort: this.port(p, 1),
                     webPort: this.port(p, 2),
@@ -254,8 +225,6 @@ export class Topology {
         }
     }
 }
-
-export const defaultHost = () => process.env.DOCKER_HOST ?? DEFAULT_DOCKER_HOST;
 
 /**
  * Writes one vertex at a time through `neo4j://` routing with a custom resolver (the
