@@ -256,8 +256,11 @@ export async function runCall(
     if (ms <= 0) throw adminError("deadline", `${call} at ${address} not started: the operation's deadline has passed`, address, call);
 
     const neo4j = require("neo4j-driver");
-    let driver: { session: (c: unknown) => any; close: () => Promise<void> } | undefined;
-    let session: { run: (q: string, p?: Record<string, unknown>) => any; close: () => Promise<void> } | undefined;
+    // The few driver calls used here (neo4j-driver is required inside the call: the provider text stays plain).
+    type Records = { records: { toObject: () => Record<string, unknown> }[] };
+    type Session = { run: (q: string, p?: Record<string, unknown>) => PromiseLike<Records>; close: () => Promise<void> };
+    let driver: { session: (c: unknown) => Session; close: () => Promise<void> } | undefined;
+    let session: Session | undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let missed = false;
     try {
@@ -272,7 +275,7 @@ export async function runCall(
         });
         // TuGraph's Bolt handler refuses a RUN without a 'db' entry: always name the graph.
         session = driver!.session({ defaultAccessMode: neo4j.session.WRITE, database: o.database ?? "default" });
-        const running: Promise<{ records: { toObject: () => Record<string, unknown> }[] }> = Promise.resolve(session!.run(query, params));
+        const running: Promise<Records> = Promise.resolve(session!.run(query, params));
         running.catch(() => undefined); // the loser of the race must not become an unhandled rejection
         const deadline = new Promise<never>((_, reject) => {
             timer = setTimeout(() => {
@@ -337,10 +340,10 @@ export interface RaftStatus {
 
 /** Parses getRaftStatus()'s JSON (ids are HEX strings: node 10 is "a"). */
 export function parseRaftStatus(text: string): RaftStatus {
-    const j = JSON.parse(text) as Record<string, any>;
+    const j = JSON.parse(text) as Record<string, unknown> & { raftlog?: { last?: unknown } };
     const hex = (v: unknown) => (v === undefined || v === null || v === "" ? 0 : parseInt(String(v), 16));
     const progress: Record<number, { match: number; next: number; state: string }> = {};
-    for (const [k, p] of Object.entries((j.progress ?? {}) as Record<string, any>)) {
+    for (const [k, p] of Object.entries((j.progress ?? {}) as Record<string, { match?: unknown; next?: unknown; state?: unknown } | null>)) {
         progress[hex(k)] = { match: Number(p?.match ?? 0), next: Number(p?.next ?? 0), state: String(p?.state ?? "") };
     }
     return {

@@ -128,7 +128,10 @@ export function dockerOptionsFor(address: string, sshOptions: readonly string[] 
 export function engineFor(address: string, sshOptions: readonly string[] = []): Docker {
     // The cache hangs off the process, not a module binding: the provider text is serialized,
     // and a captured Map turns into a plain object there (Map.prototype.get then throws).
-    const engines: Map<string, Docker> = ((globalThis as Record<string, any>).__tugraphHaDockerEngines ??= new Map<string, Docker>());
+    const engines: Map<string, Docker> = ((globalThis as { __tugraphHaDockerEngines?: Map<string, Docker> }).__tugraphHaDockerEngines ??= new Map<
+        string,
+        Docker
+    >());
     const key = [address, ...sshOptions].join("\0");
     let d = engines.get(key);
     if (!d) {

@@ -30,12 +30,12 @@ function unknown(v: unknown): boolean {
 const show = (v: unknown) => (v === undefined ? "nothing" : JSON.stringify(v));
 
 /** The engine sends {} for a new resource's olds; anything else that is not an object is treated as nothing. */
-export function asProps(v: unknown): Record<string, any> {
-    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, any>) : {};
+export function asProps(v: unknown): Record<string, unknown> {
+    return v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 /** Inputs both membership providers and the cluster record share: seeds, credentials, timeouts. */
-export function validateAccess(p: Record<string, any>, f: CheckFailure[] = []): CheckFailure[] {
+export function validateAccess(p: Record<string, unknown>, f: CheckFailure[] = []): CheckFailure[] {
     if (!unknown(p.seeds)) {
         if (!Array.isArray(p.seeds) || p.seeds.length === 0) {
             f.push({ property: "seeds", reason: 'must be a non-empty list of "ip:boltPort" addresses of known members' });
@@ -79,7 +79,7 @@ export function validateAccess(p: Record<string, any>, f: CheckFailure[] = []): 
  * (so that existing states diff clean) but must be false, and the trust inputs of
  * Bolt over TLS are refused, each with why and the fix.
  */
-export function validateTrust(p: Record<string, any>, f: CheckFailure[] = []): CheckFailure[] {
+export function validateTrust(p: Record<string, unknown>, f: CheckFailure[] = []): CheckFailure[] {
     const why = "TuGraph's Bolt has no TLS (ssl_auth only makes the web port HTTPS); protect Bolt and raft with a private network";
     if (p.encrypted !== undefined && !unknown(p.encrypted) && p.encrypted !== false) {
         f.push({ property: "encrypted", reason: `must be false, got ${show(p.encrypted)}: ${why}` });
@@ -91,13 +91,13 @@ export function validateTrust(p: Record<string, any>, f: CheckFailure[] = []): C
 }
 
 /** validateAccess plus the node id. */
-export function validateCommon(p: Record<string, any>): CheckFailure[] {
+export function validateCommon(p: Record<string, unknown>): CheckFailure[] {
     const f: CheckFailure[] = [];
     if (!unknown(p.nodeId) && !isNodeId(p.nodeId)) f.push({ property: "nodeId", reason: `must be an integer from 1 to ${NODE_ID_MAX}, got ${show(p.nodeId)}` });
     return validateAccess(p, f);
 }
 
-export function validateMember(p: Record<string, any>): CheckFailure[] {
+export function validateMember(p: Record<string, unknown>): CheckFailure[] {
     const f: CheckFailure[] = [];
     if (!unknown(p.ip) && !isPeerIp(p.ip))
         f.push({
@@ -118,7 +118,10 @@ export function validateMember(p: Record<string, any>): CheckFailure[] {
                 const why = unknown(x) ? undefined : initPeerProblem(x);
                 if (why) f.push({ property: `initPeers[${i}]`, reason: why });
             });
-            if (isNodeId(p.nodeId) && !p.initPeers.some((x: any) => unknown(x) || x?.bolt_raft_node_id === p.nodeId)) {
+            if (
+                isNodeId(p.nodeId) &&
+                !p.initPeers.some((x: unknown) => unknown(x) || (x as { bolt_raft_node_id?: unknown } | undefined)?.bolt_raft_node_id === p.nodeId)
+            ) {
                 f.push({
                     property: "initPeers",
                     reason: `must include node ${p.nodeId} itself (TuGraph refuses to start without its own id in its init peers)`,
@@ -131,7 +134,7 @@ export function validateMember(p: Record<string, any>): CheckFailure[] {
 }
 
 /** Gate inputs: minimum voters, the override, and the voters the stack declares. */
-export function validateRemovalPolicy(p: Record<string, any>, f: CheckFailure[] = []): CheckFailure[] {
+export function validateRemovalPolicy(p: Record<string, unknown>, f: CheckFailure[] = []): CheckFailure[] {
     if (p.minVoters !== undefined && !unknown(p.minVoters) && !isIntIn(p.minVoters, 1, MIN_VOTERS_MAX)) {
         f.push({ property: "minVoters", reason: `must be an integer from 1 to ${MIN_VOTERS_MAX}, got ${show(p.minVoters)}` });
     }
@@ -152,7 +155,7 @@ export function validateRemovalPolicy(p: Record<string, any>, f: CheckFailure[] 
 }
 
 /** The version of the providers' code a resource was last written with (see components/providers/version.ts). */
-export function validateVersion(p: Record<string, any>, f: CheckFailure[] = []): CheckFailure[] {
+export function validateVersion(p: Record<string, unknown>, f: CheckFailure[] = []): CheckFailure[] {
     if (p.providerVersion !== undefined && !unknown(p.providerVersion) && !isIntIn(p.providerVersion, 1, 1_000_000)) {
         f.push({ property: "providerVersion", reason: `must be a positive integer, got ${show(p.providerVersion)}` });
     }

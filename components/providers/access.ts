@@ -52,6 +52,8 @@ export const ACCESS_UPDATE_KEYS = [
 ] as const;
 
 /** The keys among `keys` whose new value is unknown (preview) or differs from the old one. */
-export function changedKeys(keys: readonly string[], olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
-    return keys.filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
+export function changedKeys(keys: readonly string[], olds: object, news: object): string[] {
+    const o = olds as Readonly<Record<string, unknown>>;
+    const n = news as Readonly<Record<string, unknown>>;
+    return keys.filter((k) => n[k] === UNKNOWN || n[k] !== o[k]);
 }

@@ -25,8 +25,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { adminOptions } from "../adapters/boltAdmin";
 import { changeFromKnown, checkPassword, NOT_TRIED, TUGRAPH_DEFAULT_PASSWORD } from "../adapters/passwordOps";
 import { makeVerifier } from "../adapters/passwordVerifier";
-import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
-import { definedOnly, without } from "./props";
+import { validateAccess, validateVersion } from "../adapters/validate";
+import { providerOf } from "./shape";
 import type { AccessArgs } from "./access";
 
 /** The stack's access spec (providers/access.ts); its `adminPassword` is the configured password, which this resource sets on the cluster. */
@@ -53,23 +53,18 @@ const OUTPUT_KEYS = ["previousPasswords", "verifier", "note"];
 const CALL_KEYS = ["adminUser", "adminPassword"] as const;
 const RECORD_KEYS = ["callTimeoutMs", "totalTimeoutMs", "encrypted", "tlsCa", "insecureSkipVerify", "providerVersion"] as const; // the TLS keys: only to record their removal
 
-export const adminPasswordProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds: AdminPasswordProps, newInputs: AdminPasswordProps) {
-        const news = without(asProps(newInputs), OUTPUT_KEYS) as AdminPasswordProps;
+export const adminPasswordProvider = providerOf<AdminPasswordProps>({
+    outputs: OUTPUT_KEYS,
+    // seeds are left out: they change with every grow or shrink, which is no reason to touch the password.
+    updateOn: [...CALL_KEYS, ...RECORD_KEYS],
+    check(news) {
         const failures = validateAccess(news);
         validateVersion(news, failures);
-        return { inputs: definedOnly(news), failures };
+        return failures;
     },
 
-    async diff(_id: string, olds: AdminPasswordProps, news: AdminPasswordProps) {
-        // seeds are left out: they change with every grow or shrink, which is no reason to touch the password.
-        const changed = [...CALL_KEYS, ...RECORD_KEYS].filter((k) => news[k] === (UNKNOWN as unknown) || news[k] !== olds[k]);
-        return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
-    },
-
-    async create(inputs: AdminPasswordProps) {
-        const p = without(inputs, OUTPUT_KEYS);
-        const outs = (note: string) => definedOnly({ ...p, previousPasswords: [], verifier: makeVerifier(inputs.adminUser, inputs.adminPassword), note });
+    async create(inputs) {
+        const outs = (note: string) => ({ previousPasswords: [], verifier: makeVerifier(inputs.adminUser, inputs.adminPassword), note });
         if (inputs.adminPassword === TUGRAPH_DEFAULT_PASSWORD) {
             return { id: "admin-password", outs: outs("the configured password is TuGraph's default: nothing to set") };
         }
@@ -78,19 +73,16 @@ export const adminPasswordProvider: pulumi.dynamic.ResourceProvider = {
         return { id: "admin-password", outs: outs(note) };
     },
 
-    async update(_id: string, olds: AdminPasswordProps, news: AdminPasswordProps) {
-        const p = without(news, OUTPUT_KEYS);
-        const outs = (verifier: string, note: string | undefined) => definedOnly({ ...p, previousPasswords: [], verifier, note });
+    async update(olds, news) {
+        const outs = (verifier: string, note: string | undefined) => ({ previousPasswords: [], verifier, note });
         // A state written before the verifier existed (undefined, not "") holds the password that version last confirmed.
         const known = olds.verifier !== "";
         if (news.adminPassword === olds.adminPassword && news.adminUser === olds.adminUser) {
-            return { outs: outs(known ? (olds.verifier ?? makeVerifier(news.adminUser, news.adminPassword)) : "", olds.note) };
+            return outs(known ? (olds.verifier ?? makeVerifier(news.adminUser, news.adminPassword)) : "", olds.note);
         }
         if (news.adminPassword === olds.adminPassword) {
             // Another account, same password: its password is not known to tugraph-ha; the README asks that it already be this one.
-            return {
-                outs: outs(makeVerifier(news.adminUser, news.adminPassword), `adminUser changed at ${new Date().toISOString()}: recorded, nothing called`),
-            };
+            return outs(makeVerifier(news.adminUser, news.adminPassword), `adminUser changed at ${new Date().toISOString()}: recorded, nothing called`);
         }
         if (!known) {
             throw new Error(
@@ -104,45 +96,37 @@ export const adminPasswordProvider: pulumi.dynamic.ResourceProvider = {
             news.adminPassword,
             "the password recorded in state",
         );
-        return { outs: outs(makeVerifier(news.adminUser, news.adminPassword), note.replace(/^changed from/, "rotated from")) };
+        return outs(makeVerifier(news.adminUser, news.adminPassword), note.replace(/^changed from/, "rotated from"));
     },
 
-    async delete() {
-        // The cluster keeps its password: forgetting this resource changes nothing there.
-    },
+    // delete: the cluster keeps its password; forgetting this resource changes nothing there.
 
-    async read(id: string, props: AdminPasswordProps) {
+    async read(_id, props) {
         const at = new Date().toISOString();
         // Only the state's password, and only while it is known current: a refused one is not tried again.
         if (props.verifier === "") {
-            return {
-                id,
-                props: definedOnly({ ...props, note: `not refreshed at ${at}: the password recorded in state is not known to be current. ${NOT_TRIED}` }),
-            };
+            return { ...props, note: `not refreshed at ${at}: the password recorded in state is not known to be current. ${NOT_TRIED}` };
         }
         let r: "accepted" | "refused" | "unreachable";
         try {
             r = await checkPassword({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs }, props.adminPassword);
         } catch (e) {
-            return { id, props: definedOnly({ ...props, note: `not refreshed at ${at}: ${(e as Error).message}; state kept as it was` }) };
+            return { ...props, note: `not refreshed at ${at}: ${(e as Error).message}; state kept as it was` };
         }
-        if (r === "unreachable") return { id, props: definedOnly({ ...props, note: `not refreshed at ${at}: no member answered; state kept as it was` }) };
+        if (r === "unreachable") return { ...props, note: `not refreshed at ${at}: no member answered; state kept as it was` };
         if (r === "accepted") {
             const verifier = props.verifier ?? makeVerifier(props.adminUser, props.adminPassword);
-            return { id, props: definedOnly({ ...props, verifier, note: `refreshed at ${at}: the cluster accepts the password recorded in state` }) };
+            return { ...props, verifier, note: `refreshed at ${at}: the cluster accepts the password recorded in state` };
         }
         return {
-            id,
-            props: definedOnly({
-                ...props,
-                verifier: "",
-                note:
-                    `refreshed at ${at}: the cluster refused the password recorded in state (changed outside the stack): nothing logs in with it again. ` +
-                    `${NOT_TRIED} Fix: see README, Admin password (a cluster whose password is not known)`,
-            }),
+            ...props,
+            verifier: "",
+            note:
+                `refreshed at ${at}: the cluster refused the password recorded in state (changed outside the stack): nothing logs in with it again. ` +
+                `${NOT_TRIED} Fix: see README, Admin password (a cluster whose password is not known)`,
         };
     },
-};
+});
 
 /** Options of the resource: both passwords it keeps are secrets in the state. */
 export function adminPasswordOptions(opts?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions {

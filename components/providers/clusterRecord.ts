@@ -2,8 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkClusterRecord, ClusterRecordInputs, MemberListing } from "../core/placement";
 import { adminOptions } from "../adapters/boltAdmin";
 import { confirmedView } from "../adapters/membershipOps";
-import { asProps, validateAccess, validateVersion } from "../adapters/validate";
-import { definedOnly, without } from "./props";
+import { validateAccess, validateVersion } from "../adapters/validate";
+import { without } from "./props";
+import { providerOf, type Unchecked } from "./shape";
 import { withSecretPassword } from "./secretOptions";
 import type { AccessArgs } from "./access";
 
@@ -18,12 +19,26 @@ import type { AccessArgs } from "./access";
 /** What is recorded (bootstrap members, placements), and how to reach the cluster for the read-only question (the stack's access spec). */
 export interface ClusterRecordArgs extends ClusterRecordInputs, AccessArgs {}
 
-// Outputs a refresh sets; never part of the inputs compared by diff.
+/** Inputs and outputs as the provider sees them. */
+export interface ClusterRecordProps extends ClusterRecordInputs {
+    seeds: string[];
+    adminUser: string;
+    adminPassword: string;
+    callTimeoutMs: number;
+    totalTimeoutMs: number;
+    encrypted?: boolean;
+    providerVersion?: number;
+    // outputs a refresh sets; never part of the inputs compared by diff
+    refreshNote?: string;
+    drift?: string;
+    unknownMembers?: number[];
+}
+
 const OUTPUT_KEYS = ["refreshNote", "drift", "unknownMembers"];
-const isRecord = (v: any) => Array.isArray(v?.nodes) && Array.isArray(v?.bootstrap);
+const isRecord = (v: Unchecked<ClusterRecordProps>): v is ClusterRecordInputs => Array.isArray(v.nodes) && Array.isArray(v.bootstrap);
 
 /** Structural checks of the recorded shape (the rules of each field live in the config and placement checks). */
-function validateShape(news: any): { property: string; reason: string }[] {
+function validateShape(news: Unchecked<ClusterRecordProps>): { property: string; reason: string }[] {
     const f = validateAccess(news);
     validateVersion(news, f);
     if (!Array.isArray(news.bootstrap) || news.bootstrap.length === 0) f.push({ property: "bootstrap", reason: "must be a non-empty list of init peers" });
@@ -31,13 +46,13 @@ function validateShape(news: any): { property: string; reason: string }[] {
     return f;
 }
 
-export const clusterRecordProvider: pulumi.dynamic.ResourceProvider = {
-    async check(oldInputs: any, newInputs: any) {
-        const news = without(asProps(newInputs), OUTPUT_KEYS) as any;
-        const shape = validateShape(news);
-        if (shape.length > 0) return { inputs: definedOnly(news), failures: shape };
-        const olds = asProps(oldInputs);
-        const prior = isRecord(olds) ? (olds as ClusterRecordInputs) : undefined;
+export const clusterRecordProvider = providerOf<ClusterRecordProps>({
+    outputs: OUTPUT_KEYS,
+    async check(unchecked, olds) {
+        const shape = validateShape(unchecked);
+        if (shape.length > 0) return shape;
+        const news = unchecked as ClusterRecordProps; // its shape is checked above; each field's rules are checkClusterRecord's
+        const prior = isRecord(olds) ? olds : undefined;
         let r = checkClusterRecord(prior, news);
         if (r.needsLive) {
             // Read-only, and only a confirmed leader's listing counts (a lone stale node's does not).
@@ -50,28 +65,27 @@ export const clusterRecordProvider: pulumi.dynamic.ResourceProvider = {
             }
             r = checkClusterRecord(prior, news, live);
         }
-        return { inputs: definedOnly({ ...news, ...r.inputs }), failures: r.failures };
+        return { inputs: { ...news, ...r.inputs }, failures: r.failures };
     },
-    async diff(_id: string, olds: any, news: any) {
-        const inputsOf = (p: any) => JSON.stringify(without(asProps(p), OUTPUT_KEYS));
+    diff(olds, news) {
+        // Any change of the record's inputs is an update (what may change is check's to judge).
+        const inputsOf = (p: ClusterRecordProps) => JSON.stringify(without(p, OUTPUT_KEYS));
         return { changes: inputsOf(olds) !== inputsOf(news) };
     },
-    async create(inputs: any) {
-        return { id: "cluster", outs: definedOnly(without(inputs, OUTPUT_KEYS)) };
+    async create() {
+        return { id: "cluster", outs: {} };
     },
-    async update(_id: string, _olds: any, news: any) {
-        return { outs: definedOnly(without(news, OUTPUT_KEYS)) };
+    async update() {
+        return {}; // the new record; a refresh's notes are not carried over
     },
-    async delete() {
-        // Forgetting the record changes nothing in the cluster.
-    },
-    async read(id: string, props: any) {
+    // delete: forgetting the record changes nothing in the cluster.
+    async read(_id, props) {
         // Reports members the stack does not know, and recorded nodes at another live address;
         // changes nothing (what to do with them is the stack's decision).
         const v = await confirmedView({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs });
         const kept = without(props, OUTPUT_KEYS);
-        if (!v.confirmed) return { id, props: definedOnly({ ...kept, refreshNote: v.note }) };
-        const recorded = new Map<number, any>((props.nodes ?? []).map((n: any) => [n.id, n]));
+        if (!v.confirmed) return { ...kept, refreshNote: v.note };
+        const recorded = new Map((props.nodes ?? []).map((n) => [n.id, n]));
         const unknown = v.confirmed.members.filter((m) => !recorded.has(m.id));
         const notes = unknown.map(
             (m) =>
@@ -87,16 +101,9 @@ export const clusterRecordProvider: pulumi.dynamic.ResourceProvider = {
                 );
             }
         }
-        return {
-            id,
-            props: definedOnly({
-                ...kept,
-                unknownMembers: unknown.map((m) => m.id),
-                drift: notes.length > 0 ? notes.join("; ") : undefined,
-            }),
-        };
+        return { ...kept, unknownMembers: unknown.map((m) => m.id), drift: notes.length > 0 ? notes.join("; ") : undefined };
     },
-};
+});
 
 export class ClusterRecord extends pulumi.dynamic.Resource {
     public readonly bootstrap!: pulumi.Output<ClusterRecordInputs["bootstrap"]>;

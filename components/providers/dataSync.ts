@@ -19,9 +19,9 @@ import { engineFor, statusOf } from "../adapters/dockerEngine";
 import { confirmedView, donorCandidates, waitCaughtUp } from "../adapters/membershipOps";
 import { chooseDonor, type DonorVerdict } from "../core/donor";
 import { must } from "../core/verdict";
-import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
-import { definedOnly, without } from "./props";
-import { ACCESS_UPDATE_KEYS, changedKeys, type AccessArgs } from "./access";
+import { validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
+import { ACCESS_UPDATE_KEYS, type AccessArgs } from "./access";
+import { providerOf } from "./shape";
 import { withSecretPassword } from "./secretOptions";
 
 /** Where a member runs: what the copy needs to reach its container and data. */
@@ -64,52 +64,75 @@ export interface DataSyncArgs extends AccessArgs {
     sshOptions?: pulumi.Input<string[]>;
 }
 
-const OUTPUT_KEYS = ["donorId", "donorReason", "bytes", "files", "seconds", "syncedAt", "movedAside", "transport", "transportReason"];
-const REPLACE_KEYS = ["nodeId", "resync"];
+/** Inputs and outputs as the provider sees them. */
+export interface DataSyncProps {
+    nodeId: number;
+    joiner: SyncPlacement;
+    members: SyncPlacement[];
+    image: string;
+    stopTimeoutSeconds: number;
+    allowWriteOutageForSync?: boolean;
+    resync?: string;
+    knownVoters?: number[];
+    sshOptions?: string[];
+    seeds: string[];
+    adminUser: string;
+    adminPassword: string;
+    callTimeoutMs: number;
+    totalTimeoutMs: number;
+    encrypted?: boolean;
+    providerVersion?: number;
+    // outputs
+    donorId?: number;
+    donorReason?: string;
+    bytes?: number;
+    files?: number;
+    seconds?: number;
+    syncedAt?: string;
+    movedAside?: string;
+    transport?: string;
+    transportReason?: string;
+}
 
-export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds: any, newInputs: any) {
-        const news = without(asProps(newInputs), OUTPUT_KEYS) as any;
+export const dataSyncProvider = providerOf<DataSyncProps>({
+    outputs: ["donorId", "donorReason", "bytes", "files", "seconds", "syncedAt", "movedAside", "transport", "transportReason"],
+    replaceOn: ["nodeId", "resync"],
+    // Settings only (credentials, timeouts, provider text): an update keeps what the copy found, and does not repeat it.
+    updateOn: [...ACCESS_UPDATE_KEYS, "image", "stopTimeoutSeconds", "allowWriteOutageForSync"],
+    check(news) {
         const f = validateAccess(news);
         validateVersion(news, f);
-        const place = (p: any, key: string) => {
-            if (p === UNKNOWN) return;
+        const place = (value: unknown, key: string) => {
+            if (value === UNKNOWN) return;
+            const p = value as Partial<SyncPlacement> | undefined;
             if (!p || typeof p.dockerHost !== "string" || typeof p.container !== "string" || typeof p.dataDir !== "string" || !p.dataDir.startsWith("/")) {
                 f.push({ property: key, reason: "must be {id, ip, boltPort, dockerHost, container, dataDir (absolute)}" });
             }
         };
         place(news.joiner, "joiner");
-        if (news.members !== UNKNOWN) {
-            if (!Array.isArray(news.members) || news.members.length === 0)
-                f.push({ property: "members", reason: "must list the other live nodes (possible donors)" });
-            else news.members.forEach((m: any, i: number) => place(m, `members[${i}]`));
+        const members: unknown = news.members;
+        if (members !== UNKNOWN) {
+            if (!Array.isArray(members) || members.length === 0) f.push({ property: "members", reason: "must list the other live nodes (possible donors)" });
+            else members.forEach((m: unknown, i: number) => place(m, `members[${i}]`));
         }
         if (news.image !== UNKNOWN && (typeof news.image !== "string" || news.image.length === 0))
             f.push({ property: "image", reason: "must be the cluster's image" });
-        if (
-            news.stopTimeoutSeconds !== UNKNOWN &&
-            !(Number.isInteger(news.stopTimeoutSeconds) && news.stopTimeoutSeconds >= 10 && news.stopTimeoutSeconds <= 3600)
-        ) {
+        const stop = news.stopTimeoutSeconds;
+        if (stop !== UNKNOWN && !(typeof stop === "number" && Number.isInteger(stop) && stop >= 10 && stop <= 3600)) {
             f.push({ property: "stopTimeoutSeconds", reason: "must be an integer from 10 to 3600 (lgraph_server's own shutdown must fit in it)" });
         }
-        return { inputs: definedOnly(news), failures: f };
+        return f;
     },
 
-    async diff(_id: string, olds: any, news: any) {
-        const replaces = changedKeys(REPLACE_KEYS, olds, news);
-        const changed = changedKeys([...ACCESS_UPDATE_KEYS, "image", "stopTimeoutSeconds", "allowWriteOutageForSync"], olds, news);
-        return { changes: replaces.length + changed.length > 0, replaces, deleteBeforeReplace: false };
-    },
-
-    async create(inputs: any) {
+    async create(inputs) {
         const o = adminOptions(inputs);
         const id: number = inputs.nodeId;
         const what = `data sync for node ${id}`;
         const deadlineAt = Date.now() + inputs.totalTimeoutMs;
         // The joiner is a learner until its RaftPromotion: never count it as a voter here.
-        const known: number[] = (inputs.knownVoters ?? []).filter((x: number) => x !== id);
+        const known: number[] = (inputs.knownVoters ?? []).filter((x) => x !== id);
         // A sync whose deploying process died mid-copy left its donor stopped: start it again, wait until it has caught up.
-        for (const m of inputs.members as SyncPlacement[]) {
+        for (const m of inputs.members) {
             const note = await recoverInterruptedSync({ dockerHost: m.dockerHost, sshOptions: inputs.sshOptions, container: m.container, dataDir: m.dataDir });
             if (!note) continue;
             o.log?.(`${what}: member ${m.id}: ${note}`);
@@ -129,7 +152,7 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
                     chooseDonor({ members: donorCandidates(d, known), joinerId: id, allowWriteOutageForSync: inputs.allowWriteOutageForSync ?? false }),
                 );
                 const chosen = choice.donor.id;
-                const place = (inputs.members as SyncPlacement[]).find((m) => m.id === chosen);
+                const place = inputs.members.find((m) => m.id === chosen);
                 if (!place) throw new Error(`${what}: the chosen donor ${chosen} is not a node of this stack (add it to tugraph:nodes, or remove it)`);
                 const listed = await listRaftNodes({ ...o, deadlineAt }, `${place.ip}:${place.boltPort}`).catch(() => []);
                 if (listed.some((m) => m.id === id)) donor = place;
@@ -169,8 +192,7 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
             });
             return {
                 id: `sync-${id}`,
-                outs: definedOnly({
-                    ...without(inputs, OUTPUT_KEYS),
+                outs: {
                     donorId: donor.id,
                     donorReason: choice!.why,
                     bytes: r.bytes,
@@ -180,23 +202,15 @@ export const dataSyncProvider: pulumi.dynamic.ResourceProvider = {
                     movedAside: r.movedAside,
                     transport: r.transport,
                     transportReason: r.transportReason,
-                }),
+                },
             };
         } finally {
             if (running) await joinerContainer.start().catch(() => undefined);
         }
     },
 
-    async update(_id: string, olds: any, news: any) {
-        // Settings only (credentials, timeouts, provider text): the copy is not repeated.
-        const kept = Object.fromEntries(OUTPUT_KEYS.map((k) => [k, olds[k]]));
-        return { outs: definedOnly({ ...without(news, OUTPUT_KEYS), ...kept }) };
-    },
-
-    async delete() {
-        // A data directory is never deleted; forgetting the sync changes nothing.
-    },
-};
+    // delete: a data directory is never deleted; forgetting the sync changes nothing.
+});
 
 export class DataSync extends pulumi.dynamic.Resource {
     public readonly donorId!: pulumi.Output<number>;

@@ -25,8 +25,9 @@ import { withSecretPassword } from "./secretOptions";
 import type { InitPeer } from "../core/types";
 import { confirmedView, ensureMember, promoteMember, removeMember } from "../adapters/membershipOps";
 import { adminOptions } from "../adapters/boltAdmin";
-import { asProps, validateCommon, validateMember, validateVersion, UNKNOWN } from "../adapters/validate";
-import { definedOnly, without } from "./props";
+import { validateCommon, validateMember, validateVersion, UNKNOWN } from "../adapters/validate";
+import { without } from "./props";
+import { providerOf } from "./shape";
 import { ACCESS_UPDATE_KEYS, type AccessArgs } from "./access";
 
 /** A raft member added on the leader (addRaftNode / addRaftLearnerNode), with the stack's access spec. */
@@ -121,10 +122,9 @@ function driftRefusal(p: RaftMemberProps): Error {
     return new Error(`node ${p.nodeId} changed outside the stack: ${p.drift}. ${fix}; then run \`pulumi up\`.`);
 }
 
-export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
-    async check(oldInputs: RaftMemberProps, newInputs: RaftMemberProps) {
-        const olds = asProps(oldInputs) as RaftMemberProps;
-        const news = asProps(newInputs) as RaftMemberProps;
+export const raftMemberProvider = providerOf<RaftMemberProps>({
+    outputs: OUTPUT_KEYS,
+    check(news, olds) {
         const failures = [...validateCommon(news), ...validateMember(news), ...validateVersion(news)];
         if (olds.role === "voter" && news.role === "learner") {
             failures.push({
@@ -136,11 +136,10 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
         // changes with every grow or shrink, the recorded value never does.
         // Not across a replacement (another id or address: a new join).
         const pinned = Array.isArray(olds.initPeers) && REPLACE_KEYS.every((k) => olds[k] === news[k]);
-        const inputs = pinned ? { ...news, initPeers: olds.initPeers } : news;
-        return { inputs: definedOnly(without(inputs, OUTPUT_KEYS)), failures };
+        return { inputs: pinned ? { ...news, initPeers: olds.initPeers } : news, failures };
     },
 
-    async diff(_id: string, olds: RaftMemberProps, news: RaftMemberProps) {
+    diff(olds, news) {
         // A member changed outside the stack is never repaired implicitly (a replace would
         // remove a live voter, or re-add a removed id): it shows as an update, and update
         // refuses until the stack says what to do. Diff itself must not throw: the engine's
@@ -164,7 +163,7 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
         };
     },
 
-    async create(inputs: RaftMemberProps) {
+    async create(inputs) {
         const joinRole = inputs.joinAs ?? inputs.role;
         const spec = { nodeId: inputs.nodeId, ip: inputs.ip, boltPort: inputs.boltPort, raftPort: inputs.raftPort, role: joinRole };
         const r = await ensureMember(
@@ -191,37 +190,26 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
         if (ids(r.initPeers) !== ids(inputs.initPeers ?? [])) {
             roleNote += `; the live membership after the add [${ids(r.initPeers)}] differs from the recorded init peers [${ids(inputs.initPeers ?? [])}]`;
         }
-        return { id: String(inputs.nodeId), outs: definedOnly({ ...without(inputs, OUTPUT_KEYS), role, listedRole, roleNote }) };
+        return { id: String(inputs.nodeId), outs: { role, listedRole, roleNote } };
     },
 
-    async update(_id: string, olds: RaftMemberProps, news: RaftMemberProps) {
+    async update(olds, news) {
         if (olds.drift && news.nodeId === olds.nodeId) throw driftRefusal(olds);
         // Learner-first stacks promote through RaftPromotion (after the data copy and the catch-up).
         if (olds.role === "learner" && news.role === "voter" && news.joinAs !== "learner") {
             const spec = { nodeId: news.nodeId, ip: news.ip, boltPort: news.boltPort, raftPort: news.raftPort, role: news.role };
             await promoteMember(adminOptions(news), spec, news.knownVoters ?? []);
             return {
-                outs: definedOnly({
-                    ...without(news, OUTPUT_KEYS),
-                    initPeers: olds.initPeers ?? news.initPeers,
-                    listedRole: "learner" as const,
-                    roleNote: "promoted with addRaftNode; listRaftNodes keeps showing is_learner=true after a promotion: role here is the truth",
-                }),
+                initPeers: olds.initPeers ?? news.initPeers,
+                listedRole: "learner" as const,
+                roleNote: "promoted with addRaftNode; listRaftNodes keeps showing is_learner=true after a promotion: role here is the truth",
             };
         }
         // No cluster call: new credentials/policy (and seeds, and the provider text), the recorded facts kept.
-        return {
-            outs: definedOnly({
-                ...without(news, OUTPUT_KEYS),
-                initPeers: olds.initPeers ?? news.initPeers,
-                role: olds.role ?? news.role,
-                listedRole: olds.listedRole,
-                roleNote: olds.roleNote,
-            }),
-        };
+        return { initPeers: olds.initPeers ?? news.initPeers, role: olds.role ?? news.role, listedRole: olds.listedRole, roleNote: olds.roleNote };
     },
 
-    async delete(_id: string, props: RaftMemberProps) {
+    async delete(props) {
         const voters = props.knownVoters ?? [];
         await removeMember(
             adminOptions(props),
@@ -238,12 +226,12 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
         });
     },
 
-    async read(id: string, props: RaftMemberProps) {
+    async read(_id, props) {
         // Only a confirmed leader's listing may change state (an outage or a lone stale node keeps
         // it, with a note); bad credentials still fail. Drift is recorded, never repaired here.
         const known = [...(props.knownVoters ?? []), ...(props.role === "voter" ? [props.nodeId] : [])];
         const v = await confirmedView({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs }, known);
-        if (!v.confirmed) return { id, props: definedOnly({ ...props, refreshNote: v.note }) };
+        if (!v.confirmed) return { ...props, refreshNote: v.note };
         const d = v.confirmed;
         const kept = without(props, ["refreshNote", "drift", "driftKind"]);
         const m = d.members.find((x) => x.id === props.nodeId);
@@ -251,28 +239,25 @@ export const raftMemberProvider: pulumi.dynamic.ResourceProvider = {
         if (!m) {
             // Kept, not dropped: dropping it would make the next `up` add the removed id again.
             const drift = `leader ${d.leaderId} no longer lists node ${props.nodeId} (${stackAddress}): it was removed outside the stack (seen ${new Date().toISOString()})`;
-            return { id, props: definedOnly({ ...kept, drift, driftKind: "removed" as const }) };
+            return { ...kept, drift, driftKind: "removed" as const };
         }
         if (m.ip !== props.ip || m.boltPort !== props.boltPort || m.raftPort !== props.raftPort) {
             const drift = `leader ${d.leaderId} lists node ${props.nodeId} at ${m.ip}:${m.boltPort}/${m.raftPort}, but the stack says ${stackAddress}`;
-            return { id, props: definedOnly({ ...kept, drift, driftKind: "address" as const }) };
+            return { ...kept, drift, driftKind: "address" as const };
         }
         const listedRole = m.isLearner ? "learner" : "voter";
         const role = props.role === "voter" ? "voter" : listedRole;
         return {
-            id,
-            props: definedOnly({
-                ...kept,
-                role,
-                listedRole,
-                roleNote:
-                    role !== listedRole
-                        ? "listRaftNodes says learner, but this node was promoted: TuGraph does not update is_learner after a promotion"
-                        : props.roleNote,
-            }),
+            ...kept,
+            role,
+            listedRole,
+            roleNote:
+                role !== listedRole
+                    ? "listRaftNodes says learner, but this node was promoted: TuGraph does not update is_learner after a promotion"
+                    : props.roleNote,
         };
     },
-};
+});
 
 export class RaftMember extends pulumi.dynamic.Resource {
     /** The join membership, pinned at creation (an input, see RaftMemberArgs.initPeers): the joiner's lgraph.json is rendered from it. */

@@ -8,9 +8,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { adminOptions } from "../adapters/boltAdmin";
 import { promoteMember, waitCaughtUp } from "../adapters/membershipOps";
-import { asProps, validateCommon, validateMember, validateVersion, UNKNOWN } from "../adapters/validate";
-import { definedOnly, without } from "./props";
-import { ACCESS_UPDATE_KEYS, changedKeys, type AccessArgs } from "./access";
+import { validateCommon, validateMember, validateVersion, UNKNOWN } from "../adapters/validate";
+import { ACCESS_UPDATE_KEYS, type AccessArgs } from "./access";
+import { providerOf } from "./shape";
 import { withSecretPassword } from "./secretOptions";
 
 /** Promotes a learner to voter once it has caught up (addRaftNode on the leader), with the stack's access spec. */
@@ -27,22 +27,34 @@ export interface RaftPromotionArgs extends AccessArgs {
     knownVoters?: pulumi.Input<number[]>;
 }
 
-const OUTPUT_KEYS = ["promotedAt", "lagAtPromotion"];
+/** Inputs and outputs as the provider sees them. */
+export interface RaftPromotionProps {
+    nodeId: number;
+    ip: string;
+    boltPort: number;
+    raftPort: number;
+    seeds: string[];
+    adminUser: string;
+    adminPassword: string;
+    callTimeoutMs: number;
+    totalTimeoutMs: number;
+    knownVoters?: number[];
+    encrypted?: boolean;
+    providerVersion?: number;
+    // outputs
+    promotedAt?: string;
+    lagAtPromotion?: string;
+}
 
-export const raftPromotionProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds: any, newInputs: any) {
-        const news = without(asProps(newInputs), OUTPUT_KEYS) as any;
-        const f = [...validateCommon(news), ...validateMember({ ...news, role: "voter", initPeers: UNKNOWN }), ...validateVersion(news)];
-        return { inputs: definedOnly(news), failures: f };
+export const raftPromotionProvider = providerOf<RaftPromotionProps>({
+    outputs: ["promotedAt", "lagAtPromotion"],
+    replaceOn: ["nodeId", "ip", "boltPort", "raftPort"],
+    deleteBeforeReplace: true,
+    updateOn: ACCESS_UPDATE_KEYS,
+    check(news) {
+        return [...validateCommon(news), ...validateMember({ ...news, role: "voter", initPeers: UNKNOWN }), ...validateVersion(news)];
     },
-
-    async diff(_id: string, olds: any, news: any) {
-        const replaces = changedKeys(["nodeId", "ip", "boltPort", "raftPort"], olds, news);
-        const changed = changedKeys(ACCESS_UPDATE_KEYS, olds, news);
-        return { changes: replaces.length + changed.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
-    },
-
-    async create(inputs: any) {
+    async create(inputs) {
         const o = adminOptions(inputs);
         const what = `promoting node ${inputs.nodeId}`;
         const lag = await waitCaughtUp(o, inputs.nodeId, what, { deadlineAt: Date.now() + inputs.totalTimeoutMs });
@@ -50,22 +62,13 @@ export const raftPromotionProvider: pulumi.dynamic.ResourceProvider = {
         await promoteMember(
             o,
             spec,
-            (inputs.knownVoters ?? []).filter((x: number) => x !== inputs.nodeId),
+            (inputs.knownVoters ?? []).filter((x) => x !== inputs.nodeId),
         );
-        return {
-            id: `promoted-${inputs.nodeId}`,
-            outs: definedOnly({ ...without(inputs, OUTPUT_KEYS), promotedAt: new Date().toISOString(), lagAtPromotion: lag.reason }),
-        };
+        return { id: `promoted-${inputs.nodeId}`, outs: { promotedAt: new Date().toISOString(), lagAtPromotion: lag.reason } };
     },
-
-    async update(_id: string, olds: any, news: any) {
-        return { outs: definedOnly({ ...without(news, OUTPUT_KEYS), promotedAt: olds.promotedAt, lagAtPromotion: olds.lagAtPromotion }) };
-    },
-
-    async delete() {
-        // No demotion in TuGraph: the voter stays a voter until its node is removed.
-    },
-};
+    // update: the promotion is not repeated (the outputs are kept); delete: no demotion in TuGraph,
+    // the voter stays a voter until its node is removed.
+});
 
 export class RaftPromotion extends pulumi.dynamic.Resource {
     public readonly promotedAt!: pulumi.Output<string>;

@@ -18,9 +18,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { withSecretPassword } from "./secretOptions";
 import { confirmedView, removeMember } from "../adapters/membershipOps";
 import { adminOptions } from "../adapters/boltAdmin";
-import { asProps, validateCommon, validateRemovalPolicy, validateVersion } from "../adapters/validate";
-import { definedOnly, without } from "./props";
-import { ACCESS_UPDATE_KEYS, changedKeys, type AccessArgs } from "./access";
+import { validateCommon, validateRemovalPolicy, validateVersion } from "../adapters/validate";
+import { without } from "./props";
+import { ACCESS_UPDATE_KEYS, type AccessArgs } from "./access";
+import { providerOf } from "./shape";
 
 /** Removes a tombstoned node from the membership (removeRaftNode on the leader) after the removal gates, with the stack's access spec. */
 export interface RaftRemovalArgs extends AccessArgs {
@@ -62,56 +63,47 @@ export interface RaftRemovalProps {
     refreshNote?: string; // set by a refresh that could not trust any listing (the state was kept)
 }
 
-const OUTPUT_KEYS = ["wasMember", "wasLeader", "stillMember", "refreshNote"];
-
-export const raftRemovalProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds: RaftRemovalProps, newInputs: RaftRemovalProps) {
-        const news = without(asProps(newInputs), OUTPUT_KEYS) as RaftRemovalProps;
+export const raftRemovalProvider = providerOf<RaftRemovalProps>({
+    outputs: ["wasMember", "wasLeader", "stillMember", "refreshNote"],
+    // A changed nodeId is a different removal.
+    replaceOn: ["nodeId"],
+    // Credentials and policy are an update (no cluster call); seeds, knownVoters and
+    // plannedVoters are not: they change on every grow or shrink (preview noise only).
+    updateOn: [...ACCESS_UPDATE_KEYS, "minVoters", "allowUnsafeRemoval"],
+    check(news) {
         const failures = validateCommon(news);
         validateRemovalPolicy(news, failures);
         validateVersion(news, failures);
         if (news.minVoters === undefined) failures.push({ property: "minVoters", reason: "is required" });
         if (news.allowUnsafeRemoval === undefined) failures.push({ property: "allowUnsafeRemoval", reason: "is required" });
-        return { inputs: definedOnly(news), failures };
+        return failures;
     },
 
-    async diff(_id: string, olds: RaftRemovalProps, news: RaftRemovalProps) {
-        const replaces = news.nodeId !== olds.nodeId ? ["nodeId"] : [];
-        // Credentials and policy are an update (no cluster call); seeds, knownVoters and
-        // plannedVoters are not: they change on every grow or shrink (preview noise only).
-        const changes = changedKeys([...ACCESS_UPDATE_KEYS, "minVoters", "allowUnsafeRemoval"], olds as any, news as any);
-        return { changes: replaces.length > 0 || changes.length > 0, replaces, deleteBeforeReplace: false };
-    },
-
-    async create(inputs: RaftRemovalProps) {
+    async create(inputs) {
         const r = await removeMember(
             adminOptions(inputs),
             inputs.nodeId,
             { minVoters: inputs.minVoters, allowUnsafeRemoval: inputs.allowUnsafeRemoval, plannedVoters: inputs.plannedVoters },
             inputs.knownVoters ?? [],
         );
-        return {
-            id: `removed-${inputs.nodeId}`,
-            outs: definedOnly({ ...without(inputs, OUTPUT_KEYS), wasMember: r.wasMember, wasLeader: r.wasLeader, stillMember: false }),
-        };
+        return { id: `removed-${inputs.nodeId}`, outs: { wasMember: r.wasMember, wasLeader: r.wasLeader, stillMember: false } };
     },
 
-    async update(_id: string, olds: RaftRemovalProps, news: RaftRemovalProps) {
-        return { outs: definedOnly({ ...without(news, OUTPUT_KEYS), wasMember: olds.wasMember, wasLeader: olds.wasLeader, stillMember: olds.stillMember }) };
+    async update(olds) {
+        // No cluster call: the new inputs recorded, what create found kept (a refresh note is not).
+        return { wasMember: olds.wasMember, wasLeader: olds.wasLeader, stillMember: olds.stillMember };
     },
 
-    async delete() {
-        // Forgetting a tombstone must never re-add or touch the node.
-    },
+    // delete: forgetting a tombstone must never re-add or touch the node.
 
-    async read(id: string, props: RaftRemovalProps) {
+    async read(_id, props) {
         // Only a confirmed leader's listing may change state; bad credentials still fail.
         const v = await confirmedView({ ...adminOptions(props), totalTimeoutMs: props.callTimeoutMs }, props.knownVoters ?? []);
-        if (!v.confirmed) return { id, props: definedOnly({ ...props, refreshNote: v.note }) };
+        if (!v.confirmed) return { ...props, refreshNote: v.note };
         const stillMember = v.confirmed.members.some((m) => m.id === props.nodeId);
-        return { id, props: definedOnly({ ...without(props, ["refreshNote"]), stillMember }) };
+        return { ...without(props, ["refreshNote"]), stillMember };
     },
-};
+});
 
 export class RaftRemoval extends pulumi.dynamic.Resource {
     public readonly nodeId!: pulumi.Output<number>;

@@ -5,8 +5,8 @@
 // last). The data directory is never touched.
 import * as pulumi from "@pulumi/pulumi";
 import { engineFor, statusOf } from "../adapters/dockerEngine";
-import { asProps, validateVersion, UNKNOWN } from "../adapters/validate";
-import { definedOnly, without } from "./props";
+import { validateVersion, UNKNOWN } from "../adapters/validate";
+import { providerOf } from "./shape";
 
 /** Stops a removed node's container at once (its ports may be reused); Pulumi deletes the container at the end. */
 export interface RetiredContainerArgs {
@@ -24,21 +24,29 @@ export interface RetiredContainerArgs {
     sshOptions?: pulumi.Input<string[]>;
 }
 
-const OUTPUT_KEYS = ["wasRunning", "stoppedAt"];
+/** Inputs and outputs as the provider sees them. */
+export interface RetiredContainerProps {
+    nodeId: number;
+    dockerHost: string;
+    container: string;
+    stopTimeoutSeconds: number;
+    providerVersion?: number;
+    sshOptions?: string[];
+    // outputs
+    wasRunning?: boolean;
+    stoppedAt?: string;
+}
 
-export const retiredContainerProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds: any, newInputs: any) {
-        const news = without(asProps(newInputs), OUTPUT_KEYS) as any;
+export const retiredContainerProvider = providerOf<RetiredContainerProps>({
+    outputs: ["wasRunning", "stoppedAt"],
+    updateOn: ["dockerHost", "container", "stopTimeoutSeconds", "providerVersion"],
+    check(news) {
         const f = validateVersion(news);
-        for (const k of ["dockerHost", "container"])
+        for (const k of ["dockerHost", "container"] as const)
             if (news[k] !== UNKNOWN && (typeof news[k] !== "string" || !news[k])) f.push({ property: k, reason: "must be a non-empty string" });
-        return { inputs: definedOnly(news), failures: f };
+        return f;
     },
-    async diff(_id: string, olds: any, news: any) {
-        const changed = ["dockerHost", "container", "stopTimeoutSeconds", "providerVersion"].filter((k) => news[k] === UNKNOWN || news[k] !== olds[k]);
-        return { changes: changed.length > 0 };
-    },
-    async create(inputs: any) {
+    async create(inputs) {
         const c = engineFor(inputs.dockerHost, inputs.sshOptions).getContainer(inputs.container);
         const running = await c.inspect().then(
             (i) => i.State.Running,
@@ -49,18 +57,10 @@ export const retiredContainerProvider: pulumi.dynamic.ResourceProvider = {
                 process.stderr.write(`tugraph-ha: stopping the container ${inputs.container} of removed node ${inputs.nodeId} (its data stays)\n`);
             await c.stop({ t: inputs.stopTimeoutSeconds }).catch((e) => (statusOf(e) === 304 ? undefined : Promise.reject(e)));
         }
-        return {
-            id: `retired-${inputs.nodeId}`,
-            outs: definedOnly({ ...without(inputs, OUTPUT_KEYS), wasRunning: running, stoppedAt: new Date().toISOString() }),
-        };
+        return { id: `retired-${inputs.nodeId}`, outs: { wasRunning: running, stoppedAt: new Date().toISOString() } };
     },
-    async update(_id: string, olds: any, news: any) {
-        return { outs: definedOnly({ ...without(news, OUTPUT_KEYS), wasRunning: olds.wasRunning, stoppedAt: olds.stoppedAt }) };
-    },
-    async delete() {
-        // The container itself is the docker provider's to delete; nothing to undo here.
-    },
-};
+    // update keeps what create found; delete: the container itself is the docker provider's to delete.
+});
 
 export class RetiredContainer extends pulumi.dynamic.Resource {
     constructor(name: string, args: RetiredContainerArgs, opts?: pulumi.CustomResourceOptions) {

@@ -14,11 +14,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { adminOptions, discover, waitBoltAnswers } from "../adapters/boltAdmin";
 import { waitCaughtUp } from "../adapters/membershipOps";
-import { asProps, validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
+import { validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
 import { checkRollSafe } from "../core/rolling";
 import { must } from "../core/verdict";
-import { definedOnly } from "./props";
-import { ACCESS_UPDATE_KEYS, changedKeys, type AccessArgs } from "./access";
+import { ACCESS_UPDATE_KEYS, type AccessArgs } from "./access";
+import { providerOf, type Unchecked } from "./shape";
 import { withSecretPassword } from "./secretOptions";
 
 /** The stack's access spec, and the voters it knows of. */
@@ -47,33 +47,50 @@ export interface NodeReadyArgs extends RollingAccessArgs {
     joiner?: pulumi.Input<boolean>;
 }
 
-function checkAccess(newInputs: any) {
-    const news = asProps(newInputs);
+/** What both rolling providers record: the stack's access spec and its known voters. */
+interface RollingAccessProps {
+    seeds: string[];
+    adminUser: string;
+    adminPassword: string;
+    callTimeoutMs: number;
+    totalTimeoutMs: number;
+    knownVoters?: number[];
+    encrypted?: boolean;
+    providerVersion?: number;
+}
+
+export interface RollGateProps extends RollingAccessProps {
+    rollSpec: string;
+}
+
+export interface NodeReadyProps extends RollingAccessProps {
+    nodeId: number;
+    container: string;
+    spec: string;
+    bolt?: string;
+    joiner?: boolean;
+    // outputs
+    readyAt?: string;
+    lag?: string;
+}
+
+/** The access rules, and that `key`'s `value` is a string. */
+function checkAccess(news: Unchecked<RollingAccessProps>, key: string, value: unknown) {
     const f = validateAccess(news);
     validateVersion(news, f);
-    return { news, f };
+    if (value !== UNKNOWN && typeof value !== "string") f.push({ property: key, reason: "must be a string" });
+    return f;
 }
 
-/** A change of `key` is what the resource acts on; a change of access settings is only recorded. */
-function diffOn(key: string) {
-    return async (_id: string, olds: any, news: any) => {
-        const changed = changedKeys([key, ...ACCESS_UPDATE_KEYS], olds, news);
-        return { changes: changed.length > 0 };
-    };
-}
-
-export const rollGateProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds: any, newInputs: any) {
-        const { news, f } = checkAccess(newInputs);
-        if (news.rollSpec !== UNKNOWN && typeof news.rollSpec !== "string") f.push({ property: "rollSpec", reason: "must be a string" });
-        return { inputs: definedOnly(news), failures: f };
+export const rollGateProvider = providerOf<RollGateProps>({
+    // A change of the roll spec is what the gate acts on; a change of access settings is only recorded.
+    updateOn: ["rollSpec", ...ACCESS_UPDATE_KEYS],
+    check: (news) => checkAccess(news, "rollSpec", news.rollSpec),
+    async create() {
+        return { id: "roll-gate", outs: {} };
     },
-    diff: diffOn("rollSpec"),
-    async create(inputs: any) {
-        return { id: "roll-gate", outs: definedOnly({ ...inputs }) };
-    },
-    async update(_id: string, olds: any, news: any) {
-        if (olds.rollSpec === news.rollSpec) return { outs: definedOnly({ ...news }) };
+    async update(olds, news) {
+        if (olds.rollSpec === news.rollSpec) return {};
         // Never start a roll on an unhealthy cluster: each restart takes a voter away for a while.
         const o = adminOptions(news);
         const d = await discover({ ...o, deadlineAt: Date.now() + news.totalTimeoutMs });
@@ -81,32 +98,27 @@ export const rollGateProvider: pulumi.dynamic.ResourceProvider = {
             "a rolling change of every node (image, tunables, TLS, verbose, web or containerPrefix)",
             checkRollSafe({ ...d, knownVoters: news.knownVoters ?? [] }),
         );
-        return { outs: definedOnly({ ...news }) };
+        return {};
     },
-    async delete() {
-        /* nothing to undo */
-    },
-};
+});
 
 /**
  * A node is ready when it answers Bolt (a handshake every 100 ms; states written before `bolt`
  * existed skip it) and, when asked, has caught up by the leader's numbers; all within the
  * access's totalTimeoutMs. Returns the lag verdict when it waited for the catch-up.
  */
-async function waitReady(p: any, what: string, catchUp: boolean): Promise<string | undefined> {
+async function waitReady(p: NodeReadyProps, what: string, catchUp: boolean): Promise<string | undefined> {
     const deadlineAt = Date.now() + p.totalTimeoutMs;
     if (p.bolt) await waitBoltAnswers(p.bolt, deadlineAt);
     return catchUp ? (await waitCaughtUp(adminOptions(p), p.nodeId, what, { deadlineAt })).reason : undefined;
 }
 
-export const nodeReadyProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds: any, newInputs: any) {
-        const { news, f } = checkAccess(newInputs);
-        if (news.spec !== UNKNOWN && typeof news.spec !== "string") f.push({ property: "spec", reason: "must be a string" });
-        return { inputs: definedOnly(news), failures: f };
-    },
-    diff: diffOn("spec"),
-    async create(inputs: any) {
+export const nodeReadyProvider = providerOf<NodeReadyProps>({
+    outputs: ["readyAt", "lag"],
+    // A change of the node's container spec is what the resource acts on; a change of access settings is only recorded.
+    updateOn: ["spec", ...ACCESS_UPDATE_KEYS],
+    check: (news) => checkAccess(news, "spec", news.spec),
+    async create(inputs) {
         // A new container: the node must answer Bolt (a handshake, no login: a bootstrap node's
         // password may not be the stack's yet). A joiner must also catch up, judged on the leader.
         // This is what gates a container, also one whose create failed before (the engine then only
@@ -114,7 +126,7 @@ export const nodeReadyProvider: pulumi.dynamic.ResourceProvider = {
         const what = `node ${inputs.nodeId} (container ${inputs.container})`;
         try {
             const lag = await waitReady(inputs, what, inputs.joiner === true);
-            return { id: `ready-${inputs.nodeId}`, outs: definedOnly({ ...inputs, readyAt: new Date().toISOString(), lag }) };
+            return { id: `ready-${inputs.nodeId}`, outs: { readyAt: new Date().toISOString(), lag } };
         } catch (e) {
             throw new Error(
                 `${what} did not become ready: ${(e as Error).message}. Look at the container's log on its host, fix the node, ` +
@@ -123,12 +135,13 @@ export const nodeReadyProvider: pulumi.dynamic.ResourceProvider = {
             );
         }
     },
-    async update(_id: string, olds: any, news: any) {
-        if (olds.spec === news.spec) return { outs: definedOnly({ ...news }) };
+    async update(olds, news) {
+        // The spec unchanged (access settings only): recorded, nothing waited for.
+        if (olds.spec === news.spec) return {};
         const what = `rolling change: node ${news.nodeId} (container ${news.container})`;
         try {
             const lag = await waitReady(news, what, true);
-            return { outs: definedOnly({ ...news, readyAt: new Date().toISOString(), lag }) };
+            return { readyAt: new Date().toISOString(), lag };
         } catch (e) {
             throw new Error(
                 `${what} did not come back and catch up: ${(e as Error).message}. The roll stopped here: the nodes after it were not touched. ` +
@@ -137,10 +150,7 @@ export const nodeReadyProvider: pulumi.dynamic.ResourceProvider = {
             );
         }
     },
-    async delete() {
-        /* nothing to undo */
-    },
-};
+});
 
 export class RollGate extends pulumi.dynamic.Resource {
     constructor(name: string, args: RollGateArgs, opts?: pulumi.CustomResourceOptions) {
