@@ -30,6 +30,12 @@ export interface AccessArgs {
     providerVersion?: pulumi.Input<number>;
 }
 
+/** The access inputs as a provider receives them: plain values. */
+export interface AccessProps extends ClusterAccess<string> {
+    encrypted?: boolean;
+    providerVersion?: number;
+}
+
 /** The stack's access spec as the providers' inputs, with the provider text version. */
 export function providerAccess(access: ClusterAccess<pulumi.Input<string>>): AccessArgs {
     return {

@@ -26,22 +26,15 @@ import { adminOptions } from "../adapters/boltAdmin";
 import { changeFromKnown, checkPassword, NOT_TRIED, TUGRAPH_DEFAULT_PASSWORD } from "../adapters/passwordOps";
 import { makeVerifier } from "../adapters/passwordVerifier";
 import { validateAccess, validateVersion } from "../adapters/validate";
-import { providerOf } from "./shape";
-import type { AccessArgs } from "./access";
+import { providerOf, withOutputs } from "./shape";
+import type { AccessArgs, AccessProps } from "./access";
 
 /** The stack's access spec (providers/access.ts); its `adminPassword` is the configured password, which this resource sets on the cluster. */
 export type AdminPasswordArgs = AccessArgs;
 
-export interface AdminPasswordProps {
-    seeds: string[];
-    adminUser: string;
-    adminPassword: string;
-    callTimeoutMs: number;
-    totalTimeoutMs: number;
-    encrypted?: boolean;
+export interface AdminPasswordProps extends AccessProps {
     tlsCa?: string; // only in states written before Bolt TLS was dropped
     insecureSkipVerify?: boolean; // idem
-    providerVersion?: number;
     // outputs
     previousPasswords?: string[]; // secret: kept empty (earlier versions tried these on a rotation; nothing is tried now)
     verifier?: string; // secret: adapters/passwordVerifier.ts of (adminUser, adminPassword) while it is known current; "" when not
@@ -140,13 +133,6 @@ export class AdminPassword extends pulumi.dynamic.Resource {
     public readonly verifier!: pulumi.Output<string>;
 
     constructor(name: string, args: AdminPasswordArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            adminPasswordProvider,
-            name,
-            { ...args, previousPasswords: undefined, verifier: undefined, note: undefined },
-            adminPasswordOptions(opts),
-            "tugraph",
-            "AdminPassword",
-        );
+        super(adminPasswordProvider, name, withOutputs(args, OUTPUT_KEYS), adminPasswordOptions(opts), "tugraph", "AdminPassword");
     }
 }

@@ -4,9 +4,9 @@ import { adminOptions } from "../adapters/boltAdmin";
 import { confirmedView } from "../adapters/membershipOps";
 import { validateAccess, validateVersion } from "../adapters/validate";
 import { without } from "./props";
-import { providerOf, type Unchecked } from "./shape";
+import { providerOf, withOutputs, type Unchecked } from "./shape";
 import { withSecretPassword } from "./secretOptions";
-import type { AccessArgs } from "./access";
+import type { AccessArgs, AccessProps } from "./access";
 
 // Records, once, what must never change in a running cluster: the bootstrap members
 // (every node's lgraph.json embeds them as init peers) and each node's placement
@@ -20,14 +20,7 @@ import type { AccessArgs } from "./access";
 export interface ClusterRecordArgs extends ClusterRecordInputs, AccessArgs {}
 
 /** Inputs and outputs as the provider sees them. */
-export interface ClusterRecordProps extends ClusterRecordInputs {
-    seeds: string[];
-    adminUser: string;
-    adminPassword: string;
-    callTimeoutMs: number;
-    totalTimeoutMs: number;
-    encrypted?: boolean;
-    providerVersion?: number;
+export interface ClusterRecordProps extends ClusterRecordInputs, AccessProps {
     // outputs a refresh sets; never part of the inputs compared by diff
     refreshNote?: string;
     drift?: string;
@@ -112,13 +105,6 @@ export class ClusterRecord extends pulumi.dynamic.Resource {
     public readonly drift!: pulumi.Output<string | undefined>;
     public readonly unknownMembers!: pulumi.Output<number[] | undefined>;
     constructor(name: string, args: ClusterRecordArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            clusterRecordProvider,
-            name,
-            { ...args, drift: undefined, unknownMembers: undefined, refreshNote: undefined },
-            withSecretPassword(opts),
-            "tugraph",
-            "ClusterRecord",
-        );
+        super(clusterRecordProvider, name, withOutputs(args, OUTPUT_KEYS), withSecretPassword(opts), "tugraph", "ClusterRecord");
     }
 }

@@ -20,8 +20,8 @@ import { confirmedView, donorCandidates, waitCaughtUp } from "../adapters/member
 import { chooseDonor, type DonorVerdict } from "../core/donor";
 import { must } from "../core/verdict";
 import { validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
-import { ACCESS_UPDATE_KEYS, type AccessArgs } from "./access";
-import { providerOf } from "./shape";
+import { ACCESS_UPDATE_KEYS, type AccessArgs, type AccessProps } from "./access";
+import { providerOf, withOutputs } from "./shape";
 import { withSecretPassword } from "./secretOptions";
 
 /** Where a member runs: what the copy needs to reach its container and data. */
@@ -65,7 +65,7 @@ export interface DataSyncArgs extends AccessArgs {
 }
 
 /** Inputs and outputs as the provider sees them. */
-export interface DataSyncProps {
+export interface DataSyncProps extends AccessProps {
     nodeId: number;
     joiner: SyncPlacement;
     members: SyncPlacement[];
@@ -75,13 +75,6 @@ export interface DataSyncProps {
     resync?: string;
     knownVoters?: number[];
     sshOptions?: string[];
-    seeds: string[];
-    adminUser: string;
-    adminPassword: string;
-    callTimeoutMs: number;
-    totalTimeoutMs: number;
-    encrypted?: boolean;
-    providerVersion?: number;
     // outputs
     donorId?: number;
     donorReason?: string;
@@ -94,8 +87,10 @@ export interface DataSyncProps {
     transportReason?: string;
 }
 
+const DATA_SYNC_OUTPUTS = ["donorId", "donorReason", "bytes", "files", "seconds", "syncedAt", "movedAside", "transport", "transportReason"];
+
 export const dataSyncProvider = providerOf<DataSyncProps>({
-    outputs: ["donorId", "donorReason", "bytes", "files", "seconds", "syncedAt", "movedAside", "transport", "transportReason"],
+    outputs: DATA_SYNC_OUTPUTS,
     replaceOn: ["nodeId", "resync"],
     // Settings only (credentials, timeouts, provider text): an update keeps what the copy found, and does not repeat it.
     updateOn: [...ACCESS_UPDATE_KEYS, "image", "stopTimeoutSeconds", "allowWriteOutageForSync"],
@@ -220,24 +215,6 @@ export class DataSync extends pulumi.dynamic.Resource {
     public readonly transport!: pulumi.Output<string>;
     public readonly transportReason!: pulumi.Output<string>;
     constructor(name: string, args: DataSyncArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            dataSyncProvider,
-            name,
-            {
-                ...args,
-                donorId: undefined,
-                donorReason: undefined,
-                bytes: undefined,
-                files: undefined,
-                seconds: undefined,
-                syncedAt: undefined,
-                movedAside: undefined,
-                transport: undefined,
-                transportReason: undefined,
-            },
-            withSecretPassword(opts),
-            "tugraph",
-            "DataSync",
-        );
+        super(dataSyncProvider, name, withOutputs(args, DATA_SYNC_OUTPUTS), withSecretPassword(opts), "tugraph", "DataSync");
     }
 }

@@ -27,8 +27,8 @@ import { confirmedView, ensureMember, promoteMember, removeMember } from "../ada
 import { adminOptions } from "../adapters/boltAdmin";
 import { validateCommon, validateMember, validateVersion, UNKNOWN } from "../adapters/validate";
 import { without } from "./props";
-import { providerOf } from "./shape";
-import { ACCESS_UPDATE_KEYS, type AccessArgs } from "./access";
+import { providerOf, withOutputs } from "./shape";
+import { ACCESS_UPDATE_KEYS, type AccessArgs, type AccessProps } from "./access";
 
 /** A raft member added on the leader (addRaftNode / addRaftLearnerNode), with the stack's access spec. */
 export interface RaftMemberArgs extends AccessArgs {
@@ -71,26 +71,19 @@ export interface RaftMemberArgs extends AccessArgs {
 }
 
 /** Plain-data inputs/outputs as the provider sees them. */
-export interface RaftMemberProps {
+export interface RaftMemberProps extends AccessProps {
     nodeId: number;
     ip: string;
     boltPort: number;
     raftPort: number;
     role: "voter" | "learner";
-    seeds: string[];
-    adminUser: string;
-    adminPassword: string;
-    callTimeoutMs: number;
-    totalTimeoutMs: number;
     initPeers: InitPeer[];
     knownVoters?: number[];
     minVoters?: number;
     allowUnsafeRemoval?: boolean;
     plannedVoters?: number;
-    encrypted?: boolean;
     tlsCa?: string; // only in states written before Bolt TLS was dropped
     insecureSkipVerify?: boolean; // idem
-    providerVersion?: number;
     joinAs?: "learner";
     // outputs
     listedRole?: "voter" | "learner"; // what listRaftNodes said at the last create/read (may lag behind role)
@@ -273,13 +266,6 @@ export class RaftMember extends pulumi.dynamic.Resource {
     public readonly drift!: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: RaftMemberArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            raftMemberProvider,
-            name,
-            { ...args, listedRole: undefined, roleNote: undefined, refreshNote: undefined, drift: undefined, driftKind: undefined },
-            withSecretPassword(opts),
-            "tugraph",
-            "RaftMember",
-        );
+        super(raftMemberProvider, name, withOutputs(args, OUTPUT_KEYS), withSecretPassword(opts), "tugraph", "RaftMember");
     }
 }

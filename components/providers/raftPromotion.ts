@@ -9,8 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { adminOptions } from "../adapters/boltAdmin";
 import { promoteMember, waitCaughtUp } from "../adapters/membershipOps";
 import { validateCommon, validateMember, validateVersion, UNKNOWN } from "../adapters/validate";
-import { ACCESS_UPDATE_KEYS, type AccessArgs } from "./access";
-import { providerOf } from "./shape";
+import { ACCESS_UPDATE_KEYS, type AccessArgs, type AccessProps } from "./access";
+import { providerOf, withOutputs } from "./shape";
 import { withSecretPassword } from "./secretOptions";
 
 /** Promotes a learner to voter once it has caught up (addRaftNode on the leader), with the stack's access spec. */
@@ -28,26 +28,21 @@ export interface RaftPromotionArgs extends AccessArgs {
 }
 
 /** Inputs and outputs as the provider sees them. */
-export interface RaftPromotionProps {
+export interface RaftPromotionProps extends AccessProps {
     nodeId: number;
     ip: string;
     boltPort: number;
     raftPort: number;
-    seeds: string[];
-    adminUser: string;
-    adminPassword: string;
-    callTimeoutMs: number;
-    totalTimeoutMs: number;
     knownVoters?: number[];
-    encrypted?: boolean;
-    providerVersion?: number;
     // outputs
     promotedAt?: string;
     lagAtPromotion?: string;
 }
 
+const PROMOTION_OUTPUTS = ["promotedAt", "lagAtPromotion"];
+
 export const raftPromotionProvider = providerOf<RaftPromotionProps>({
-    outputs: ["promotedAt", "lagAtPromotion"],
+    outputs: PROMOTION_OUTPUTS,
     replaceOn: ["nodeId", "ip", "boltPort", "raftPort"],
     deleteBeforeReplace: true,
     updateOn: ACCESS_UPDATE_KEYS,
@@ -73,6 +68,6 @@ export const raftPromotionProvider = providerOf<RaftPromotionProps>({
 export class RaftPromotion extends pulumi.dynamic.Resource {
     public readonly promotedAt!: pulumi.Output<string>;
     constructor(name: string, args: RaftPromotionArgs, opts?: pulumi.CustomResourceOptions) {
-        super(raftPromotionProvider, name, { ...args, promotedAt: undefined, lagAtPromotion: undefined }, withSecretPassword(opts), "tugraph", "RaftPromotion");
+        super(raftPromotionProvider, name, withOutputs(args, PROMOTION_OUTPUTS), withSecretPassword(opts), "tugraph", "RaftPromotion");
     }
 }

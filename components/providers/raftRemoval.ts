@@ -20,8 +20,8 @@ import { confirmedView, removeMember } from "../adapters/membershipOps";
 import { adminOptions } from "../adapters/boltAdmin";
 import { validateCommon, validateRemovalPolicy, validateVersion } from "../adapters/validate";
 import { without } from "./props";
-import { ACCESS_UPDATE_KEYS, type AccessArgs } from "./access";
-import { providerOf } from "./shape";
+import { ACCESS_UPDATE_KEYS, type AccessArgs, type AccessProps } from "./access";
+import { providerOf, withOutputs } from "./shape";
 
 /** Removes a tombstoned node from the membership (removeRaftNode on the leader) after the removal gates, with the stack's access spec. */
 export interface RaftRemovalArgs extends AccessArgs {
@@ -41,21 +41,14 @@ export interface RaftRemovalArgs extends AccessArgs {
     insecureSkipVerify?: pulumi.Input<boolean>;
 }
 
-export interface RaftRemovalProps {
+export interface RaftRemovalProps extends AccessProps {
     nodeId: number;
-    seeds: string[];
-    adminUser: string;
-    adminPassword: string;
-    callTimeoutMs: number;
-    totalTimeoutMs: number;
     minVoters: number;
     allowUnsafeRemoval: boolean;
     plannedVoters?: number;
     knownVoters?: number[];
-    encrypted?: boolean;
     tlsCa?: string; // only in states written before Bolt TLS was dropped
     insecureSkipVerify?: boolean; // idem
-    providerVersion?: number;
     // outputs
     wasMember?: boolean;
     wasLeader?: boolean;
@@ -63,8 +56,10 @@ export interface RaftRemovalProps {
     refreshNote?: string; // set by a refresh that could not trust any listing (the state was kept)
 }
 
+const REMOVAL_OUTPUTS = ["wasMember", "wasLeader", "stillMember", "refreshNote"];
+
 export const raftRemovalProvider = providerOf<RaftRemovalProps>({
-    outputs: ["wasMember", "wasLeader", "stillMember", "refreshNote"],
+    outputs: REMOVAL_OUTPUTS,
     // A changed nodeId is a different removal.
     replaceOn: ["nodeId"],
     // Credentials and policy are an update (no cluster call); seeds, knownVoters and
@@ -114,13 +109,6 @@ export class RaftRemoval extends pulumi.dynamic.Resource {
     public readonly refreshNote!: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: RaftRemovalArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            raftRemovalProvider,
-            name,
-            { ...args, wasMember: undefined, wasLeader: undefined, stillMember: undefined, refreshNote: undefined },
-            withSecretPassword(opts),
-            "tugraph",
-            "RaftRemoval",
-        );
+        super(raftRemovalProvider, name, withOutputs(args, REMOVAL_OUTPUTS), withSecretPassword(opts), "tugraph", "RaftRemoval");
     }
 }

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { engineFor, statusOf } from "../adapters/dockerEngine";
 import { validateVersion, UNKNOWN } from "../adapters/validate";
-import { providerOf } from "./shape";
+import { providerOf, withOutputs } from "./shape";
 
 /** Stops a removed node's container at once (its ports may be reused); Pulumi deletes the container at the end. */
 export interface RetiredContainerArgs {
@@ -37,8 +37,10 @@ export interface RetiredContainerProps {
     stoppedAt?: string;
 }
 
+const RETIRED_OUTPUTS = ["wasRunning", "stoppedAt"];
+
 export const retiredContainerProvider = providerOf<RetiredContainerProps>({
-    outputs: ["wasRunning", "stoppedAt"],
+    outputs: RETIRED_OUTPUTS,
     updateOn: ["dockerHost", "container", "stopTimeoutSeconds", "providerVersion"],
     check(news) {
         const f = validateVersion(news);
@@ -64,6 +66,6 @@ export const retiredContainerProvider = providerOf<RetiredContainerProps>({
 
 export class RetiredContainer extends pulumi.dynamic.Resource {
     constructor(name: string, args: RetiredContainerArgs, opts?: pulumi.CustomResourceOptions) {
-        super(retiredContainerProvider, name, { ...args, wasRunning: undefined, stoppedAt: undefined }, opts, "tugraph", "RetiredContainer");
+        super(retiredContainerProvider, name, withOutputs(args, RETIRED_OUTPUTS), opts, "tugraph", "RetiredContainer");
     }
 }

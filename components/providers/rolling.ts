@@ -17,8 +17,8 @@ import { waitCaughtUp } from "../adapters/membershipOps";
 import { validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
 import { checkRollSafe } from "../core/rolling";
 import { must } from "../core/verdict";
-import { ACCESS_UPDATE_KEYS, type AccessArgs } from "./access";
-import { providerOf, type Unchecked } from "./shape";
+import { ACCESS_UPDATE_KEYS, type AccessArgs, type AccessProps } from "./access";
+import { providerOf, withOutputs, type Unchecked } from "./shape";
 import { withSecretPassword } from "./secretOptions";
 
 /** The stack's access spec, and the voters it knows of. */
@@ -48,15 +48,8 @@ export interface NodeReadyArgs extends RollingAccessArgs {
 }
 
 /** What both rolling providers record: the stack's access spec and its known voters. */
-interface RollingAccessProps {
-    seeds: string[];
-    adminUser: string;
-    adminPassword: string;
-    callTimeoutMs: number;
-    totalTimeoutMs: number;
+interface RollingAccessProps extends AccessProps {
     knownVoters?: number[];
-    encrypted?: boolean;
-    providerVersion?: number;
 }
 
 export interface RollGateProps extends RollingAccessProps {
@@ -113,8 +106,10 @@ async function waitReady(p: NodeReadyProps, what: string, catchUp: boolean): Pro
     return catchUp ? (await waitCaughtUp(adminOptions(p), p.nodeId, what, { deadlineAt })).reason : undefined;
 }
 
+const READY_OUTPUTS = ["readyAt", "lag"];
+
 export const nodeReadyProvider = providerOf<NodeReadyProps>({
-    outputs: ["readyAt", "lag"],
+    outputs: READY_OUTPUTS,
     // A change of the node's container spec is what the resource acts on; a change of access settings is only recorded.
     updateOn: ["spec", ...ACCESS_UPDATE_KEYS],
     check: (news) => checkAccess(news, "spec", news.spec),
@@ -160,6 +155,6 @@ export class RollGate extends pulumi.dynamic.Resource {
 
 export class NodeReady extends pulumi.dynamic.Resource {
     constructor(name: string, args: NodeReadyArgs, opts?: pulumi.CustomResourceOptions) {
-        super(nodeReadyProvider, name, { ...args, readyAt: undefined, lag: undefined }, withSecretPassword(opts), "tugraph", "NodeReady");
+        super(nodeReadyProvider, name, withOutputs(args, READY_OUTPUTS), withSecretPassword(opts), "tugraph", "NodeReady");
     }
 }

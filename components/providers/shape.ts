@@ -61,6 +61,11 @@ export interface ProviderSpec<P extends object> {
     delete?(props: P): Promise<void>;
 }
 
+/** A dynamic resource's inputs: its args, with every output named (as undefined) so that the resource exposes it. */
+export function withOutputs<A extends object>(args: A, outputs: readonly string[]): A {
+    return { ...args, ...Object.fromEntries(outputs.map((k) => [k, undefined])) };
+}
+
 /** The dynamic provider of `spec` (see the head of this file). */
 export function providerOf<P extends object>(spec: ProviderSpec<P>): pulumi.dynamic.ResourceProvider {
     const outputs = spec.outputs ?? [];
