@@ -5,7 +5,7 @@ import type { ConfigWarning } from "../core/config";
 import { bootstrapPeers, isBootstrapNode, joinPeers } from "../core/render";
 import { membershipGateInputs } from "../core/membership";
 import type { LiveView } from "../adapters/liveView";
-import { describePlan, planChanges } from "../core/changePlan";
+import { describePlan, planChanges, type ChangePlan } from "../core/changePlan";
 import { plannedNodes } from "../core/plannedNodes";
 
 export { plannedNodes };
@@ -23,7 +23,7 @@ import { RetiredContainer } from "../providers/retiredContainer";
 import { NodeReady, RollGate } from "../providers/rolling";
 import { clusterRollSpec, rollOrder, withTlsContents } from "../core/rolling";
 import { accessFor } from "../core/access";
-import { providerAccess } from "../providers/access";
+import { providerAccess, type AccessArgs } from "../providers/access";
 import { RaftNode } from "./raftNode";
 
 export interface TuGraphClusterArgs {
@@ -68,26 +68,8 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         for (const w of args.warnings ?? []) pulumi.log.warn(w.message, this);
         const live = config.nodes.filter((n) => !n.removed);
 
-        // The membership plan, checked as a whole against the live cluster when it answers: a step
-        // its gate would refuse refuses the whole plan here, before any resource is registered (the
-        // engine runs whatever was registered before a program error, e.g. with --skip-preview).
-        const planned = plannedNodes(config);
-        const plan = planChanges(planned, args.live?.membership, config.membership);
-        if (args.live?.note) pulumi.log.warn(`membership plan from the config alone: ${args.live.note}`, this);
-        if (args.live?.membership) for (const w of driftWarnings(planned, args.live.membership, args.live.lag)) pulumi.log.warn(w, this);
-        for (const line of describePlan(plan)) pulumi.log.info(line, this);
-        if (plan.refusal) throw new pulumi.RunError(plan.refusal);
-
-        // One provider (and image) per distinct Docker engine: each stands for one host.
-        const engines = new Map<string, { provider: docker.Provider; image: docker.RemoteImage }>();
-        for (const engine of dockerEngines(config)) {
-            // sshOpts: the same ssh client arguments the data copy uses (adapters/dockerEngine.ts), only when given.
-            const ssh = config.sshOptions.length > 0 ? { sshOpts: [...config.sshOptions] } : {};
-            const provider = new docker.Provider(`${name}-engine-${engine.slug}`, { host: engine.host, ...ssh }, { parent: this });
-            // keepLocally: an image on a host is the user's to remove, not ours.
-            const image = new docker.RemoteImage(`${name}-image-${engine.slug}`, { name: config.image, keepLocally: true }, { parent: this, provider });
-            engines.set(engine.host, { provider, image });
-        }
+        const plan = checkedPlan(config, args.live, this);
+        const engines = hostEngines(name, config, this);
         const sshInputs = config.sshOptions.length > 0 ? { sshOptions: [...config.sshOptions] } : {};
         const imagesOn = (hosts: string[]) => [...new Set(hosts)].map((h) => engines.get(h)!.image);
 
@@ -161,94 +143,16 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             rolled = [ready(n, raftNode)];
         }
 
-        const placement = (n: NodeSpec): SyncPlacement => ({
-            id: n.id,
-            ip: n.ip,
-            boltPort: n.boltPort,
-            webPort: n.webPort,
-            dockerHost: n.dockerHost,
-            container: containerName(config, n),
-            dataDir: n.dataDir,
-        });
-
         // Membership changes, one at a time, after the bootstrap members exist; after the
         // record too: once every bootstrap member is tombstoned, it is the only guard left.
         // The admin password is set (or rotated) once the bootstrap members run, before any change logs in with it.
         const password = new AdminPassword(`${name}-admin-password`, access, { parent: this, dependsOn: [record, ...bootstrapNodes, ...rolled] });
         this.adminPasswordVerifier = pulumi.secret(password.verifier);
         let previous: pulumi.Resource[] = [record, ...bootstrapNodes, ...rolled, password];
+        const w: Wiring = { name, parent: this, config, access, common, knownVoters, sshInputs, live, imagesOn, addNode, ready };
         for (const step of plan.chain) {
             const node = config.nodes.find((n) => n.id === step.nodeId)!;
-            if (step.kind === "remove") {
-                const removal = new RaftRemoval(`${name}-removal-${node.id}`, { ...common, nodeId: node.id }, { parent: this, dependsOn: previous });
-                // Its container stops right away (a replacement may reuse its ports); Pulumi deletes it at the end.
-                previous = [
-                    new RetiredContainer(
-                        `${name}-retired-${node.id}`,
-                        {
-                            nodeId: node.id,
-                            dockerHost: node.dockerHost,
-                            container: containerName(config, node),
-                            stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
-                            providerVersion: access.providerVersion,
-                            ...sshInputs,
-                        },
-                        { parent: this, dependsOn: [removal] },
-                    ),
-                ];
-                continue;
-            }
-            // Learner first: add, copy a member's data (no snapshots in TuGraph), start, then promote a voter.
-            const member = new RaftMember(
-                `${name}-member-${node.id}`,
-                {
-                    ...common,
-                    nodeId: node.id,
-                    ip: node.ip,
-                    boltPort: node.boltPort,
-                    raftPort: node.raftPort,
-                    role: node.role,
-                    joinAs: "learner",
-                    initPeers: joinPeers(config, node),
-                },
-                { parent: this, dependsOn: previous },
-            );
-            const sync = new DataSync(
-                `${name}-sync-${node.id}`,
-                {
-                    ...access,
-                    nodeId: node.id,
-                    joiner: placement(node),
-                    members: live.filter((n) => n.id !== node.id).map(placement),
-                    image: config.image,
-                    stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
-                    allowWriteOutageForSync: config.membership.allowWriteOutageForSync,
-                    ...(node.resync !== undefined ? { resync: node.resync } : {}),
-                    knownVoters,
-                    ...sshInputs,
-                },
-                // Its helper containers run the stack's image on the joiner's and the donor's hosts:
-                // after those hosts' image pulls, never racing them.
-                { parent: this, dependsOn: [member, ...imagesOn([node.dockerHost, ...live.map((n) => n.dockerHost)])] },
-            );
-            const container = addNode(node, member.initPeers, [sync]);
-            previous = [ready(node, container)];
-            if (node.role === "voter") {
-                previous = [
-                    new RaftPromotion(
-                        `${name}-promotion-${node.id}`,
-                        {
-                            ...access,
-                            nodeId: node.id,
-                            ip: node.ip,
-                            boltPort: node.boltPort,
-                            raftPort: node.raftPort,
-                            knownVoters,
-                        },
-                        { parent: this, dependsOn: previous },
-                    ),
-                ];
-            }
+            previous = step.kind === "remove" ? retire(w, node, previous) : join(w, node, previous);
         }
 
         const endpoints = clusterEndpoints(config);
@@ -266,4 +170,121 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             adminPasswordVerifier: this.adminPasswordVerifier,
         });
     }
+}
+
+/**
+ * The membership plan, checked as a whole against the live cluster when it answers: a step its
+ * gate would refuse refuses the whole plan here, before any resource is registered (the engine
+ * runs whatever was registered before a program error, e.g. with --skip-preview).
+ */
+function checkedPlan(config: ClusterConfig, live: LiveView | undefined, parent: pulumi.Resource): ChangePlan {
+    const planned = plannedNodes(config);
+    const plan = planChanges(planned, live?.membership, config.membership);
+    if (live?.note) pulumi.log.warn(`membership plan from the config alone: ${live.note}`, parent);
+    if (live?.membership) for (const w of driftWarnings(planned, live.membership, live.lag)) pulumi.log.warn(w, parent);
+    for (const line of describePlan(plan)) pulumi.log.info(line, parent);
+    if (plan.refusal) throw new pulumi.RunError(plan.refusal);
+    return plan;
+}
+
+/** One provider (and image) per distinct Docker engine: each stands for one host. */
+function hostEngines(name: string, config: ClusterConfig, parent: pulumi.Resource): Map<string, { provider: docker.Provider; image: docker.RemoteImage }> {
+    const engines = new Map<string, { provider: docker.Provider; image: docker.RemoteImage }>();
+    for (const engine of dockerEngines(config)) {
+        // sshOpts: the same ssh client arguments the data copy uses (adapters/dockerEngine.ts), only when given.
+        const ssh = config.sshOptions.length > 0 ? { sshOpts: [...config.sshOptions] } : {};
+        const provider = new docker.Provider(`${name}-engine-${engine.slug}`, { host: engine.host, ...ssh }, { parent });
+        // keepLocally: an image on a host is the user's to remove, not ours.
+        const image = new docker.RemoteImage(`${name}-image-${engine.slug}`, { name: config.image, keepLocally: true }, { parent, provider });
+        engines.set(engine.host, { provider, image });
+    }
+    return engines;
+}
+
+/** What the membership steps are wired with: the component's names, access and gate inputs, and its node factories. */
+interface Wiring {
+    readonly name: string;
+    readonly parent: pulumi.Resource;
+    readonly config: ClusterConfig;
+    readonly access: AccessArgs;
+    /** The access spec plus the gates' inputs (minVoters, allowUnsafeRemoval, plannedVoters, knownVoters). */
+    readonly common: AccessArgs & { minVoters: number; allowUnsafeRemoval: boolean; plannedVoters: number; knownVoters: number[] };
+    readonly knownVoters: number[];
+    readonly sshInputs: { sshOptions?: string[] };
+    /** The stack's nodes that are not removed. */
+    readonly live: readonly NodeSpec[];
+    imagesOn(hosts: string[]): pulumi.Resource[];
+    addNode(node: NodeSpec, initPeers: pulumi.Input<InitPeer[]>, dependsOn: pulumi.Resource[]): RaftNode;
+    ready(node: NodeSpec, raftNode: RaftNode): pulumi.Resource;
+}
+
+/** Where a node runs, as the data copy needs it. */
+function placement(config: ClusterConfig, n: NodeSpec): SyncPlacement {
+    return { id: n.id, ip: n.ip, boltPort: n.boltPort, webPort: n.webPort, dockerHost: n.dockerHost, container: containerName(config, n), dataDir: n.dataDir };
+}
+
+/** A removal: the membership first, then its container stops right away (a replacement may reuse its ports); Pulumi deletes it at the end. */
+function retire(w: Wiring, node: NodeSpec, previous: pulumi.Resource[]): pulumi.Resource[] {
+    const removal = new RaftRemoval(`${w.name}-removal-${node.id}`, { ...w.common, nodeId: node.id }, { parent: w.parent, dependsOn: previous });
+    return [
+        new RetiredContainer(
+            `${w.name}-retired-${node.id}`,
+            {
+                nodeId: node.id,
+                dockerHost: node.dockerHost,
+                container: containerName(w.config, node),
+                stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
+                providerVersion: w.access.providerVersion,
+                ...w.sshInputs,
+            },
+            { parent: w.parent, dependsOn: [removal] },
+        ),
+    ];
+}
+
+/** A join, learner first: add, copy a member's data (no snapshots in TuGraph), start, then promote a voter. */
+function join(w: Wiring, node: NodeSpec, previous: pulumi.Resource[]): pulumi.Resource[] {
+    const { name, parent, config, access, knownVoters } = w;
+    const member = new RaftMember(
+        `${name}-member-${node.id}`,
+        {
+            ...w.common,
+            nodeId: node.id,
+            ip: node.ip,
+            boltPort: node.boltPort,
+            raftPort: node.raftPort,
+            role: node.role,
+            joinAs: "learner",
+            initPeers: joinPeers(config, node),
+        },
+        { parent, dependsOn: previous },
+    );
+    const sync = new DataSync(
+        `${name}-sync-${node.id}`,
+        {
+            ...access,
+            nodeId: node.id,
+            joiner: placement(config, node),
+            members: w.live.filter((n) => n.id !== node.id).map((n) => placement(config, n)),
+            image: config.image,
+            stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
+            allowWriteOutageForSync: config.membership.allowWriteOutageForSync,
+            ...(node.resync !== undefined ? { resync: node.resync } : {}),
+            knownVoters,
+            ...w.sshInputs,
+        },
+        // Its helper containers run the stack's image on the joiner's and the donor's hosts:
+        // after those hosts' image pulls, never racing them.
+        { parent, dependsOn: [member, ...w.imagesOn([node.dockerHost, ...w.live.map((n) => n.dockerHost)])] },
+    );
+    const container = w.addNode(node, member.initPeers, [sync]);
+    const ready = [w.ready(node, container)];
+    if (node.role !== "voter") return ready;
+    return [
+        new RaftPromotion(
+            `${name}-promotion-${node.id}`,
+            { ...access, nodeId: node.id, ip: node.ip, boltPort: node.boltPort, raftPort: node.raftPort, knownVoters },
+            { parent, dependsOn: ready },
+        ),
+    ];
 }
