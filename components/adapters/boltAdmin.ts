@@ -95,10 +95,10 @@ export function adminErrorKind(e: unknown): AdminErrorKind | undefined {
     return e instanceof Error && e.name === "TuGraphAdminError" ? (e as AdminError).kind : undefined;
 }
 
-/** True for an AdminError of one of `kinds`. */
+/** True for an AdminError of one of `kinds` (of any kind when none is given). */
 export function isAdminError(e: unknown, ...kinds: AdminErrorKind[]): e is AdminError {
     const k = adminErrorKind(e);
-    return k !== undefined && kinds.includes(k);
+    return k !== undefined && (kinds.length === 0 || kinds.includes(k));
 }
 
 /** Kinds worth another try after re-discovering the leader. */
@@ -120,7 +120,7 @@ export function scrub(text: string, password: string): string {
  * and a user name equal to the password is not printed either.
  */
 export function classifyError(err: unknown, address: string, call: string, user: string, password: string): AdminError {
-    if (adminErrorKind(err)) return err as AdminError;
+    if (isAdminError(err)) return err;
     const code = String((err as { code?: unknown })?.code ?? "");
     const raw = String((err as Error)?.message ?? err);
     const text = scrub(shortCause(raw), password);
@@ -437,7 +437,7 @@ async function askRound(o: AdminOptions, addresses: readonly string[], opts: Dis
           }, opts.waitingEveryMs ?? 1000)
         : undefined;
     const failed = (address: string, e: unknown) => {
-        const error = adminErrorKind(e) ? (e as AdminError) : adminError("server", scrub(String((e as Error)?.message ?? e), o.password), address);
+        const error = isAdminError(e) ? e : adminError("server", scrub(String((e as Error)?.message ?? e), o.password), address);
         return { answer: { address, error: error.message, errorKind: error.kind }, error };
     };
     try {
@@ -609,7 +609,7 @@ export async function withLeader<T>(
             return await step(d as Discovery & { leaderAddress: string; leaderId: number }, bounded);
         } catch (e) {
             if (isRefused(e)) throw e; // a gate's refusal: never retried
-            const err = adminErrorKind(e) ? (e as AdminError) : adminError("server", scrub(String((e as Error)?.message ?? e), o.password));
+            const err = isAdminError(e) ? e : adminError("server", scrub(String((e as Error)?.message ?? e), o.password));
             if (!isRetryable(err)) throw err;
             const elapsed = Date.now() - started;
             const pause = Math.min(1000, 100 * 2 ** Math.min(attempt, 4));
