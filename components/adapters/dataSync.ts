@@ -347,7 +347,7 @@ function createTextSink(onLine?: (line: string) => void, limit = 16 * 1024 * 102
 // ---------------------------------------------------------------------------
 // Helper containers
 
-interface HelperSpec {
+export interface HelperSpec {
     readonly host: string;
     readonly image: string;
     readonly name: string;
@@ -357,6 +357,8 @@ interface HelperSpec {
     readonly stdin?: boolean;
     readonly hostNetwork?: boolean;
     readonly ssh?: readonly string[];
+    /** Linux capabilities beyond Docker's default set (the host guard's NET_ADMIN). */
+    readonly capAdd?: readonly string[];
 }
 
 const HELPER_LABEL = "tugraph-ha.helper";
@@ -378,7 +380,13 @@ async function createHelper(s: HelperSpec): Promise<Docker.Container> {
             AttachStdout: true,
             AttachStderr: true,
             Tty: false,
-            HostConfig: { Binds: s.binds, NetworkMode: s.hostNetwork ? "host" : "none", LogConfig: { Type: "none", Config: {} }, AutoRemove: false },
+            HostConfig: {
+                Binds: s.binds,
+                NetworkMode: s.hostNetwork ? "host" : "none",
+                LogConfig: { Type: "none", Config: {} },
+                AutoRemove: false,
+                ...(s.capAdd ? { CapAdd: [...s.capAdd] } : {}),
+            },
         });
     } catch (e) {
         throw syncError(
@@ -397,7 +405,7 @@ async function removeHelper(host: string, c: Docker.Container): Promise<void> {
 }
 
 /** Runs a helper to completion and returns its exit code and output. */
-async function runHelper(s: HelperSpec): Promise<{ code: number; stdout: string; stderr: string }> {
+export async function runHelper(s: HelperSpec): Promise<{ code: number; stdout: string; stderr: string }> {
     const c = await createHelper(s);
     try {
         const stream = await c.attach({ stream: true, stdout: true, stderr: true });

@@ -60,6 +60,16 @@ export interface ClusterConfig {
     readonly bootstrap: readonly number[]; // ids that formed the cluster from init peers (sorted)
     readonly membership: MembershipSettings;
     readonly sshOptions: readonly string[]; // extra ssh client arguments for ssh:// docker hosts (default none)
+    readonly raftGuard?: RaftGuard; // the host firewall for the raft port (default: none)
+}
+
+/**
+ * tugraph:raftGuard: on every host, only the stack's nodes may reach the raft ports (TuGraph's
+ * raft has no authentication), and with boltClients only those networks and the nodes the Bolt ports.
+ */
+export interface RaftGuard {
+    readonly image: string; // an image with iptables on every host; its helper runs with NET_ADMIN on the host network
+    readonly boltClients?: readonly string[]; // IPv4 addresses or CIDR blocks allowed to Bolt (default: Bolt not guarded)
 }
 
 export const CONTAINER_PATHS = {

@@ -20,6 +20,9 @@ import { RaftRemoval } from "../providers/raftRemoval";
 import { DataSync, type SyncPlacement } from "../providers/dataSync";
 import { RaftPromotion } from "../providers/raftPromotion";
 import { RetiredContainer } from "../providers/retiredContainer";
+import { HostGuard } from "../providers/hostGuard";
+import { PROVIDER_VERSION } from "../providers/version";
+import { hostGuardPlans } from "../core/guard";
 import { NodeReady, RollGate } from "../providers/rolling";
 import { clusterRollSpec, rollOrder, withTlsContents } from "../core/rolling";
 import { accessFor } from "../core/access";
@@ -71,6 +74,16 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         const plan = checkedPlan(config, args.live, this);
         const engines = hostEngines(name, config, this);
         const sshInputs = config.sshOptions.length > 0 ? { sshOptions: [...config.sshOptions] } : {};
+        // tugraph:raftGuard: each host's firewall for the raft ports, updated before any membership
+        // change of this update (a joiner's ip is allowed before its add), removed on destroy.
+        const guards = hostGuardPlans(config).map(
+            (g) =>
+                new HostGuard(
+                    `${name}-guard-${dockerEngines(config).find((e) => e.host === g.dockerHost)!.slug}`,
+                    { ...g, image: config.raftGuard!.image, providerVersion: PROVIDER_VERSION, ...sshInputs },
+                    { parent: this, dependsOn: [engines.get(g.dockerHost)!.image] },
+                ),
+        );
         const imagesOn = (hosts: string[]) => [...new Set(hosts)].map((h) => engines.get(h)!.image);
 
         // How the membership resources (and the record's read-only question) reach the cluster.
@@ -148,7 +161,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         // The admin password is set (or rotated) once the bootstrap members run, before any change logs in with it.
         const password = new AdminPassword(`${name}-admin-password`, access, { parent: this, dependsOn: [record, ...bootstrapNodes, ...rolled] });
         this.adminPasswordVerifier = pulumi.secret(password.verifier);
-        let previous: pulumi.Resource[] = [record, ...bootstrapNodes, ...rolled, password];
+        let previous: pulumi.Resource[] = [record, ...bootstrapNodes, ...rolled, password, ...guards];
         const w: Wiring = { name, parent: this, config, access, common, knownVoters, sshInputs, live, imagesOn, addNode, ready };
         for (const step of plan.chain) {
             const node = config.nodes.find((n) => n.id === step.nodeId)!;

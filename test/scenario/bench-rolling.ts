@@ -13,6 +13,7 @@ import { parseClusterConfig } from "../../components/core/config";
 import type { ClusterConfig } from "../../components/core/types";
 import { TuGraphCluster } from "../../components/resources/cluster";
 import { readLiveMembership } from "../../components/adapters/liveView";
+import { discover } from "../../components/adapters/boltAdmin";
 import { dockerOk, SIMULATOR_IMAGE } from "../docker/engine";
 import { DEFAULT_PASSWORD, freePorts } from "../simulator/harness";
 import { removeContainers } from "./dockerApply";
@@ -47,7 +48,15 @@ async function roll(n: number): Promise<string> {
     const d = await new Deployment({ realizers: { "docker:index/container:Container": dockerContainers({ waitHealthyMs: 60_000 }) } }).start();
     try {
         await d.upOk(await program(stack("tugraph-simulator:4.5.2")));
-        const writer = await startWriter(ids.map((id) => `127.0.0.1:${ports[id - 1]}`));
+        // The nodes answer Bolt when `up` returns; the election may take a moment more.
+        const seeds = ids.map((id) => `127.0.0.1:${ports[id - 1]}`);
+        for (
+            let i = 0;
+            i < 100 && !(await discover({ seeds, user: "admin", password: DEFAULT_PASSWORD, callTimeoutMs: 1000, totalTimeoutMs: 2000 })).leaderId;
+            i++
+        )
+            await new Promise((r) => setTimeout(r, 200));
+        const writer = await startWriter(seeds);
         const t0 = Date.now();
         await d.upOk(await program(stack("tugraph-simulator:4.5.3")));
         const ms = Date.now() - t0;

@@ -34,6 +34,7 @@ import {
     show,
 } from "./schema";
 import { checkSecret, parseImage, parseTunables, sshOptionsSchema, warnPlainSecrets } from "./scalars";
+import { parseRaftGuard } from "./guard";
 import { parseTls } from "./tls";
 import { PartialNode, checkNodes, checkRoles, nodeSpecOf, parseNode } from "./nodes";
 import { parseBootstrap, parseMembership } from "./membership";
@@ -108,6 +109,7 @@ function parse(raw: Record<string, unknown>, errors: Errors, warnings: Warnings,
     );
     const dataRoot = field(errors, k("dataRoot"), absPathSchema, raw.dataRoot ?? DEFAULTS.dataRoot);
     const sshOptions = field(errors, k("sshOptions"), sshOptionsSchema, raw.sshOptions ?? []);
+    const raftGuard = parseRaftGuard(errors, raw.raftGuard);
 
     let nodes: PartialNode[] = [];
     if (raw.nodes === undefined) fail(errors, k("nodes"), 'is required: list the cluster\'s nodes, e.g. [{id: 1, ip: "172.20.10.52"}, ...]');
@@ -129,7 +131,11 @@ function parse(raw: Record<string, unknown>, errors: Errors, warnings: Warnings,
         return { ok: false, errors, warnings };
     }
     const { bootstrap: boot, membership: policy, sshOptions: ssh, ...settings } = parts;
-    return { ok: true, config: { ...settings, nodes: specs, bootstrap: boot, membership: policy, sshOptions: ssh }, warnings };
+    return {
+        ok: true,
+        config: { ...settings, nodes: specs, bootstrap: boot, membership: policy, sshOptions: ssh, ...(raftGuard ? { raftGuard } : {}) },
+        warnings,
+    };
 }
 
 // One line per error (or warning), for the CLI and for the program's failure message.

@@ -95,7 +95,17 @@ export const SECRET_KEYS = ["adminPassword", "tlsKey", "tlsCert"] as const;
 // Keys whose value is a plain string: never JSON-decoded (a password "123" stays "123").
 // tlsCa is known only to be refused with its reason (TuGraph's Bolt has no TLS: nothing to verify).
 export const STRING_KEYS = ["image", "adminUser", "web", "containerPrefix", "dataRoot", "tlsCa", ...SECRET_KEYS] as const;
-export const TOP_LEVEL_KEYS: readonly string[] = [...STRING_KEYS, "verbose", ...TUNABLE_KEYS, "tls", "nodes", "bootstrap", "membership", "sshOptions"];
+export const TOP_LEVEL_KEYS: readonly string[] = [
+    ...STRING_KEYS,
+    "verbose",
+    ...TUNABLE_KEYS,
+    "tls",
+    "nodes",
+    "bootstrap",
+    "membership",
+    "sshOptions",
+    "raftGuard",
+];
 export const NODE_KEYS = ["id", "ip", "boltPort", "raftPort", "webPort", "role", "dockerHost", "dataDir", "logDir", "removed", "resync"];
 // insecureSkipVerify is known only to be refused with its reason (see refuseBoltTlsKeys).
 export const TLS_KEYS = ["enabled", "keyFile", "certFile", "insecureSkipVerify"];
