@@ -3,7 +3,7 @@
 // engines, test/hosts; the TuGraph simulator image -- a test double; its timings are not
 // TuGraph's). Each step is one `up` (live view read first, preview, update). Not a test (needs
 // root for the hosts, which it removes at the end): run with
-//   npx ts-node --transpile-only test/scenario/bench-grow.ts
+//   npm run bench:reshape
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
