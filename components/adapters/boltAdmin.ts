@@ -335,6 +335,7 @@ export interface RaftStatus {
     readonly applied: number;
     readonly raftState: string; // StateLeader | StateFollower | StateCandidate | StatePreCandidate
     readonly lastIndex: number; // raftlog.last
+    readonly first: number; // raftlog.first: the last compacted index, 0 while the log was never compacted
     readonly progress: Readonly<Record<number, { match: number; next: number; state: string }>>; // only on the leader
 }
 
@@ -354,6 +355,7 @@ export function parseRaftStatus(text: string): RaftStatus {
         applied: Number(j.applied ?? 0),
         raftState: String(j.raftState ?? ""),
         lastIndex: Number(j.raftlog?.last ?? 0),
+        first: Number(j.raftlog?.first ?? 0),
         progress,
     };
 }

@@ -219,6 +219,10 @@ export async function waitCaughtUp(
                 const lag = classifyMember(id, { leader: d.status, earlier });
                 last = `${lag.state}: ${lag.reason}`;
                 if (lag.state === "caught-up") return lag;
+                if (lag.state === "cannot-catch-up" && lag.cause === "compacted") {
+                    // Final at once: the leader compacted away what it needs.
+                    throw adminError("gate", `${what}: node ${id} cannot catch up: ${lag.reason}. Fix: set \`resync\` on node ${id} (any new value) and run \`pulumi up\` again`);
+                }
                 if (lag.state === "cannot-catch-up") {
                     stuckSince ??= Date.now();
                     if (Date.now() - stuckSince >= stuckAfterMs) {

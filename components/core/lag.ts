@@ -16,7 +16,11 @@
 //                    same leader (or it holds the log and is still applying);
 // - cannot-catch-up: behind at an earlier sample and match has not advanced
 //                    since: TuGraph has no snapshots, the fix is a copy of a
-//                    healthy member's data directory (or its removal);
+//                    healthy member's data directory (or its removal); or its
+//                    match is below the leader's `raftlog.first`: the leader
+//                    compacted away the entries it needs (it compacts when
+//                    applied - first >= keep_logs + 100000, whatever its
+//                    followers' progress), and nothing is ever sent to it again;
 // - unknown:         not enough numbers to tell (one sample that shows it
 //                    behind, no progress for it, or it did not answer: a
 //                    member that is down is not judged by frozen numbers).
@@ -30,6 +34,8 @@ export type LagState = "caught-up" | "catching-up" | "cannot-catch-up" | "unknow
 export interface LeaderSample {
     readonly id: number;
     readonly commit: number;
+    /** raftlog.first: the last index the leader compacted away, 0 (or absent) while its log was never compacted. */
+    readonly first?: number;
     readonly progress: Readonly<Record<number, { readonly match: number }>>;
 }
 
@@ -55,6 +61,8 @@ export interface MemberLag {
     readonly state: LagState;
     readonly match?: number; // the leader's match for it
     readonly behind?: number; // leader commit - match (>= 0)
+    /** cannot-catch-up only: "compacted" (match below the leader's raftlog.first: final at once) or "frozen" (match stayed below the commit). */
+    readonly cause?: "compacted" | "frozen";
     readonly reason: string; // why, naming the fix when there is one
 }
 
@@ -77,12 +85,30 @@ export function classifyMember(id: number, input: LagInput): MemberLag {
     const own = input.own?.[id];
     const at = { id, match, behind };
 
+    // Below the leader's first index: the entries it needs were compacted away and TuGraph
+    // sends no snapshots, so it can never catch up, whatever it does. A match of 0 is also
+    // what a new leader shows before it heard from a member: it counts only when the member
+    // answers and a second sample of the same leader still shows it below first.
+    const first = leader.first ?? 0;
+    if (first > 0 && match < first && (match > 0 || (own !== null && before !== undefined && before.match < first))) {
+        return {
+            ...at,
+            state: "cannot-catch-up",
+            cause: "compacted",
+            reason: `match ${match} is below the leader's raftlog.first ${first}: the leader compacted away the entries it needs; ${LAG_FIX}`,
+        };
+    }
     if (own === null) {
         // Down or hanging: frozen numbers say nothing about whether it could catch up once back.
         return { ...at, state: "unknown", reason: `it did not answer (the leader's match for it ${match}, commit ${commit})` };
     }
     if (before !== undefined && behind > 0 && before.match < earlier!.commit && match <= before.match) {
-        return { ...at, state: "cannot-catch-up", reason: `match ${match} stayed below the leader's commit ${commit} between two samples; ${LAG_FIX}` };
+        return {
+            ...at,
+            state: "cannot-catch-up",
+            cause: "frozen",
+            reason: `match ${match} stayed below the leader's commit ${commit} between two samples; ${LAG_FIX}`,
+        };
     }
     if (behind > 0) {
         if (before === undefined) {

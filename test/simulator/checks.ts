@@ -209,6 +209,7 @@ export function defineSimulatorChecks(
             assert.deepStrictEqual(Object.keys(st), ["applied", "commit", "id", "lead", "leadtransferee", "progress", "raftState", "raftlog", "term", "vote"]);
             assert.strictEqual(st.raftState, "StateLeader");
             assert.strictEqual(st.lead, leader.toString(16));
+            assert.strictEqual(st.raftlog.first, 0, "raftlog.first is 0 while the log was never compacted");
             assert.deepStrictEqual(Object.keys(st.progress).sort(), ["1", "2", "3"]);
             assert.deepStrictEqual(Object.keys(st.progress["1"]), ["match", "next", "state"]);
             const f = await cl.status(addr(others(leader)[0]));
@@ -252,11 +253,13 @@ export function defineSimulatorChecks(
             }
         });
 
-        it("RUN without a database (graph name) fails; list parameters are refused", async () => {
+        it("RUN without a database (graph name) is accepted: a bare CALL db.bolt.* works, other queries fail; list parameters are refused", async () => {
             const d = cl.driver(addr(leader));
             try {
                 const s = d.session();
-                await assert.rejects(s.run("MATCH (n) RETURN count(n)"), (e: any) => /Missing 'db' item/.test(e.message));
+                const rows = (await s.run("CALL db.bolt.listRaftNodes()")).records;
+                assert.strictEqual(rows.length, 3);
+                await assert.rejects(s.run("MATCH (n) RETURN count(n)"), (e: any) => /Graph name cannot be empty/.test(e.message));
                 await s.close();
             } finally {
                 await d.close();

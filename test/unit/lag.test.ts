@@ -15,6 +15,7 @@ const leaderStatus = (commit: number, progress: Progress, id = 1): RaftStatus =>
     applied: commit,
     raftState: "StateLeader",
     lastIndex: commit,
+    first: 0,
     progress,
 });
 const pr = (match: number, state = "StateReplicate") => ({ match, next: match + 1, state });
@@ -40,6 +41,32 @@ describe("lag by numbers (core/lag.ts)", () => {
                 [4, "cannot-catch-up"],
             ],
         );
+    });
+
+    it("compaction: a match below the leader's raftlog.first can never catch up, from one sample; first 0 means never compacted", () => {
+        const compacted = (commit: number, first: number, progress: Progress): RaftStatus => ({ ...leaderStatus(commit, progress), first });
+        // Node 3 was down while the leader compacted past its match: final at once, even when it does not answer now.
+        const now = compacted(250_000, 120_000, { 1: pr(250_000), 2: pr(249_990), 3: pr(110_000, "StateProbe") });
+        const j = classifyMember(3, { leader: now });
+        assert.equal(j.state, "cannot-catch-up");
+        assert.equal(j.cause, "compacted");
+        assert.match(j.reason, /match 110000 is below the leader's raftlog\.first 120000: the leader compacted away the entries it needs/);
+        assert.equal(classifyMember(3, { leader: now, own: { 3: null } }).state, "cannot-catch-up");
+        // A member at or above first is judged as before (node 2 is in flight).
+        assert.notEqual(classifyMember(2, { leader: now }).state, "cannot-catch-up");
+        // The same numbers with first 0 (never compacted): one sample cannot tell.
+        assert.equal(classifyMember(3, { leader: { ...now, first: 0 } }).state, "unknown");
+        // match 0 is also what a new leader shows before it heard from a member: not final from one sample, nor for a member that does not answer...
+        const fresh = compacted(250_000, 120_000, { 1: pr(250_000), 2: pr(0, "StateProbe") });
+        assert.equal(classifyMember(2, { leader: fresh }).state, "unknown");
+        assert.equal(classifyMember(2, { leader: fresh, earlier: fresh, own: { 2: null } }).state, "unknown");
+        // ...but a member that answers and stays at 0 below first over two samples of that leader is stranded.
+        const again = compacted(250_010, 120_000, { 1: pr(250_010), 2: pr(0, "StateProbe") });
+        const k = classifyMember(2, { leader: again, earlier: fresh });
+        assert.deepStrictEqual([k.state, k.cause], ["cannot-catch-up", "compacted"]);
+        // parseRaftStatus reads raftlog.first (0 while never compacted).
+        assert.equal(parseRaftStatus(JSON.stringify({ id: "1", raftlog: { first: 0, last: 9 } })).first, 0);
+        assert.equal(parseRaftStatus(JSON.stringify({ id: "1", raftlog: { first: 120000, last: 250000 } })).first, 120000);
     });
 
     it("a young cluster: the joiner is only 1 behind (commit 5, match 4) and is still not caught up", () => {

@@ -142,11 +142,13 @@ function startBoltServer(backend, port, bindHost) {
             switch (sig) {
                 case MSG.RUN: {
                     const [query, params, extra] = m.fields;
-                    if (!extra || !Object.prototype.hasOwnProperty.call(extra, "db")) {
-                        // TuGraph needs the graph name: a driver session without `database` fails here.
+                    const graphName = extra && extra.db !== undefined && extra.db !== null ? String(extra.db) : "";
+                    if (graphName === "" && !/^\s*CALL\s+db\.bolt\./i.test(String(query))) {
+                        // A RUN without `db` is accepted with an empty graph name: a bare CALL db.bolt.* works,
+                        // anything else fails (docs/tugraph-facts.md).
                         failed = true;
                         result = null;
-                        failure("error", "Missing 'db' item in the 'extra' info of 'Run' msg");
+                        failure("error", "Graph name cannot be empty.");
                         return;
                     }
                     try {
@@ -197,8 +199,9 @@ function startBoltServer(backend, port, bindHost) {
                 case MSG.ROUTE: {
                     const rt = backend.route();
                     if (!rt) {
-                        failed = true;
-                        failure("Neo.ClientError.Procedure.ProcedureNotFound", "bolt raft is not enabled");
+                        // With raft off TuGraph closes the connection without a reply.
+                        backend.log(`bolt ${connId}: ROUTE with bolt raft off, closing`);
+                        socket.destroy();
                         return;
                     }
                     success({ rt: { ttl: rt.ttl, db: "default", servers: rt.servers } });

@@ -20,6 +20,9 @@ class RaftStorage {
         this.logFile = path.join(dir, "log.jsonl");
         this.hsFile = path.join(dir, "hardstate.json");
         this.metaFile = path.join(dir, "meta.json");
+        // The raft store's own apply index and the membership it applied (TuGraph keeps both in
+        // the raft store: a conf change saves them when it is applied, inline on the raft thread).
+        this.storeFile = path.join(dir, "store.json");
     }
     exists() {
         return fs.existsSync(this.metaFile);
@@ -27,20 +30,28 @@ class RaftStorage {
     load() {
         const meta = JSON.parse(fs.readFileSync(this.metaFile, "utf8"));
         const hs = fs.existsSync(this.hsFile) ? JSON.parse(fs.readFileSync(this.hsFile, "utf8")) : { term: 0, vote: 0, commit: 0 };
+        const first = meta.first || 0;
         const entries = [];
         if (fs.existsSync(this.logFile)) {
             for (const line of fs.readFileSync(this.logFile, "utf8").split("\n")) {
                 if (!line) continue;
                 try {
                     const e = JSON.parse(line);
-                    if (e.i !== entries.length + 1) break;
+                    if (e.i !== first + entries.length + 1) break;
                     entries.push(e);
                 } catch {
                     break;
                 } // torn last line: ignore
             }
         }
-        return { meta, hs, entries };
+        const store = fs.existsSync(this.storeFile) ? JSON.parse(fs.readFileSync(this.storeFile, "utf8")) : { applyIndex: 0, membership: {} };
+        return { meta, hs, entries, store };
+    }
+    saveMeta(meta) {
+        writeAtomic(this.metaFile, JSON.stringify(meta));
+    }
+    saveStore(store) {
+        writeAtomic(this.storeFile, JSON.stringify(store));
     }
     init(meta) {
         fs.mkdirSync(this.dir, { recursive: true });
@@ -155,6 +166,7 @@ class RaftNode {
      *   initPeers: {bolt_raft_node_id: number, ip: string, bolt_port: number, bolt_raft_port: number}[],
      *   graph: import('./graph').Graph, log: (s: string) => void, fatal: (s: string) => void,
      *   applyNormal: (entry: any) => any,
+     *   applyDelayMs?: number, keepLogs?: number, compactMargin?: number, gcIntervalMs?: number,
      * }} o
      */
     constructor(o) {
@@ -171,10 +183,25 @@ class RaftNode {
         /** @type {Map<number, {match: number, next: number, state: string, recentActive: boolean}>} */
         this.progress = new Map();
         this.votes = new Map();
-        /** @type {Map<number, {term: number, resolve: (v: any) => void, reject: (e: any) => void, hangOnLoss: boolean}>} */
+        /** @type {Map<number, {term: number, resolve: (v: any) => void, reject: (e: any) => void}>} */
         this.waiters = new Map();
         this.pendingConfIndex = 0;
         this.warned = new Set();
+        // The apply thread (TuGraph's raft_driver): committed normal entries are handed off to
+        // it and applied to the graph in order, each no sooner than applyDelayMs after its
+        // hand-off (TUGRAPH_SIMULATOR_APPLY_DELAY_MS widens the window; 0: the next turn of the
+        // event loop). A conf change is applied inline on the raft thread, at once, and saves
+        // the store's apply index, while normal entries before it may still wait here. Stop()
+        // drops this queue.
+        /** @type {{e: any, at: number}[]} */
+        this.applyQueue = [];
+        this.applyTimer = null;
+        this.stopped = false;
+        // raft's hand-off index: what getRaftStatus shows as `applied` (raft_driver.cpp:529-538)
+        this.applied = 0;
+        // Log compaction (raft_driver.cpp:450-462): first = the last compacted index, 0 while never compacted.
+        this.first = 0;
+        this.firstTerm = 0;
         this.transport = new Transport((m) => this.step(m), this.log, o.fatal);
     }
 
@@ -199,25 +226,43 @@ class RaftNode {
                 d: { op: "add", id: p.bolt_raft_node_id, ip: p.ip, bolt_port: p.bolt_port, bolt_raft_port: p.bolt_raft_port },
             }));
             const clusterId = crypto.createHash("sha256").update(JSON.stringify(boot)).digest("hex").slice(0, 16);
-            this.storage.init({ clusterId, bootstrapCount: boot.length, createdBy: "TuGraph simulator (test double)" });
+            this.storage.init({ clusterId, bootstrapCount: boot.length, createdBy: "TuGraph simulator (test double)", first: 0, firstTerm: 0 });
             this.storage.rewrite(boot);
             this.storage.saveHardState({ term: 1, vote: 0, commit: boot.length });
+            this.storage.saveStore({ applyIndex: 0, membership: {} });
             gs.applied = 0;
-            gs.membership = {};
             gs.clusterId = clusterId;
             this.log(`bootstrapped raft from bolt_raft_init_peers: ${peers.map((p) => p.bolt_raft_node_id).join(",")}`);
         } else {
             this.log("raft log found: bolt_raft_init_peers ignored, membership comes from the log");
         }
-        const { meta, hs, entries } = this.storage.load();
+        const { meta, hs, entries, store } = this.storage.load();
+        this.meta = meta;
         this.clusterId = meta.clusterId;
         this.bootstrapCount = meta.bootstrapCount;
+        this.first = meta.first || 0;
+        this.firstTerm = meta.firstTerm || 0;
         this.entries = entries;
         this.term = hs.term;
         this.vote = hs.vote;
-        this.commit = Math.min(hs.commit, this.lastIndex());
-        if (!gs.membership) gs.membership = {};
-        if (gs.applied > this.commit) this.commit = gs.applied;
+        this.membership = store.membership || {};
+        this.storeApplyIndex = store.applyIndex || 0;
+        // A restart resumes from max(graph index, store index): normal entries between the two
+        // (handed off before a conf change was applied inline, and dropped by a stop before the
+        // apply thread reached them) are never applied on this node.
+        this.applied = Math.max(gs.applied, this.storeApplyIndex, this.first);
+        const skipped = [];
+        for (let i = gs.applied + 1; i <= this.storeApplyIndex; i++) {
+            const e = this.entryAt(i);
+            if (e && e.k !== "conf") skipped.push(i);
+        }
+        if (skipped.length) {
+            this.log(
+                `resuming from the store's apply index ${this.storeApplyIndex} (graph index ${gs.applied}): ` +
+                    `entries ${skipped.join(",")} are never applied on this node`,
+            );
+        }
+        this.commit = Math.max(Math.min(hs.commit, this.lastIndex()), this.applied);
         this.applyCommitted();
         this.resetRandomizedTimeout();
         return true;
@@ -226,24 +271,43 @@ class RaftNode {
     async start(bindHost, raftPort) {
         await this.transport.listen(raftPort, bindHost);
         this.timer = setInterval(() => this.tick(), this.o.tickMs);
+        const gc = this.o.gcIntervalMs;
+        if (gc && gc > 0) this.gcTimer = setInterval(() => this.maybeCompact(), gc);
     }
+    /** TuGraph's Stop(): raft and the apply thread stop; applies still queued are dropped (raft_driver.cpp:341-345). */
     stop() {
+        this.stopped = true;
         clearInterval(this.timer);
+        clearInterval(this.gcTimer);
+        if (this.applyTimer) clearTimeout(this.applyTimer);
+        this.applyTimer = null;
+        if (this.applyQueue.length) {
+            const q = this.applyQueue.map((x) => x.e.i);
+            this.log(`Stop(): dropping ${q.length} queued apply(s) (entries ${q[0]}..${q[q.length - 1]}, graph index ${this.graph.state.applied})`);
+        }
+        this.applyQueue = [];
         this.transport.close();
     }
 
     // ------------------------------------------------------------ helpers
     lastIndex() {
-        return this.entries.length;
+        return this.first + this.entries.length;
+    }
+    /** The entry at raft index i (undefined when compacted away or beyond the log). */
+    entryAt(i) {
+        return i > this.first ? this.entries[i - this.first - 1] : undefined;
     }
     termAt(i) {
-        return i === 0 ? 0 : this.entries[i - 1] ? this.entries[i - 1].t : -1;
+        if (i === 0) return 0;
+        if (i === this.first) return this.firstTerm;
+        const e = this.entryAt(i);
+        return e ? e.t : -1;
     }
     lastTerm() {
         return this.termAt(this.lastIndex());
     }
     members() {
-        return this.graph.state.membership;
+        return this.membership;
     }
     voters() {
         return Object.values(this.members())
@@ -385,7 +449,7 @@ class RaftNode {
             if (m.type === "prevote" || (m.type === "prevoteResp" && m.granted)) {
                 // term unchanged
             } else {
-                this.becomeFollower(m.term, m.type === "app" ? m.from : 0);
+                this.becomeFollower(m.term, m.type === "app" || m.type === "hb" ? m.from : 0);
             }
         } else if (m.term < this.term) {
             if (m.type === "app") this.reply(m, { type: "appResp", term: this.term, success: false, stale: true });
@@ -434,6 +498,26 @@ class RaftNode {
             case "appResp":
                 if (this.state === "StateLeader") this.handleAppResp(m);
                 return;
+            case "hb": {
+                // A heartbeat with no entries: the leader cannot send this node what it needs
+                // (compacted away, and TuGraph has no snapshots). Its commit is at most our match.
+                if (this.state !== "StateFollower") this.becomeFollower(m.term, m.from);
+                this.lead = m.from;
+                this.electionElapsed = 0;
+                const c = Math.min(m.commit, this.lastIndex());
+                if (c > this.commit) {
+                    this.commit = c;
+                    this.persistHs();
+                    this.applyCommitted();
+                }
+                this.reply(m, { type: "hbResp", term: this.term });
+                return;
+            }
+            case "hbResp": {
+                const pr = this.state === "StateLeader" ? this.progress.get(m.from) : undefined;
+                if (pr) pr.recentActive = true;
+                return;
+            }
             default:
         }
     }
@@ -474,6 +558,10 @@ class RaftNode {
     }
 
     handleAppend(m) {
+        if (m.prevIndex < this.first) {
+            // Entries up to our first are committed (a copy of a compacted log): they match by raft's rules.
+            m = { ...m, prevIndex: this.first, prevTerm: this.firstTerm, entries: m.entries.filter((e) => e.i > this.first) };
+        }
         if (m.prevIndex > this.lastIndex() || this.termAt(m.prevIndex) !== m.prevTerm) {
             this.reply(m, { type: "appResp", term: this.term, success: false, hint: Math.min(this.lastIndex(), m.prevIndex - 1) });
             return;
@@ -487,7 +575,7 @@ class RaftNode {
                         this.o.fatal(`raft: conflict at committed index ${e.i}`);
                         return;
                     }
-                    this.entries.length = e.i - 1;
+                    this.entries.length = e.i - 1 - this.first;
                     changedFrom = e.i;
                     this.entries.push(e);
                 }
@@ -533,7 +621,18 @@ class RaftNode {
         const pr = this.progress.get(id);
         if (!pr) return;
         const prevIndex = pr.next - 1;
-        const entries = this.entries.slice(prevIndex, prevIndex + MAX_BATCH);
+        if (prevIndex < this.first) {
+            // The entries this member needs were compacted away and TuGraph has no snapshots
+            // (Snapshot() is unavailable): nothing is ever sent to it again, only heartbeats.
+            const k = `compacted-${id}`;
+            if (!this.warned.has(k)) {
+                this.warned.add(k);
+                this.log(`cannot send entries from ${prevIndex + 1} to node ${id}: compacted (first ${this.first}) and snapshots are unavailable`);
+            }
+            if (heartbeat) this.send(id, { type: "hb", term: this.term, commit: Math.min(pr.match, this.commit) });
+            return;
+        }
+        const entries = this.entries.slice(prevIndex - this.first, prevIndex - this.first + MAX_BATCH);
         if (!entries.length && !heartbeat && pr.state === "StateReplicate") return;
         this.send(id, { type: "app", term: this.term, prevIndex, prevTerm: this.termAt(prevIndex), entries, commit: this.commit });
         if (pr.state === "StateReplicate" && entries.length) pr.next = entries[entries.length - 1].i + 1;
@@ -561,7 +660,7 @@ class RaftNode {
     appendLocal(items) {
         const out = items.map((d) => ({ i: this.lastIndex() + 1, t: this.term, ...d }));
         for (const e of out) {
-            e.i = this.entries.length + 1;
+            e.i = this.lastIndex() + 1;
             this.entries.push(e);
         }
         this.storage.append(out);
@@ -570,20 +669,23 @@ class RaftNode {
     }
 
     /**
-     * Proposes an entry on the leader and waits until it is applied.
+     * Proposes an entry on the leader and waits until it is applied. A proposal raft drops
+     * (a conf change while another is pending, or by a leader that has not applied its log
+     * since its election: raft.h:1501-1519), or one whose entry is lost with a change of
+     * leadership, never settles: TuGraph's caller waits forever (raft_driver.cpp:373-377,
+     * bolt_handler.cpp:291-297), with no error.
      * @param {{k: string, d: any}} item
-     * @param {{hangOnLoss?: boolean}} opts
      */
-    propose(item, opts = {}) {
+    propose(item) {
         if (this.state !== "StateLeader") return Promise.reject(Object.assign(new Error("not leader"), { code: "BoltRaftError" }));
         let it = item;
         let dropped = false;
         if (item.k === "conf") {
-            if (this.pendingConfIndex > this.graph.state.applied) {
-                // etcd-raft drops a conf change while another one is pending: it
-                // becomes an empty entry and TuGraph's caller waits forever.
+            if (this.pendingConfIndex > this.applied) {
+                // etcd-raft drops a conf change while another one is pending (a new leader's
+                // pendingConfIndex is its last index at election): it becomes an empty entry.
                 this.log(
-                    `propose conf change ${JSON.stringify(item.d)} ignored since pending unapplied configuration [index ${this.pendingConfIndex}, applied ${this.graph.state.applied}]`,
+                    `propose conf change ${JSON.stringify(item.d)} ignored since pending unapplied configuration [index ${this.pendingConfIndex}, applied ${this.applied}]`,
                 );
                 it = { k: "noop" };
                 dropped = true;
@@ -594,41 +696,107 @@ class RaftNode {
         this.broadcast();
         return new Promise((resolve, reject) => {
             if (dropped) return; // hangs forever, as TuGraph does
-            this.waiters.set(e.i, { term: e.t, resolve, reject, hangOnLoss: !!opts.hangOnLoss });
+            this.waiters.set(e.i, { term: e.t, resolve, reject });
             this.applyCommitted();
         });
     }
 
+    /** Settles the waiter of entry e: a lost proposal (another term's entry at its index) never settles. */
+    settle(e, result, error) {
+        const w = this.waiters.get(e.i);
+        if (!w) return;
+        this.waiters.delete(e.i);
+        if (w.term !== e.t) return;
+        if (error) w.reject(error);
+        else w.resolve(result);
+    }
+
+    /**
+     * Hands committed entries off: a conf change is applied inline here (and saves the
+     * store's apply index and membership); normal entries go to the apply thread.
+     */
     applyCommitted() {
+        if (this.stopped) return;
+        while (this.applied < this.commit && this.applied < this.lastIndex()) {
+            const e = this.entryAt(this.applied + 1);
+            this.applied = e.i;
+            if (e.k === "conf") {
+                let error;
+                try {
+                    this.applyConf(e);
+                } catch (err) {
+                    error = err;
+                    this.log(`apply of conf change ${e.i} failed: ${err && err.message}`);
+                }
+                this.storeApplyIndex = e.i;
+                this.storage.saveStore({ applyIndex: e.i, membership: this.membership });
+                this.settle(e, undefined, error);
+            } else {
+                this.applyQueue.push({ e, at: Date.now() + (this.o.applyDelayMs || 0) });
+            }
+        }
+        this.kickApply();
+    }
+
+    kickApply() {
+        if (this.applyTimer || this.stopped || this.applyQueue.length === 0) return;
+        const wait = Math.max(0, this.applyQueue[0].at - Date.now());
+        this.applyTimer = setTimeout(() => this.runApply(), wait);
+    }
+
+    /** The apply thread: applies queued normal entries in order, then saves the graph with its own apply index. */
+    runApply() {
+        this.applyTimer = null;
+        if (this.stopped) return;
         const gs = this.graph.state;
+        const now = Date.now();
         let changed = false;
-        while (gs.applied < this.commit && gs.applied < this.lastIndex()) {
-            const e = this.entries[gs.applied];
+        while (this.applyQueue.length && this.applyQueue[0].at <= now) {
+            const { e } = this.applyQueue.shift();
             let result;
             let error;
             try {
-                if (e.k === "conf") this.applyConf(e);
-                else if (e.k === "cypher") result = this.o.applyNormal(e);
+                if (e.k === "cypher") result = this.o.applyNormal(e);
             } catch (err) {
                 error = err;
                 this.log(`apply of entry ${e.i} failed: ${err && err.message}`);
             }
             gs.applied = e.i;
             changed = true;
-            const w = this.waiters.get(e.i);
-            if (w) {
-                this.waiters.delete(e.i);
-                if (w.term !== e.t) {
-                    if (!w.hangOnLoss) w.reject(Object.assign(new Error("raft proposal was lost (leadership changed)"), { code: "BoltRaftError" }));
-                } else if (error) w.reject(error);
-                else w.resolve(result);
-            }
+            this.settle(e, result, error);
         }
         if (changed) this.graph.save();
+        this.kickApply();
+    }
+
+    /**
+     * Log compaction as TuGraph's leader does it (raft_driver.cpp:450-462): every gc
+     * interval, when applied - first >= keep_logs + 100000 the leader compacts its own log
+     * to keep keep_logs entries, whatever its followers' progress. Followers never compact.
+     */
+    maybeCompact() {
+        if (this.state !== "StateLeader" || this.stopped) return;
+        const keep = this.o.keepLogs ?? 1000000;
+        const margin = this.o.compactMargin ?? 100000;
+        if (this.applied - this.first < keep + margin) return;
+        const to = this.applied - keep;
+        if (to <= this.first) return;
+        this.firstTerm = this.termAt(to);
+        this.entries = this.entries.slice(to - this.first);
+        this.first = to;
+        this.storage.rewrite(this.entries);
+        this.meta = { ...this.meta, first: this.first, firstTerm: this.firstTerm };
+        this.storage.saveMeta(this.meta);
+        this.log(`compacted the raft log: first ${this.first}, last ${this.lastIndex()} (keep_logs ${keep})`);
     }
 
     applyConf(e) {
         const d = e.d;
+        if (d.id === 0) {
+            // etcd-raft ignores a conf change of node 0 (TuGraph checks no id: the call still answers).
+            this.log(`conf change ${e.i} for node 0 ignored`);
+            return;
+        }
         const ms = this.members();
         const cur = ms[d.id];
         if (d.op === "add" || d.op === "addLearner") {
@@ -675,14 +843,15 @@ class RaftNode {
             for (const [id, pr] of this.progress) progress[hex(id)] = { match: pr.match, next: pr.next, state: pr.state };
         }
         return {
-            applied: this.graph.state.applied,
+            applied: this.applied,
             commit: this.commit,
             id: hex(this.id),
             lead: hex(this.lead),
             leadtransferee: "0",
             progress,
             raftState: this.state,
-            raftlog: { first: this.entries.length ? 1 : 0, last: this.lastIndex() },
+            // first: the last compacted index, 0 while the log was never compacted (as TuGraph shows it)
+            raftlog: { first: this.first, last: this.lastIndex() },
             term: this.term,
             vote: hex(this.vote),
         };

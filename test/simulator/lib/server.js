@@ -118,6 +118,15 @@ function loadConfig(args) {
     return cfg;
 }
 
+/** A numeric environment knob of the simulator, or its default. */
+function envNumber(name, def) {
+    const v = process.env[name];
+    if (v === undefined || v === "") return def;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Fatal(`${name} must be a number >= 0, got ${v}`);
+    return n;
+}
+
 function sortKeys(v) {
     if (Array.isArray(v)) return v.map(sortKeys);
     if (v && typeof v === "object") {
@@ -146,6 +155,7 @@ async function main(argv) {
         else exit();
     };
     let cfg;
+    let knobs;
     try {
         const args = parseArgs(argv);
         if (args.mode === "help") {
@@ -154,6 +164,13 @@ async function main(argv) {
         }
         if (args.mode !== "run") throw new Fatal(`-d ${args.mode} is not supported by the ${NAME}: use -d run (foreground)`);
         cfg = loadConfig(args);
+        // SIMULATOR-ONLY knobs (not TuGraph): the apply thread's latency, and compaction at test scale.
+        knobs = {
+            applyDelayMs: envNumber("TUGRAPH_SIMULATOR_APPLY_DELAY_MS", 0),
+            keepLogs: envNumber("TUGRAPH_SIMULATOR_KEEP_LOGS", cfg.bolt_raft_logstore_keep_logs),
+            compactMargin: envNumber("TUGRAPH_SIMULATOR_COMPACT_MARGIN", 100000),
+            gcIntervalMs: envNumber("TUGRAPH_SIMULATOR_GC_INTERVAL_MS", cfg.bolt_raft_logstore_gc_interval * 60_000),
+        };
     } catch (e) {
         if (e instanceof Fatal) {
             die(e.message);
@@ -200,6 +217,9 @@ async function main(argv) {
     );
     for (const f of faults) if (!KNOWN_FAULTS.includes(f)) log(`WARNING: unknown simulator fault '${f}'`);
     if (faults.size) log(`simulator faults on: ${[...faults].join(",")}`);
+    if (knobs.applyDelayMs > 0) log(`simulator knob: the apply thread applies each entry ${knobs.applyDelayMs} ms after its hand-off`);
+    if (knobs.keepLogs < MINIMA.bolt_raft_logstore_keep_logs || knobs.compactMargin !== 100000)
+        log(`simulator knob: compaction keeps ${knobs.keepLogs} entries, margin ${knobs.compactMargin}, every ${knobs.gcIntervalMs} ms`);
 
     /** @type {RaftNode | null} */
     let raft = null;
@@ -215,6 +235,7 @@ async function main(argv) {
             log,
             fatal: die,
             applyNormal: (e) => graph.execute(e.d.q, e.d.p, { user: e.d.u }),
+            ...knobs,
         });
         const self = cfg.initPeers.find((p) => p.bolt_raft_node_id === cfg.bolt_raft_node_id);
         raft.selfAddr = { ip: self ? self.ip : IPV4.test(cfg.host) && cfg.host !== "0.0.0.0" ? cfg.host : "127.0.0.1", port: cfg.bolt_raft_port };
@@ -228,7 +249,7 @@ async function main(argv) {
         if (raft.state !== "StateLeader") throw new BoltError("BoltRaftError", "not leader");
         const toInt = (v, what) => {
             const n = Number(v);
-            if (!Number.isInteger(n)) throw new BoltError("BoltRaftError", `${what} must be an integer`);
+            if (!Number.isInteger(n)) throw new BoltError("BoltRaftError", `${what} type should be Integer`);
             return n;
         };
         let d;
@@ -243,13 +264,13 @@ async function main(argv) {
                 bolt_raft_port: toInt(args[3], "bolt_raft_port"),
             };
         }
-        if (!(d.id > 0)) throw new BoltError("BoltRaftError", "node_id must be > 0");
+        // No check of id > 0 (TuGraph checks only count and types): etcd-raft ignores a change of node 0.
         if (faults.has("hang_admin_calls")) {
             log(`simulator fault hang_admin_calls: ${name}(${args.join(", ")}) will never answer and is not applied`);
             return new Promise(() => {});
         }
         log(`admin call ${name}(${args.map((a) => JSON.stringify(a)).join(", ")})`);
-        await raft.propose({ k: "conf", d }, { hangOnLoss: true });
+        await raft.propose({ k: "conf", d });
         return { fields: [], records: [] };
     };
 
