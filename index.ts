@@ -38,7 +38,8 @@ export = async () => {
     // checked as a whole and ordered against the cluster, in preview and in up alike. It logs in
     // only when the verifier the last deployment exported confirms the stack's password is the
     // cluster's current one (TuGraph logs every refused password): a pending rotation is a note.
-    const verifier = await lastVerifier();
+    const last = await lastOutputs();
+    const verifier = typeof last.adminPasswordVerifier === "string" && last.adminPasswordVerifier !== "" ? last.adminPasswordVerifier : undefined;
     const live = await readLiveMembership(parsed.config, passwordAccess(parsed.config.adminUser, await plainValue(adminPassword), verifier));
     const cluster = new TuGraphCluster("tugraph", {
         config: parsed.config,
@@ -47,6 +48,8 @@ export = async () => {
         tlsCert: secrets.getSecret("tlsCert"),
         warnings: parsed.warnings,
         live,
+        // Joiners the last deployment copied data to: with the bootstrap members, the only copy sources.
+        copied: Array.isArray(last.copiedNodeIds) ? last.copiedNodeIds.filter((x): x is number => Number.isInteger(x)) : [],
     });
 
     return {
@@ -55,25 +58,26 @@ export = async () => {
         resolverAddresses: cluster.resolverAddresses,
         voterIds: cluster.voterIds,
         learnerIds: cluster.learnerIds,
+        // Joiners whose data came from a copy (DataSync); the next run reads it back (lastOutputs).
+        copiedNodeIds: cluster.copiedNodeIds,
         // Secret. Confirms the current admin password without holding it; the next run reads it back
-        // (lastVerifier), and `npm run plan` / `npm run status` take it from TUGRAPH_ADMIN_PASSWORD_VERIFIER.
+        // (lastOutputs), and `npm run plan` / `npm run status` take it from TUGRAPH_ADMIN_PASSWORD_VERIFIER.
         adminPasswordVerifier: cluster.adminPasswordVerifier,
     };
 };
 
 /**
- * The adminPasswordVerifier this stack exported at its last update, or undefined. Read with the
- * engine's own stack-outputs invoke (what a StackReference reads), so nothing is added to the
- * state and a refresh stays clean.
+ * The outputs this stack exported at its last update (adminPasswordVerifier, copiedNodeIds), or
+ * none. Read with the engine's own stack-outputs invoke (what a StackReference reads), so nothing
+ * is added to the state and a refresh stays clean.
  */
-async function lastVerifier(): Promise<string | undefined> {
+async function lastOutputs(): Promise<Record<string, unknown>> {
     try {
         const name = `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
         const r = (await pulumi.runtime.invoke("pulumi:pulumi:readStackOutputs", { name })) as { outputs?: Record<string, unknown> };
-        const v = r?.outputs?.adminPasswordVerifier;
-        return typeof v === "string" && v !== "" ? v : undefined;
+        return r?.outputs ?? {};
     } catch {
-        return undefined; // no earlier update (or no backend to ask): nothing is known
+        return {}; // no earlier update (or no backend to ask): nothing is known
     }
 }
 

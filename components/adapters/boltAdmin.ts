@@ -341,7 +341,7 @@ export interface RaftStatus {
 
 /** Parses getRaftStatus()'s JSON (ids are HEX strings: node 10 is "a"). */
 export function parseRaftStatus(text: string): RaftStatus {
-    const j = JSON.parse(text) as Record<string, unknown> & { raftlog?: { last?: unknown } };
+    const j = JSON.parse(text) as Record<string, unknown> & { raftlog?: { last?: unknown; first?: unknown } };
     const hex = (v: unknown) => (v === undefined || v === null || v === "" ? 0 : parseInt(String(v), 16));
     const progress: Record<number, { match: number; next: number; state: string }> = {};
     for (const [k, p] of Object.entries((j.progress ?? {}) as Record<string, { match?: unknown; next?: unknown; state?: unknown } | null>)) {

@@ -84,6 +84,12 @@ export interface SyncOptions {
     readonly progress?: (p: SyncProgress) => void;
     /** Awaited after the donor was started again (e.g. until it is caught up with the leader). */
     readonly waitDonorCaughtUp?: () => Promise<void>;
+    /**
+     * Awaited right before the donor is stopped: until it has applied past the last membership
+     * change and its apply thread has drained (a stop drops the writes still queued there, on
+     * the donor and on the copy). A throw stops the sync with the donor untouched.
+     */
+    readonly beforeStop?: () => Promise<void>;
     /** How messages name the sync, e.g. "node 4 from node 2". */
     readonly label?: string;
     /**
@@ -606,7 +612,15 @@ df -Pk /p | awk 'NR==2 {print "avail " $4}'`,
     const transport = await transportP;
     report("preflight", `transport: ${transport.kind} (${transport.why})`);
 
-    // --- 2. stop the donor cleanly
+    // --- 2. stop the donor cleanly, once it has settled
+    if (opts.beforeStop) {
+        report("stopping-donor", `waiting until ${donorDesc} has applied past the last membership change and settled`);
+        try {
+            await opts.beforeStop();
+        } catch (e) {
+            throw syncError(`${donorDesc} did not settle before its stop: ${(e as Error).message}. The donor was not stopped`);
+        }
+    }
     report("stopping-donor", `stopping ${donorDesc} (docker stop, up to ${stopTimeout} s for lgraph_server's shutdown)`);
     const stopStart = Date.now();
     try {

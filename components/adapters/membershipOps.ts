@@ -11,6 +11,7 @@ import {
     checkLeaderSettled,
     callRemove,
     discover,
+    getRaftStatus,
     listRaftNodes,
     waitForRemoval,
     withLeader,
@@ -49,6 +50,7 @@ export interface AddResult {
 export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoters: readonly number[] = []): Promise<AddResult> {
     const id = spec.nodeId;
     const want = `${spec.ip}:${spec.boltPort}/${spec.raftPort}`;
+    let promoted: Proposed | undefined; // a promotion in place, proposed by an earlier attempt
     return withLeader(o, `adding node ${id} (${want}) as a ${spec.role}`, async (d, ob) => {
         const live = { ...d, knownVoters };
         const m = d.members.find((x) => x.id === id);
@@ -60,10 +62,11 @@ export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoter
                         `duplicate add: remove it first (removed: true), then add the node under a new id`,
                 );
             }
-            let called = false;
-            if (spec.role === "voter" && m.isLearner && !knownVoters.includes(id)) {
+            let called = promoted !== undefined;
+            if (spec.role === "voter" && m.isLearner && !knownVoters.includes(id) && !promotionApplied(promoted, d)) {
                 must(addWhat(id, "voter"), checkAddSafe(live, id, "voter"));
                 checkLeaderSettled(d);
+                promoted = { leaderId: d.leaderId, term: d.status!.term, lastIndex: d.status!.lastIndex };
                 await callAdd(ob, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, false);
                 called = true;
             }
@@ -89,13 +92,44 @@ export async function ensureMember(o: AdminOptions, spec: MemberSpec, knownVoter
     });
 }
 
+/** Where a promotion was proposed: the leader, its term and its last index just before the call. */
+interface Proposed {
+    readonly leaderId: number;
+    readonly term: number;
+    readonly lastIndex: number;
+}
+
+/**
+ * Whether a promotion proposed at `p` is known to be applied: the same leader still leads in
+ * the same term and has applied past `p.lastIndex`. tugraph-ha proposes only to a settled
+ * leader (checkLeaderSettled), which raft does not drop, and changes one member at a time;
+ * so in the same term the entry after `p.lastIndex` is the promotion, committed and applied.
+ * Another leader or term: unknown (the entry may or may not have survived).
+ */
+export function promotionApplied(p: Proposed | undefined, d: Discovery): boolean {
+    const st = d.status;
+    return !!p && !!st && d.leaderId === p.leaderId && st.term === p.term && st.applied > p.lastIndex && st.applied >= st.lastIndex;
+}
+
 /**
  * Promotes learner `spec` with addRaftNode on the leader (gated). The listing
- * will still say is_learner afterwards: the caller keeps the truth.
+ * will still say is_learner afterwards: the caller keeps the truth. A call that
+ * missed its deadline (or lost its connection) is judged again before any retry:
+ * the listing cannot show a promotion, so it counts as applied once the leader it
+ * was proposed to has applied past it in the same term (promotionApplied). Only when
+ * that cannot be known (another leader or term) is it proposed again, to a settled
+ * leader: addRaftNode on a voter is a no-op in TuGraph.
  */
 export async function promoteMember(o: AdminOptions, spec: MemberSpec, knownVoters: readonly number[] = []): Promise<void> {
     const id = spec.nodeId;
+    let proposed: Proposed | undefined;
     await withLeader(o, `promoting node ${id} to voter`, async (d, ob) => {
+        if (promotionApplied(proposed, d)) {
+            o.log?.(
+                `promoting node ${id} to voter: the earlier call did not answer, but leader ${d.leaderId} applied it (term ${d.status!.term}, applied ${d.status!.applied} > ${proposed!.lastIndex}): not proposed again`,
+            );
+            return;
+        }
         const m = d.members.find((x) => x.id === id);
         if (!m) {
             throw adminError("conflict", `node ${id} is not a member, so it cannot be promoted (removed outside Pulumi? run \`pulumi refresh\`)`);
@@ -121,6 +155,7 @@ export async function promoteMember(o: AdminOptions, spec: MemberSpec, knownVote
         // Count it as a learner for the gate whatever knownVoters says: it is being promoted now.
         must(addWhat(id, "voter"), checkAddSafe({ ...d, knownVoters: knownVoters.filter((x) => x !== id) }, id, "voter"));
         checkLeaderSettled(d);
+        proposed = { leaderId: d.leaderId, term: d.status!.term, lastIndex: d.status!.lastIndex };
         await callAdd(ob, d.leaderAddress, id, spec.ip, spec.boltPort, spec.raftPort, false);
     });
 }
@@ -221,7 +256,10 @@ export async function waitCaughtUp(
                 if (lag.state === "caught-up") return lag;
                 if (lag.state === "cannot-catch-up" && lag.cause === "compacted") {
                     // Final at once: the leader compacted away what it needs.
-                    throw adminError("gate", `${what}: node ${id} cannot catch up: ${lag.reason}. Fix: set \`resync\` on node ${id} (any new value) and run \`pulumi up\` again`);
+                    throw adminError(
+                        "cannot-catch-up",
+                        `${what}: node ${id} cannot catch up: ${lag.reason}. Fix: set \`resync\` on node ${id} (any new value) and run \`pulumi up\` again`,
+                    );
                 }
                 if (lag.state === "cannot-catch-up") {
                     stuckSince ??= Date.now();
@@ -250,8 +288,62 @@ export async function waitCaughtUp(
         await new Promise((r) => setTimeout(r, sampleMs));
     }
 }
-/** Donor candidates from a discovery: caught up by the leader's numbers, up = answered and not lagging. */
-export function donorCandidates(d: Discovery, knownVoters: readonly number[]): DonorCandidate[] {
+/**
+ * Before `id` is stopped (the donor of a data copy) or restarted (a rolling change). TuGraph
+ * applies a membership change at once, on its raft thread, and saves its raft store's apply
+ * index, while the writes committed before it may still wait on its apply thread; Stop()
+ * drops that queue, and a restart (or a copy of the data directory) resumes from the larger
+ * of the graph's and the store's index: those writes are then lost on that node for good
+ * (docs/tugraph-facts.md). So: the node must have applied what the leader had committed when
+ * asked (which covers every membership change made so far), and then keep running `settleMs`
+ * for its apply thread to drain. No index TuGraph shows covers that queue: the settle is a time.
+ * A node that does not answer is not waited for (a stopped node has no queue left to lose).
+ * Returns what it waited for, for the log.
+ */
+export async function waitSettled(
+    o: AdminOptions,
+    member: { readonly id: number; readonly address: string },
+    what: string,
+    opts: { readonly settleMs: number; readonly deadlineAt: number; readonly pollMs?: number },
+): Promise<string> {
+    const pollMs = opts.pollMs ?? 100;
+    const bounded: AdminOptions = { ...o, deadlineAt: Math.min(o.deadlineAt ?? Infinity, opts.deadlineAt) };
+    const d = await discover(bounded);
+    if (!d.reachable.includes(member.address)) return `node ${member.id} does not answer: nothing queued to wait for`;
+    let target = d.status?.commit;
+    let last: string;
+    for (;;) {
+        try {
+            const st = await getRaftStatus(bounded, member.address);
+            // Without a leader's number, its own commit: what it knows to be committed, conf changes included.
+            target ??= st.commit;
+            if (st.applied >= target) break;
+            last = `applied ${st.applied} of ${target}`;
+        } catch (e) {
+            if (isAdminError(e, "auth")) throw e;
+            last = (e as Error).message;
+        }
+        if (Date.now() + pollMs >= opts.deadlineAt) {
+            throw adminError("not-ready", `${what}: node ${member.id} has not applied the leader's commit ${target ?? "?"} before the deadline (${last})`);
+        }
+        await new Promise((r) => setTimeout(r, pollMs));
+    }
+    if (opts.settleMs > 0) {
+        if (Date.now() + opts.settleMs > opts.deadlineAt) {
+            throw adminError("not-ready", `${what}: the settle period of ${opts.settleMs} ms would run past the deadline; raise totalTimeoutSeconds`);
+        }
+        o.log?.(`${what}: node ${member.id} has applied ${target}; letting it settle ${opts.settleMs} ms (membership.settleSeconds) before it stops`);
+        await new Promise((r) => setTimeout(r, opts.settleMs));
+    }
+    return `node ${member.id} applied ${target}, then settled ${opts.settleMs} ms`;
+}
+
+/**
+ * Donor candidates from a discovery: caught up by the leader's numbers, up = answered and not
+ * lagging; `copySources`: the members that may donate (bootstrap members and nodes the stack
+ * knows started from a copy): any other member, one the stack does not know included, never does.
+ */
+export function donorCandidates(d: Discovery, knownVoters: readonly number[], copySources: readonly number[]): DonorCandidate[] {
     return d.members.map((m) =>
         progressCandidate(
             {
@@ -260,6 +352,7 @@ export function donorCandidates(d: Discovery, knownVoters: readonly number[]): D
                 isVoter: !m.isLearner || knownVoters.includes(m.id),
                 up: d.reachable.includes(`${m.ip}:${m.boltPort}`) && !d.downIds.includes(m.id),
                 match: d.status?.progress[m.id]?.match,
+                copySource: copySources.includes(m.id),
             },
             d.status?.commit ?? 0,
         ),

@@ -10,7 +10,18 @@
 // text) and never appear in a message: every error and progress line is scrubbed.
 // Plain functions (closure-serialized with the provider).
 
-import { adminError, discover, getRaftStatus, isAdminError, runCall, scrub, withLeader, type AdminError, type AdminOptions } from "./boltAdmin";
+import {
+    adminError,
+    checkLeaderSettled,
+    discover,
+    getRaftStatus,
+    isAdminError,
+    runCall,
+    scrub,
+    withLeader,
+    type AdminError,
+    type AdminOptions,
+} from "./boltAdmin";
 
 /** What a fresh TuGraph (and a fresh simulator) has for `admin`. */
 export const TUGRAPH_DEFAULT_PASSWORD = "73@TuGraph";
@@ -103,6 +114,10 @@ export async function changeFromKnown(o: AdminOptions, current: string, desired:
                 await withLeader({ ...so, password: current }, `changing the admin password of user '${o.user}'`, async (d, ob) => {
                     leaderAddress = d.leaderAddress;
                     down = d.downIds;
+                    // A change whose answer was lost may still wait in the raft log (TuGraph's call then hangs, with
+                    // no error): once the leader has applied its whole log, the login above has told whether it was
+                    // applied (refused: applied). Only then is it proposed again, never while it may still apply.
+                    if (sent) checkLeaderSettled(d);
                     sent = true;
                     await runCall(ob, d.leaderAddress, "changePassword", "CALL dbms.security.changePassword($old, $new)", { old: current, new: desired });
                 });

@@ -20,6 +20,8 @@ export interface NodeStatus {
     readonly commit: number;
     readonly applied: number;
     readonly raftState: string;
+    /** raftlog.first: the last compacted index (0 while never compacted); a match below the leader's cannot catch up. */
+    readonly first?: number;
     readonly progress: Readonly<Record<number, { readonly match: number }>>;
 }
 

@@ -35,6 +35,12 @@ export interface PlanPolicy {
     readonly minVoters: number;
     readonly allowUnsafeRemoval: boolean;
     readonly allowWriteOutageForSync?: boolean;
+    /**
+     * Joiners the last deployment recorded as started from a copy (the stack output
+     * `copiedNodeIds`). With the bootstrap members and the joiners this plan copies before,
+     * the only members that may donate. Defaults to none.
+     */
+    readonly copied?: readonly number[];
 }
 
 /** What the cluster component wires, in this order. */
@@ -129,6 +135,8 @@ export function planChanges(nodes: readonly PlannedNode[], live: LiveMembership 
     }
 
     const plannedVoters = nodes.filter((n) => !n.removed && n.role === "voter").length;
+    // Copy sources: bootstrap members, joiners recorded as copied, and joiners this plan copies first.
+    const copied = new Set([...nodes.filter((n) => n.bootstrap).map((n) => n.id), ...(policy.copied ?? []).filter((id) => byId.has(id))]);
     // Known voters (knownVoterIds) among current members: a joiner is a learner until its own promotion step.
     let state: LiveMembership = {
         ...live,
@@ -201,11 +209,13 @@ export function planChanges(nodes: readonly PlannedNode[], live: LiveMembership 
                 role: x.id === state.leaderId ? "leader" : voters.has(x.id) ? "voter" : "learner",
                 up: !down.has(x.id),
                 caughtUp: !down.has(x.id),
+                copySource: copied.has(x.id),
             })),
         });
         judge("sync", n.id, `sync ${n.id} from ${donor.ok ? donor.donor.id : "?"}`, donor);
         if (!donor.ok) continue;
         push("start", n.id, `start ${n.id}`, "on the copy; waits until it has caught up");
+        copied.add(n.id);
         state = { ...state, downIds: state.downIds.filter((x) => x !== n.id) };
         if (n.role === "voter") {
             const after = voterIds(state).length + 1;

@@ -12,7 +12,13 @@
 //   stopped are still a majority of ALL voters (down ones and a voter-joiner that
 //   is not running yet included);
 // - when only the leader could donate (a one-node cluster, or every other member
-//   down or lagging) the choice is refused unless `allowWriteOutageForSync` is set.
+//   down or lagging) the choice is refused unless `allowWriteOutageForSync` is set;
+// - only a copy source: a bootstrap member (the bootstrap members started together,
+//   from their init peers) or a node the stack knows started from a copy (its DataSync
+//   completed). A member that started on an empty disk can replay the whole raft log
+//   and look caught up by every number while it lacks everything that never went
+//   through the log (docs/tugraph-facts.md); a member the stack does not know may be
+//   such a node. Neither is ever chosen, the leader included.
 
 import { majority } from "./membership";
 import { pass, refuse, type Pass, type Refusal } from "./verdict";
@@ -30,6 +36,8 @@ export interface DonorCandidate {
     readonly lag?: number;
     /** Why it is not caught up, in the numbers known ("match 3, commit 100"); shown when it is not. */
     readonly behind?: string;
+    /** A bootstrap member, or a node the stack knows started from a copy: the only members that may donate. */
+    readonly copySource: boolean;
 }
 
 export interface DonorInput {
@@ -48,21 +56,29 @@ export interface DonorChoice {
 }
 
 /** The donor choice: a pass names the donor (its why is the reason shown), a refusal says why nobody can donate. */
-export type DonorVerdict = (Pass & { readonly donor: DonorChoice }) | Refusal<"no-leader" | "only-leader-can-donate">;
+export type DonorVerdict = (Pass & { readonly donor: DonorChoice }) | Refusal<"no-leader" | "only-leader-can-donate" | "no-copy-source">;
 
 export const DEFAULT_MAX_LAG = 10;
 
 /** What the leader's progress says of a member, as a candidate (the leader's numbers: commit and the member's match). */
 export function progressCandidate(
-    m: { readonly id: number; readonly isLeader: boolean; readonly isVoter: boolean; readonly up: boolean; readonly match?: number },
+    m: {
+        readonly id: number;
+        readonly isLeader: boolean;
+        readonly isVoter: boolean;
+        readonly up: boolean;
+        readonly match?: number;
+        readonly copySource: boolean;
+    },
     leaderCommit: number,
     maxLag = DEFAULT_MAX_LAG,
 ): DonorCandidate {
     const role = m.isLeader ? "leader" : m.isVoter ? "voter" : "learner";
-    if (m.isLeader) return { id: m.id, role, up: m.up, caughtUp: true, lag: 0 };
-    if (m.match === undefined) return { id: m.id, role, up: m.up, caughtUp: false, behind: "no match known" };
+    const copySource = m.copySource;
+    if (m.isLeader) return { id: m.id, role, up: m.up, caughtUp: true, lag: 0, copySource };
+    if (m.match === undefined) return { id: m.id, role, up: m.up, caughtUp: false, behind: "no match known", copySource };
     const lag = Math.max(0, leaderCommit - m.match);
-    return { id: m.id, role, up: m.up, caughtUp: lag <= maxLag, lag, behind: `match ${m.match}, commit ${leaderCommit}` };
+    return { id: m.id, role, up: m.up, caughtUp: lag <= maxLag, lag, behind: `match ${m.match}, commit ${leaderCommit}`, copySource };
 }
 
 const lagText = (lag?: number) => (lag === undefined ? "" : ` (lag ${lag})`);
@@ -85,6 +101,10 @@ export function chooseDonor(input: DonorInput): DonorVerdict {
     const candidates: (Pass & { donor: DonorChoice })[] = [];
     for (const m of [...input.members].sort((a, b) => a.id - b.id)) {
         if (m.id === input.joinerId || m.role === "leader") continue;
+        if (!m.copySource) {
+            why.push(`${m.id} did not start from a copy (or the stack does not know it), so it is never a copy source`);
+            continue;
+        }
         if (!m.up) {
             why.push(`${m.id} is down`);
             continue;
@@ -111,6 +131,13 @@ export function chooseDonor(input: DonorInput): DonorVerdict {
     candidates.sort((a, b) => rank(a.donor) - rank(b.donor) || (a.donor.lag ?? 0) - (b.donor.lag ?? 0) || a.donor.id - b.donor.id);
     if (candidates.length > 0) return candidates[0];
     const others = why.length ? `: ${why.join("; ")}` : " (it is the only member)";
+    if (!leader.copySource) {
+        return refuse(
+            "no-copy-source",
+            `no member can donate${others}; and the leader (${leader.id}) did not start from a copy (or the stack does not know it), so it is never a copy source either`,
+            "bring up a bootstrap member or a node that joined from a copy",
+        );
+    }
     if (input.allowWriteOutageForSync) {
         return {
             ...pass(`leader ${leader.id}: no other member can donate${others}; allowed by allowWriteOutageForSync`),

@@ -14,6 +14,18 @@ export const NODE_ID_MAX = Number.MAX_SAFE_INTEGER;
 export const CALL_TIMEOUT_MS = { min: 100, max: 3_600_000 } as const;
 export const TOTAL_TIMEOUT_MS = { min: 100, max: 86_400_000 } as const;
 export const MIN_VOTERS_MAX = 1000;
+/**
+ * The settle period (membership.settleSeconds) in ms: its default and its bound. Before a
+ * member is stopped for a copy or restarted by a roll it has applied past the last membership
+ * change and then run this long, for its apply thread to drain (adapters/membershipOps.ts
+ * waitSettled). Default: measured, see the README's "Settle period".
+ */
+export const SETTLE_MS_DEFAULT = 2000;
+export const SETTLE_MS_MAX = 600_000;
+
+export function isSettleMs(v: unknown): v is number {
+    return typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= SETTLE_MS_MAX;
+}
 
 export function isNodeId(v: unknown): v is number {
     return typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= NODE_ID_MAX;

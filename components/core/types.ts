@@ -43,6 +43,15 @@ export interface TlsSettings {
 export interface MembershipSettings {
     readonly callTimeoutMs: number; // deadline of one admin call (TuGraph's have none)
     readonly totalTimeoutMs: number; // bound on retries + leader re-discovery for one change
+    /**
+     * `membership.settleSeconds` in ms (default 2000): before a member is stopped for a data
+     * copy (the DataSync donor) or restarted by a rolling change, it must have applied what the
+     * leader had committed (so past the last membership change), then run this much longer.
+     * TuGraph applies a membership change at once and saves its store's apply index while the
+     * writes before it may still wait on its apply thread; a stop drops them, and a restart (or
+     * a copy) resumes past them: lost on that node for good (docs/tugraph-facts.md).
+     */
+    readonly settleMs: number;
     readonly minVoters: number; // removal refused below this (default 3 when the cluster has >= 3 voters)
     readonly allowUnsafeRemoval: boolean;
     readonly allowWriteOutageForSync: boolean; // let the leader be the donor of a data copy when no other member can (a write outage)

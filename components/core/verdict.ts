@@ -24,6 +24,8 @@ export type RefusalCode =
     | "below-min-voters"
     /** Only the leader could donate its data directory (a write outage). */
     | "only-leader-can-donate"
+    /** No member that may donate (a bootstrap member or a node started from a copy) can: the leader is none either. */
+    | "no-copy-source"
     /** A node is a member at another address than the stack declares. */
     | "member-elsewhere"
     /** A cluster-wide roll on a cluster without a leader or with a voter down or behind. */

@@ -16,8 +16,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { adminOptions, listRaftNodes } from "../adapters/boltAdmin";
 import { recoverInterruptedSync, syncDataDir, stderrProgress } from "../adapters/dataSync";
 import { engineFor, statusOf } from "../adapters/dockerEngine";
-import { confirmedView, donorCandidates, waitCaughtUp } from "../adapters/membershipOps";
+import { confirmedView, donorCandidates, waitCaughtUp, waitSettled } from "../adapters/membershipOps";
 import { chooseDonor, type DonorVerdict } from "../core/donor";
+import { isSettleMs, SETTLE_MS_DEFAULT, SETTLE_MS_MAX } from "../core/nodeRules";
 import { must } from "../core/verdict";
 import { validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
 import { ACCESS_UPDATE_KEYS, type AccessArgs, type AccessProps } from "./access";
@@ -50,10 +51,23 @@ export interface DataSyncArgs extends AccessArgs {
     joiner: pulumi.Input<SyncPlacement>;
     /** Every other live node of the stack: the possible donors. No default. */
     members: pulumi.Input<SyncPlacement[]>;
+    /**
+     * Ids of the members that may donate: bootstrap members (they started together) and nodes the
+     * stack knows started from a copy (their DataSync completed). Any other member, one the stack
+     * does not know included, is never a copy source. Defaults to every id in `members`
+     * (states written before this input existed: only read when a copy runs, which passes it).
+     */
+    copySources?: pulumi.Input<number[]>;
     /** The cluster's image, present on every host: it runs the copy's helper containers. No default. */
     image: pulumi.Input<string>;
     /** Seconds the donor gets for its clean shutdown before the copy (10 to 3600). No default (the stack's nodes use 120). */
     stopTimeoutSeconds: pulumi.Input<number>;
+    /**
+     * How long the donor keeps running, once it has applied everything the leader committed after
+     * the joiner's add, before it is stopped for the copy (membership.settleSeconds, in ms: the
+     * writes still queued on its apply thread would be lost). Defaults to SETTLE_MS_DEFAULT (2000).
+     */
+    settleMs?: pulumi.Input<number>;
     /** Let the leader donate (a write outage) when no other member can. Defaults to false. */
     allowWriteOutageForSync?: pulumi.Input<boolean>;
     /** A new value copies again (the node's `resync` in the stack); a change replaces the resource. Defaults to none. */
@@ -69,8 +83,10 @@ export interface DataSyncProps extends AccessProps {
     nodeId: number;
     joiner: SyncPlacement;
     members: SyncPlacement[];
+    copySources?: number[];
     image: string;
     stopTimeoutSeconds: number;
+    settleMs?: number;
     allowWriteOutageForSync?: boolean;
     resync?: string;
     knownVoters?: number[];
@@ -78,6 +94,7 @@ export interface DataSyncProps extends AccessProps {
     // outputs
     donorId?: number;
     donorReason?: string;
+    donorSettled?: string;
     bytes?: number;
     files?: number;
     seconds?: number;
@@ -87,7 +104,7 @@ export interface DataSyncProps extends AccessProps {
     transportReason?: string;
 }
 
-const DATA_SYNC_OUTPUTS = ["donorId", "donorReason", "bytes", "files", "seconds", "syncedAt", "movedAside", "transport", "transportReason"];
+const DATA_SYNC_OUTPUTS = ["donorId", "donorReason", "donorSettled", "bytes", "files", "seconds", "syncedAt", "movedAside", "transport", "transportReason"];
 
 export const dataSyncProvider = providerOf<DataSyncProps>({
     outputs: DATA_SYNC_OUTPUTS,
@@ -105,6 +122,11 @@ export const dataSyncProvider = providerOf<DataSyncProps>({
             }
         };
         place(news.joiner, "joiner");
+        const sources: unknown = news.copySources;
+        if (sources !== undefined && sources !== UNKNOWN && !(Array.isArray(sources) && sources.every((x: unknown) => Number.isInteger(x))))
+            f.push({ property: "copySources", reason: "must be a list of node ids" });
+        if (news.settleMs !== undefined && news.settleMs !== UNKNOWN && !isSettleMs(news.settleMs))
+            f.push({ property: "settleMs", reason: `must be an integer number of ms from 0 to ${SETTLE_MS_MAX} (membership.settleSeconds)` });
         const members: unknown = news.members;
         if (members !== UNKNOWN) {
             if (!Array.isArray(members) || members.length === 0) f.push({ property: "members", reason: "must list the other live nodes (possible donors)" });
@@ -126,6 +148,8 @@ export const dataSyncProvider = providerOf<DataSyncProps>({
         const deadlineAt = Date.now() + inputs.totalTimeoutMs;
         // The joiner is a learner until its RaftPromotion: never count it as a voter here.
         const known: number[] = (inputs.knownVoters ?? []).filter((x) => x !== id);
+        // Copy sources: bootstrap members and nodes the stack copied to; never a member it does not know.
+        const sources = (inputs.copySources ?? inputs.members.map((m) => m.id)).filter((x) => x !== id && inputs.members.some((m) => m.id === x));
         // A sync whose deploying process died mid-copy left its donor stopped: start it again, wait until it has caught up.
         for (const m of inputs.members) {
             const note = await recoverInterruptedSync({ dockerHost: m.dockerHost, sshOptions: inputs.sshOptions, container: m.container, dataDir: m.dataDir });
@@ -137,6 +161,7 @@ export const dataSyncProvider = providerOf<DataSyncProps>({
         let choice: Extract<DonorVerdict, { ok: true }> | undefined;
         let donor: SyncPlacement | undefined;
         let last = "";
+        let settled = "";
         while (!donor) {
             const v = await confirmedView({ ...o, deadlineAt }, known);
             if (!v.confirmed) last = v.note;
@@ -144,11 +169,15 @@ export const dataSyncProvider = providerOf<DataSyncProps>({
                 const d = v.confirmed;
                 choice = must(
                     `to copy data for node ${id}`,
-                    chooseDonor({ members: donorCandidates(d, known), joinerId: id, allowWriteOutageForSync: inputs.allowWriteOutageForSync ?? false }),
+                    chooseDonor({
+                        members: donorCandidates(d, known, sources),
+                        joinerId: id,
+                        allowWriteOutageForSync: inputs.allowWriteOutageForSync ?? false,
+                    }),
                 );
                 const chosen = choice.donor.id;
                 const place = inputs.members.find((m) => m.id === chosen);
-                if (!place) throw new Error(`${what}: the chosen donor ${chosen} is not a node of this stack (add it to tugraph:nodes, or remove it)`);
+                if (!place) throw new Error(`${what}: internal error: the chosen donor ${chosen} is not a node of this stack`);
                 const listed = await listRaftNodes({ ...o, deadlineAt }, `${place.ip}:${place.boltPort}`).catch(() => []);
                 if (listed.some((m) => m.id === id)) donor = place;
                 else last = `donor ${place.id} has not applied the add of node ${id} yet`;
@@ -181,6 +210,15 @@ export const dataSyncProvider = providerOf<DataSyncProps>({
                 stopTimeoutSeconds: inputs.stopTimeoutSeconds,
                 label: `node ${id} from node ${donor.id}`,
                 progress: stderrProgress(`node ${id} from node ${donor.id}`),
+                // The donor has applied the joiner's add (it lists it): once it has applied all the leader
+                // committed and settled, no write queued before the add is dropped by its stop.
+                beforeStop: async () => {
+                    settled = await waitSettled(o, { id: donor!.id, address: `${donor!.ip}:${donor!.boltPort}` }, `${what}: donor ${donor!.id}`, {
+                        settleMs: inputs.settleMs ?? SETTLE_MS_DEFAULT,
+                        deadlineAt,
+                    });
+                    o.log?.(`${what}: ${settled}`);
+                },
                 waitDonorCaughtUp: async () => {
                     await waitCaughtUp(o, donor!.id, `${what}: donor ${donor!.id} back`, { deadlineAt: Date.now() + inputs.totalTimeoutMs });
                 },
@@ -190,6 +228,7 @@ export const dataSyncProvider = providerOf<DataSyncProps>({
                 outs: {
                     donorId: donor.id,
                     donorReason: choice!.why,
+                    donorSettled: settled,
                     bytes: r.bytes,
                     files: r.files,
                     seconds: r.seconds,
@@ -208,6 +247,7 @@ export const dataSyncProvider = providerOf<DataSyncProps>({
 });
 
 export class DataSync extends pulumi.dynamic.Resource {
+    public readonly nodeId!: pulumi.Output<number>;
     public readonly donorId!: pulumi.Output<number>;
     public readonly bytes!: pulumi.Output<number>;
     public readonly syncedAt!: pulumi.Output<string>;

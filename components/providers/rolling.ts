@@ -4,6 +4,11 @@
 //   RollGate  -> before the first container: when the cluster-wide settings
 //                change, the cluster must be healthy (a leader, every voter up
 //                and caught up), or nothing is restarted.
+//   RestartGate -> before each node's container: when that container is about to be
+//                replaced, the node must have applied past the last membership change and
+//                then run the settle period (membership.settleSeconds): TuGraph drops the
+//                writes still queued on its apply thread when it stops, and after a
+//                membership change those are lost for good (docs/tugraph-facts.md).
 //   NodeReady -> after each node's container: when that container changed, wait
 //                until the node is back and caught up (by numbers) before the
 //                next node's container may change. A node that does not come
@@ -13,7 +18,8 @@
 // containers need no Docker health wait (the health check stays, for `docker ps`).
 import * as pulumi from "@pulumi/pulumi";
 import { adminOptions, discover, waitBoltAnswers } from "../adapters/boltAdmin";
-import { waitCaughtUp } from "../adapters/membershipOps";
+import { waitCaughtUp, waitSettled } from "../adapters/membershipOps";
+import { isSettleMs, SETTLE_MS_DEFAULT, SETTLE_MS_MAX } from "../core/nodeRules";
 import { validateAccess, validateVersion, UNKNOWN } from "../adapters/validate";
 import { checkRollSafe } from "../core/rolling";
 import { must } from "../core/verdict";
@@ -147,6 +153,67 @@ export const nodeReadyProvider = providerOf<NodeReadyProps>({
     },
 });
 
+/** The gate before a node's container is replaced. */
+export interface RestartGateArgs extends RollingAccessArgs {
+    /** The node's raft id. No default. */
+    nodeId: pulumi.Input<number>;
+    /** Its container's name (for messages). No default. */
+    container: pulumi.Input<string>;
+    /** The digest of the container about to run (the same as its NodeReady's spec): a change means a restart. No default. */
+    spec: pulumi.Input<string>;
+    /** The node's own `ip:boltPort`, asked for its applied index. No default. */
+    bolt: pulumi.Input<string>;
+    /** membership.settleSeconds in ms: how long the node runs after it applied past the last membership change. Defaults to SETTLE_MS_DEFAULT (2000). */
+    settleMs?: pulumi.Input<number>;
+}
+
+export interface RestartGateProps extends RollingAccessProps {
+    nodeId: number;
+    container: string;
+    spec: string;
+    bolt: string;
+    settleMs?: number;
+    // outputs
+    settled?: string;
+}
+
+const RESTART_OUTPUTS = ["settled"];
+
+export const restartGateProvider = providerOf<RestartGateProps>({
+    outputs: RESTART_OUTPUTS,
+    // A change of the container spec about to run is a restart; a change of access settings is only recorded.
+    updateOn: ["spec", ...ACCESS_UPDATE_KEYS],
+    check(news) {
+        const f = checkAccess(news, "spec", news.spec);
+        if (news.settleMs !== undefined && news.settleMs !== UNKNOWN && !isSettleMs(news.settleMs))
+            f.push({ property: "settleMs", reason: `must be an integer number of ms from 0 to ${SETTLE_MS_MAX} (membership.settleSeconds)` });
+        return f;
+    },
+    async create(inputs) {
+        // A new node (nothing runs yet), or a stack that had no gate before: nothing is asked (a
+        // login with a password that may not be current yet would land in the node's log).
+        return { id: `restart-gate-${inputs.nodeId}`, outs: {} };
+    },
+    async update(olds, news) {
+        if (olds.spec === news.spec) return { settled: olds.settled };
+        // The container is about to be replaced (stopped, then started on the new spec).
+        const what = `rolling change: node ${news.nodeId} (container ${news.container})`;
+        try {
+            const settled = await waitSettled(adminOptions(news), { id: news.nodeId, address: news.bolt }, what, {
+                settleMs: news.settleMs ?? SETTLE_MS_DEFAULT,
+                deadlineAt: Date.now() + news.totalTimeoutMs,
+            });
+            return { settled };
+        } catch (e) {
+            throw new Error(
+                `${what}: not restarted, it did not settle: ${(e as Error).message}. Nothing was restarted on this node; ` +
+                    `fix the cluster (\`npm run status\` shows it), then run \`pulumi up\` again`,
+                { cause: e },
+            );
+        }
+    },
+});
+
 export class RollGate extends pulumi.dynamic.Resource {
     constructor(name: string, args: RollGateArgs, opts?: pulumi.CustomResourceOptions) {
         super(rollGateProvider, name, { ...args }, withSecretPassword(opts), "tugraph", "RollGate");
@@ -156,5 +223,11 @@ export class RollGate extends pulumi.dynamic.Resource {
 export class NodeReady extends pulumi.dynamic.Resource {
     constructor(name: string, args: NodeReadyArgs, opts?: pulumi.CustomResourceOptions) {
         super(nodeReadyProvider, name, withOutputs(args, READY_OUTPUTS), withSecretPassword(opts), "tugraph", "NodeReady");
+    }
+}
+
+export class RestartGate extends pulumi.dynamic.Resource {
+    constructor(name: string, args: RestartGateArgs, opts?: pulumi.CustomResourceOptions) {
+        super(restartGateProvider, name, withOutputs(args, RESTART_OUTPUTS), withSecretPassword(opts), "tugraph", "RestartGate");
     }
 }

@@ -23,11 +23,11 @@ import { RetiredContainer } from "../providers/retiredContainer";
 import { HostGuard } from "../providers/hostGuard";
 import { PROVIDER_VERSION } from "../providers/version";
 import { hostGuardPlans } from "../core/guard";
-import { NodeReady, RollGate } from "../providers/rolling";
+import { NodeReady, RestartGate, RollGate } from "../providers/rolling";
 import { clusterRollSpec, rollOrder, withTlsContents } from "../core/rolling";
 import { accessFor } from "../core/access";
 import { providerAccess, type AccessArgs } from "../providers/access";
-import { RaftNode } from "./raftNode";
+import { containerDigest, RaftNode } from "./raftNode";
 
 export interface TuGraphClusterArgs {
     /** The validated stack (core/config parseClusterConfig): nodes, bootstrap, image, tunables, TLS, membership policy. No default. */
@@ -47,6 +47,12 @@ export interface TuGraphClusterArgs {
      * the plan from the config alone.
      */
     readonly live?: LiveView;
+    /**
+     * Joiners the last deployment recorded as started from a copy (its stack output
+     * `copiedNodeIds`). With the bootstrap members, and the joiners this deployment copies
+     * before, the only members a copy may come from. Defaults to none.
+     */
+    readonly copied?: readonly number[];
 }
 
 /**
@@ -62,6 +68,8 @@ export class TuGraphCluster extends pulumi.ComponentResource {
     public readonly resolverAddresses: pulumi.Output<string[]>;
     public readonly voterIds: pulumi.Output<number[]>;
     public readonly learnerIds: pulumi.Output<number[]>;
+    /** Joiners whose data came from a copy (their DataSync completed): with the bootstrap members, the only copy sources. */
+    public readonly copiedNodeIds: pulumi.Output<number[]>;
     /** Secret: confirms the cluster's current admin password without holding it (adapters/passwordVerifier.ts). */
     public readonly adminPasswordVerifier: pulumi.Output<string>;
 
@@ -71,7 +79,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         for (const w of args.warnings ?? []) pulumi.log.warn(w.message, this);
         const live = config.nodes.filter((n) => !n.removed);
 
-        const plan = checkedPlan(config, args.live, this);
+        const plan = checkedPlan(config, args.live, args.copied ?? [], this);
         const engines = hostEngines(name, config, this);
         const sshInputs = config.sshOptions.length > 0 ? { sshOptions: [...config.sshOptions] } : {};
         // tugraph:raftGuard: each host's firewall for the raft ports, updated before any membership
@@ -143,6 +151,27 @@ export class TuGraphCluster extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [raftNode] },
             );
 
+        // Before each container is replaced: the node has applied past the last membership change
+        // and settled (membership.settleSeconds), so its stop drops no queued write.
+        const restartGate = (node: NodeSpec, initPeers: pulumi.Input<InitPeer[]>, dependsOn: pulumi.Resource[]) =>
+            new RestartGate(
+                `${name}-restart-${node.id}`,
+                {
+                    ...rollAccess,
+                    nodeId: node.id,
+                    container: containerName(config, node),
+                    spec: containerDigest(config, node, {
+                        image: engines.get(node.dockerHost)!.image.imageId,
+                        initPeers,
+                        tlsKey: args.tlsKey,
+                        tlsCert: args.tlsCert,
+                    }),
+                    bolt: `${node.ip}:${node.boltPort}`,
+                    settleMs: config.membership.settleMs,
+                },
+                { parent: this, dependsOn },
+            );
+
         // Bootstrap members: init peers come straight from the (guarded) record's input,
         // so their rendered config is known in preview and never depends on later nodes.
         const bootstrapNodes: RaftNode[] = [];
@@ -151,7 +180,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
             live.filter((x) => isBootstrapNode(config, x)),
             args.live?.membership,
         )) {
-            const raftNode = addNode(n, peers, rolled);
+            const raftNode = addNode(n, peers, [...rolled, restartGate(n, peers, rolled)]);
             bootstrapNodes.push(raftNode);
             rolled = [ready(n, raftNode)];
         }
@@ -162,7 +191,30 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         const password = new AdminPassword(`${name}-admin-password`, access, { parent: this, dependsOn: [record, ...bootstrapNodes, ...rolled] });
         this.adminPasswordVerifier = pulumi.secret(password.verifier);
         let previous: pulumi.Resource[] = [record, ...bootstrapNodes, ...rolled, password, ...guards];
-        const w: Wiring = { name, parent: this, config, access, common, knownVoters, sshInputs, live, imagesOn, addNode, ready };
+        // Copy sources: the bootstrap members (they started together), the joiners the last
+        // deployment recorded as copied, and the joiners of this chain once their copy is done.
+        const liveIds = new Set(live.map((n) => n.id));
+        const copySources = new Set([
+            ...live.filter((n) => isBootstrapNode(config, n)).map((n) => n.id),
+            ...(args.copied ?? []).filter((id) => liveIds.has(id)),
+        ]);
+        const syncs: DataSync[] = [];
+        const w: Wiring = {
+            name,
+            parent: this,
+            config,
+            access,
+            common,
+            knownVoters,
+            sshInputs,
+            live,
+            copySources,
+            syncs,
+            imagesOn,
+            addNode,
+            ready,
+            restartGate,
+        };
         for (const step of plan.chain) {
             const node = config.nodes.find((n) => n.id === step.nodeId)!;
             previous = step.kind === "remove" ? retire(w, node, previous) : join(w, node, previous);
@@ -174,12 +226,16 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         this.resolverAddresses = pulumi.output(endpoints.resolverAddresses);
         this.voterIds = pulumi.output(endpoints.voterIds);
         this.learnerIds = pulumi.output(endpoints.learnerIds);
+        this.copiedNodeIds = pulumi
+            .all(syncs.map((s) => pulumi.all([s.syncedAt, s.nodeId]).apply(([, id]) => id)))
+            .apply((ids) => [...ids].sort((a, b) => a - b));
         this.registerOutputs({
             boltEndpoints: this.boltEndpoints,
             neo4jUri: this.neo4jUri,
             resolverAddresses: this.resolverAddresses,
             voterIds: this.voterIds,
             learnerIds: this.learnerIds,
+            copiedNodeIds: this.copiedNodeIds,
             adminPasswordVerifier: this.adminPasswordVerifier,
         });
     }
@@ -190,9 +246,9 @@ export class TuGraphCluster extends pulumi.ComponentResource {
  * gate would refuse refuses the whole plan here, before any resource is registered (the engine
  * runs whatever was registered before a program error, e.g. with --skip-preview).
  */
-function checkedPlan(config: ClusterConfig, live: LiveView | undefined, parent: pulumi.Resource): ChangePlan {
+function checkedPlan(config: ClusterConfig, live: LiveView | undefined, copied: readonly number[], parent: pulumi.Resource): ChangePlan {
     const planned = plannedNodes(config);
-    const plan = planChanges(planned, live?.membership, config.membership);
+    const plan = planChanges(planned, live?.membership, { ...config.membership, copied });
     if (live?.note) pulumi.log.warn(`membership plan from the config alone: ${live.note}`, parent);
     if (live?.membership) for (const w of driftWarnings(planned, live.membership, live.lag)) pulumi.log.warn(w, parent);
     for (const line of describePlan(plan)) pulumi.log.info(line, parent);
@@ -226,9 +282,15 @@ interface Wiring {
     readonly sshInputs: { sshOptions?: string[] };
     /** The stack's nodes that are not removed. */
     readonly live: readonly NodeSpec[];
+    /** The members a copy may come from so far; each join adds its node once its copy is wired. */
+    readonly copySources: Set<number>;
+    /** Every join's DataSync, in chain order (the stack output copiedNodeIds). */
+    readonly syncs: DataSync[];
     imagesOn(hosts: string[]): pulumi.Resource[];
     addNode(node: NodeSpec, initPeers: pulumi.Input<InitPeer[]>, dependsOn: pulumi.Resource[]): RaftNode;
     ready(node: NodeSpec, raftNode: RaftNode): pulumi.Resource;
+    /** The node settles (applied past the last membership change, then the settle period) before its container is replaced. */
+    restartGate(node: NodeSpec, initPeers: pulumi.Input<InitPeer[]>, dependsOn: pulumi.Resource[]): pulumi.Resource;
 }
 
 /** Where a node runs, as the data copy needs it. */
@@ -279,8 +341,10 @@ function join(w: Wiring, node: NodeSpec, previous: pulumi.Resource[]): pulumi.Re
             nodeId: node.id,
             joiner: placement(config, node),
             members: w.live.filter((n) => n.id !== node.id).map((n) => placement(config, n)),
+            copySources: [...w.copySources].filter((id) => id !== node.id).sort((a, b) => a - b),
             image: config.image,
             stopTimeoutSeconds: STOP_TIMEOUT_SECONDS,
+            settleMs: config.membership.settleMs,
             allowWriteOutageForSync: config.membership.allowWriteOutageForSync,
             ...(node.resync !== undefined ? { resync: node.resync } : {}),
             knownVoters,
@@ -290,7 +354,9 @@ function join(w: Wiring, node: NodeSpec, previous: pulumi.Resource[]): pulumi.Re
         // after those hosts' image pulls, never racing them.
         { parent, dependsOn: [member, ...w.imagesOn([node.dockerHost, ...w.live.map((n) => n.dockerHost)])] },
     );
-    const container = w.addNode(node, member.initPeers, [sync]);
+    w.syncs.push(sync);
+    w.copySources.add(node.id);
+    const container = w.addNode(node, member.initPeers, [sync, w.restartGate(node, member.initPeers, [sync])]);
     const ready = [w.ready(node, container)];
     if (node.role !== "voter") return ready;
     return [

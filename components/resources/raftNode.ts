@@ -22,6 +22,27 @@ export interface RaftNodeArgs {
     readonly tlsCert?: pulumi.Input<string>;
 }
 
+/** A node's rendered lgraph.json. */
+export function lgraphJsonOf(config: ClusterConfig, node: NodeSpec, initPeers: pulumi.Input<InitPeer[]>): pulumi.Output<string> {
+    return pulumi.output(initPeers).apply((peers) => lgraphJsonText(renderLgraphConfig(config, node, peers)));
+}
+
+/**
+ * A digest of what a node's container is made of (image, rendered config, shape, inline TLS
+ * contents): it changes exactly when the container is replaced. The gates before (RestartGate)
+ * and after (NodeReady) a container act on its change.
+ */
+export function containerDigest(
+    config: ClusterConfig,
+    node: NodeSpec,
+    a: { image: pulumi.Input<string>; initPeers: pulumi.Input<InitPeer[]>; tlsKey?: pulumi.Input<string>; tlsCert?: pulumi.Input<string> },
+): pulumi.Output<string> {
+    const spec = containerSpec(config, node);
+    return pulumi
+        .all([a.image, lgraphJsonOf(config, node, a.initPeers), a.tlsKey, a.tlsCert])
+        .apply(([image, lgraph, key, cert]) => withTlsContents(digest(JSON.stringify({ image, lgraph, spec })), key, cert));
+}
+
 /** One TuGraph raft member: its rendered lgraph.json and the container that runs it. */
 export class RaftNode extends pulumi.ComponentResource {
     public readonly nodeId: number;
@@ -40,11 +61,9 @@ export class RaftNode extends pulumi.ComponentResource {
         this.nodeId = node.id;
         this.boltEndpoint = `${node.ip}:${node.boltPort}`;
         this.containerName = spec.name;
-        this.lgraphJson = pulumi.output(args.initPeers).apply((peers) => lgraphJsonText(renderLgraphConfig(config, node, peers)));
-        // Inline TLS contents count too (they are uploaded): a rotation then passes this node's NodeReady gate.
-        this.spec = pulumi
-            .all([args.image, this.lgraphJson, args.tlsKey, args.tlsCert])
-            .apply(([image, lgraph, key, cert]) => withTlsContents(digest(JSON.stringify({ image, lgraph, spec })), key, cert));
+        this.lgraphJson = lgraphJsonOf(config, node, args.initPeers);
+        // Inline TLS contents count too (they are uploaded): a rotation then passes this node's gates.
+        this.spec = containerDigest(config, node, args);
 
         const uploads: docker.types.input.ContainerUpload[] = [{ file: CONTAINER_PATHS.config, content: this.lgraphJson }];
         if (args.tlsKey) uploads.push({ file: CONTAINER_PATHS.serverKey, content: args.tlsKey, permissions: "0600" });

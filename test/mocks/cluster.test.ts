@@ -63,6 +63,14 @@ describe("program under Pulumi mocks", () => {
                 c.dependencies.some((u) => /::tugraph-ready-\d+$/.test(u)),
                 `${c.name} waits for the node before it to be ready`,
             );
+        // And each for its own RestartGate (its node settled after the last membership change before a restart).
+        for (const c of [first, ...rest]) {
+            const id = /tugraph-node-(\d+)-container/.exec(c.name)![1];
+            assert.ok(
+                c.dependencies.some((u) => u.endsWith(`::tugraph-restart-${id}`)),
+                `${c.name} waits for its restart gate`,
+            );
+        }
         // Parents: container under its node, node under the cluster (the URN carries the parent chain).
         assert.match(await resolve(result.nodes[2].urn), /::tugraph:index:Cluster\$tugraph:index:RaftNode::tugraph-node-2$/);
         assert.match(await resolve(result.nodes[2].container.urn), /::tugraph:index:RaftNode\$docker:index\/container:Container::tugraph-node-2-container$/);

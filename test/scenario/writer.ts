@@ -7,18 +7,21 @@ import { Writer } from "./hosts";
 
 export interface WriterResult {
     acknowledged: number;
+    /** Every acknowledged id, in order. */
+    acked: number[];
     lost: number[];
     longestGapMs: number;
     retries: number;
 }
 
-export async function startWriter(seeds: string[]): Promise<{ stop(): Promise<WriterResult> }> {
+/** `writeTimeoutMs`: how long one write may take (an apply thread slowed by a test knob needs more than the default 5 s). */
+export async function startWriter(seeds: string[], opts: { writeTimeoutMs?: number } = {}): Promise<{ stop(): Promise<WriterResult> }> {
     const o = { seeds, user: DEFAULT_USER, password: DEFAULT_PASSWORD, callTimeoutMs: 3000, totalTimeoutMs: 3000 };
     const leader = async () => (await discover(o)).leaderAddress;
     const first = await leader();
     if (!first) throw new Error("writer: no leader to write to");
     await runCall(o, first, "createLabel", "CALL db.createVertexLabel('w', 'id', 'id', 'INT64', false)").catch(() => undefined);
-    const w = new Writer(() => seeds).start();
+    const w = new Writer(() => seeds, 50, opts.writeTimeoutMs ?? 5000).start();
     return {
         async stop() {
             await w.stop();
@@ -30,7 +33,7 @@ export async function startWriter(seeds: string[]): Promise<{ stop(): Promise<Wr
             }
             const have = new Set(rows.map((r) => Number(r.id)));
             const retries = Object.values(w.failures).reduce((a, b) => a + b, 0);
-            return { acknowledged: w.acked.length, lost: w.acked.filter((x) => !have.has(x)), longestGapMs: w.maxGapMs, retries };
+            return { acknowledged: w.acked.length, acked: [...w.acked], lost: w.acked.filter((x) => !have.has(x)), longestGapMs: w.maxGapMs, retries };
         },
     };
 }

@@ -49,8 +49,7 @@ function start(address: string, query: string) {
     };
 }
 
-const ids = async (address: string) =>
-    (await runOn(address, "MATCH (n:person) RETURN n.id AS id")).map((r) => Number(r.id)).sort((a, b) => a - b);
+const ids = async (address: string) => (await runOn(address, "MATCH (n:person) RETURN n.id AS id")).map((r) => Number(r.id)).sort((a, b) => a - b);
 
 describe("simulator: the apply queue (TUGRAPH_SIMULATOR_APPLY_DELAY_MS widens the window)", function () {
     this.timeout(90_000);
@@ -122,7 +121,11 @@ describe("simulator: the apply queue (TUGRAPH_SIMULATOR_APPLY_DELAY_MS widens th
         assert.ok(all.includes(2) && all.includes(3), `${all}`);
         for (const id of [f, 9]) {
             await eventually(`node ${id} applied the later write`, async () => (await ids(addr(id))).includes(3), 3 * DELAY + 5000);
-            assert.deepStrictEqual(await ids(addr(id)), all.filter((x) => x !== 2), `node ${id} lacks the acknowledged write 2 for good`);
+            assert.deepStrictEqual(
+                await ids(addr(id)),
+                all.filter((x) => x !== 2),
+                `node ${id} lacks the acknowledged write 2 for good`,
+            );
         }
     });
 
@@ -164,10 +167,15 @@ describe("simulator: proposals raft drops or loses hang, with no error (TuGraph'
         const s7 = await c.allocate(7);
         const s8 = await c.allocate(8);
         const first = start(addr(leader), `CALL db.bolt.addRaftLearnerNode(7, '${s7.ip}', ${s7.boltPort}, ${s7.raftPort})`);
-        await eventually("the first change is in the leader's log", async () => /admin call addRaftLearnerNode\(7/.test(fs.readFileSync(c.logFile(leader), "utf8")));
+        await eventually("the first change is in the leader's log", async () =>
+            /admin call addRaftLearnerNode\(7/.test(fs.readFileSync(c.logFile(leader), "utf8")),
+        );
         const second = start(addr(leader), `CALL db.bolt.addRaftLearnerNode(8, '${s8.ip}', ${s8.boltPort}, ${s8.raftPort})`);
         assert.deepStrictEqual(await Promise.all([first.within(2000), second.within(100)]), ["hanging", "hanging"]);
-        assert.match(fs.readFileSync(c.logFile(leader), "utf8"), /propose conf change \{"op":"addLearner","id":8,.*ignored since pending unapplied configuration/);
+        assert.match(
+            fs.readFileSync(c.logFile(leader), "utf8"),
+            /propose conf change \{"op":"addLearner","id":8,.*ignored since pending unapplied configuration/,
+        );
         for (const id of others(leader)) await c.restart(id);
         const now = await c.waitForLeader(15_000, [1, 2, 3]);
         await sleep(500);
@@ -241,7 +249,6 @@ describe("simulator: the leader removes itself", function () {
         const listed = (await c.run(next, "CALL db.bolt.listRaftNodes()")).map((r) => Number(r.node_id));
         assert.ok(!listed.includes(old), `${listed}`);
     });
-
 });
 
 describe("simulator: ROUTE with raft off closes the connection with no reply", function () {
@@ -258,7 +265,10 @@ describe("simulator: ROUTE with raft off closes the connection with no reply", f
         const [port] = await freePorts(1);
         const cfg = path.join(dir, "lgraph.json");
         fs.writeFileSync(cfg, JSON.stringify({ directory: path.join(dir, "data"), log_dir: path.join(dir, "log"), bolt_port: port }));
-        proc = spawn(process.execPath, [SIMULATOR_BIN, "-c", cfg, "-d", "run"], { stdio: "ignore", env: { ...process.env, TUGRAPH_SIMULATOR_BIND: "127.0.0.1" } });
+        proc = spawn(process.execPath, [SIMULATOR_BIN, "-c", cfg, "-d", "run"], {
+            stdio: "ignore",
+            env: { ...process.env, TUGRAPH_SIMULATOR_BIND: "127.0.0.1" },
+        });
         await eventually("Bolt answers", () => canConnect(port));
         const d = neo4j.driver(`neo4j://127.0.0.1:${port}`, neo4j.auth.basic(DEFAULT_USER, DEFAULT_PASSWORD), {
             logging: { level: "error", logger: () => undefined },
@@ -281,7 +291,9 @@ describe("simulator: ROUTE with raft off closes the connection with no reply", f
 describe("simulator: log compaction (TUGRAPH_SIMULATOR_KEEP_LOGS / _COMPACT_MARGIN / _GC_INTERVAL_MS)", function () {
     this.timeout(60_000);
     const KEEP = 5;
-    const c = new SimulatorCluster({ env: { TUGRAPH_SIMULATOR_KEEP_LOGS: String(KEEP), TUGRAPH_SIMULATOR_COMPACT_MARGIN: "0", TUGRAPH_SIMULATOR_GC_INTERVAL_MS: "100" } });
+    const c = new SimulatorCluster({
+        env: { TUGRAPH_SIMULATOR_KEEP_LOGS: String(KEEP), TUGRAPH_SIMULATOR_COMPACT_MARGIN: "0", TUGRAPH_SIMULATOR_GC_INTERVAL_MS: "100" },
+    });
     after(() => c.cleanup());
 
     it("raftlog.first is 0 until the leader compacts; only the leader compacts; a member below its first never catches up", async () => {
@@ -311,7 +323,11 @@ describe("simulator: log compaction (TUGRAPH_SIMULATOR_KEEP_LOGS / _COMPACT_MARG
         assert.strictEqual((await c.status(down)).raftlog.last, downLast, "nothing is sent to it");
         assert.deepStrictEqual(await ids(c.boltAddress(down)), []);
         const own = await c.status(down);
-        const verdict = classifyMember(down, { leader: parseRaftStatus(JSON.stringify(st)), earlier, own: { [down]: { applied: own.applied, commit: own.commit } } });
+        const verdict = classifyMember(down, {
+            leader: parseRaftStatus(JSON.stringify(st)),
+            earlier,
+            own: { [down]: { applied: own.applied, commit: own.commit } },
+        });
         assert.deepStrictEqual([verdict.state, verdict.cause], ["cannot-catch-up", "compacted"], verdict.reason);
         // It still counts as active for checkQuorum (heartbeats reach it): the leader keeps leading.
         await sleep(2500);

@@ -307,7 +307,7 @@ export class SimulatorCluster {
     }
 
     /** Sets a simulator fault on a running node (via the simulator-only procedure). */
-    async setFault(id: number, fault: "hang_admin_calls", on: boolean): Promise<void> {
+    async setFault(id: number, fault: "hang_admin_calls" | "lose_admin_answers", on: boolean): Promise<void> {
         await this.run(id, `CALL simulator.setFault('${fault}', ${on ? "true" : "false"})`);
     }
     /** Fault for the next (re)start of a node, through TUGRAPH_SIMULATOR_FAULTS. */

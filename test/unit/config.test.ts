@@ -108,7 +108,14 @@ describe("parseClusterConfig: a valid stack", () => {
                 removed: false,
             })),
             bootstrap: [1, 2, 3],
-            membership: { callTimeoutMs: 10000, totalTimeoutMs: 120000, minVoters: 3, allowUnsafeRemoval: false, allowWriteOutageForSync: false },
+            membership: {
+                callTimeoutMs: 10000,
+                totalTimeoutMs: 120000,
+                settleMs: 2000,
+                minVoters: 3,
+                allowUnsafeRemoval: false,
+                allowWriteOutageForSync: false,
+            },
             sshOptions: [],
         });
     });
@@ -142,7 +149,7 @@ describe("parseClusterConfig: a valid stack", () => {
                     { id: 2, ip: "10.0.0.2", dockerHost: "tcp://10.0.0.2:2376", dataDir: "/mnt/a", logDir: "/mnt/b" },
                     { id: 7, ip: "10.0.0.7", role: "learner", dockerHost: "ssh://10.0.0.7" },
                 ],
-                membership: { callTimeoutSeconds: 5, totalTimeoutSeconds: 30, minVoters: 2, allowUnsafeRemoval: true },
+                membership: { callTimeoutSeconds: 5, totalTimeoutSeconds: 30, settleSeconds: 7, minVoters: 2, allowUnsafeRemoval: true },
             }),
         );
         assert.deepStrictEqual(cfg.raft, { bolt_raft_tick_interval: 200, bolt_raft_election_tick: 20, bolt_raft_heartbeat_tick: 2 });
@@ -152,6 +159,7 @@ describe("parseClusterConfig: a valid stack", () => {
         assert.deepStrictEqual(cfg.membership, {
             callTimeoutMs: 5000,
             totalTimeoutMs: 30000,
+            settleMs: 7000,
             minVoters: 2,
             allowUnsafeRemoval: true,
             allowWriteOutageForSync: false,
@@ -563,6 +571,14 @@ describe("parseClusterConfig: one message per rule", () => {
                 "tugraph:membership.totalTimeoutSeconds",
                 "must be at least callTimeoutSeconds (30)",
             ));
+        it("settleSeconds: negative, fractional or above 600 is refused, naming the key and why", () => {
+            for (const v of [-1, 1.5, 601, "2"]) {
+                rejects(base({ membership: { settleSeconds: v } }), "tugraph:membership.settleSeconds", "must be an integer number of seconds from 0 to 600");
+            }
+            const [e] = (parseClusterConfig(base({ membership: { settleSeconds: -1 } })) as { errors: { message: string }[] }).errors;
+            assert.match(e.message, /TuGraph drops the writes still queued on its apply thread when it stops/);
+            assert.equal(ok(base({ membership: { settleSeconds: 0 } })).membership.settleMs, 0);
+        });
         it("minVoters 0", () => rejects(base({ membership: { minVoters: 0 } }), "tugraph:membership.minVoters", "must be an integer >= 1"));
         it("fewer voters than minVoters", () =>
             rejects(

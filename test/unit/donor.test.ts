@@ -12,8 +12,9 @@ interface Member {
     readonly isVoter: boolean;
     readonly up: boolean;
     readonly match?: number;
+    readonly copySource: boolean;
 }
-const m = (id: number, o: Partial<Member> = {}): Member => ({ id, isLeader: false, isVoter: true, up: true, match: 100, ...o });
+const m = (id: number, o: Partial<Member> = {}): Member => ({ id, isLeader: false, isVoter: true, up: true, match: 100, copySource: true, ...o });
 const leader = (id: number) => m(id, { isLeader: true, match: undefined });
 
 /** The choice from the leader's numbers, as the provider makes it (core/donor.ts progressCandidate). */
@@ -88,6 +89,27 @@ describe("donor choice", () => {
     });
 });
 
+describe("donor choice: only a copy source donates", () => {
+    it("a member that did not start from a copy (or the stack does not know) is never chosen, however caught up; another is", () => {
+        const c = chosen(
+            choose({ members: [leader(1), m(2), m(3, { isVoter: false, copySource: false }), m(4, { isVoter: false })], leaderCommit: 100, joinerId: 5 }),
+        );
+        assert.deepStrictEqual([c.id, c.kind], [4, "learner"], "learner 3 is caught up but did not start from a copy: learner 4 donates");
+        assert.strictEqual(chosen(choose({ members: [leader(1), m(2, { copySource: false }), m(3), m(4)], leaderCommit: 100, joinerId: 5 })).id, 3);
+    });
+    it("refuses, saying why, when only such members could donate; with allowWriteOutageForSync the leader donates only if it is a copy source", () => {
+        const members = [leader(1), m(2, { isVoter: false, copySource: false }), m(3, { isVoter: false, copySource: false })];
+        const r = refusal(choose({ members, leaderCommit: 100, joinerId: 4 }));
+        assert.strictEqual(r.code, "only-leader-can-donate");
+        assert.match(r.message, /2 did not start from a copy \(or the stack does not know it\), so it is never a copy source/);
+        assert.strictEqual(chosen(choose({ members, leaderCommit: 100, joinerId: 4, allowWriteOutageForSync: true })).kind, "leader");
+        const unknownLeader = [{ ...leader(1), copySource: false }, m(2, { isVoter: false, copySource: false })];
+        const u = refusal(choose({ members: unknownLeader, leaderCommit: 100, joinerId: 4, allowWriteOutageForSync: true }));
+        assert.strictEqual(u.code, "no-copy-source");
+        assert.match(u.message, /the leader \(1\) did not start from a copy .*never a copy source either/);
+    });
+});
+
 describe("donor choice: properties", () => {
     const arb = fc
         .uniqueArray(
@@ -96,6 +118,7 @@ describe("donor choice: properties", () => {
                 isVoter: fc.boolean(),
                 up: fc.boolean(),
                 match: fc.option(fc.integer({ min: 0, max: 120 }), { nil: undefined }),
+                copySource: fc.boolean(),
             }),
             { selector: (x) => x.id, minLength: 1, maxLength: 7 },
         )
@@ -118,20 +141,22 @@ describe("donor choice: properties", () => {
                 const voters = members.filter((x) => x.isVoter);
                 const need = majority(voters.length);
                 const safe = members.filter((x) => {
-                    if (x.isLeader || x.id === joinerId || !ok(x)) return false;
+                    if (x.isLeader || x.id === joinerId || !ok(x) || !x.copySource) return false;
                     if (!x.isVoter) return true;
                     return voters.filter((v) => v.id !== joinerId && v.id !== x.id && ok(v)).length >= need;
                 });
                 const v = choose({ members, leaderCommit: commit, joinerId, maxLag, allowWriteOutageForSync: allow });
                 if (!v.ok) {
                     assert.strictEqual(safe.length, 0, `refused although ${safe.map((x) => x.id)} could donate: ${refusalText(v)}`);
-                    assert.ok(!allow);
-                    assert.match(refusalText(v), /allowWriteOutageForSync/);
+                    const leaderIsSource = members[leaderIdx].copySource;
+                    assert.ok(!allow || !leaderIsSource);
+                    assert.strictEqual(v.code, leaderIsSource ? "only-leader-can-donate" : "no-copy-source");
+                    if (leaderIsSource) assert.match(refusalText(v), /allowWriteOutageForSync/);
                     return;
                 }
                 const choice = v.donor;
                 if (choice.kind === "leader") {
-                    assert.ok(allow);
+                    assert.ok(allow && members[leaderIdx].copySource);
                     assert.strictEqual(safe.length, 0);
                     return;
                 }

@@ -51,6 +51,7 @@ const asRaftStatus = (st: NodeStatus): RaftStatus => ({
     ...st,
     lead: st.raftState === "StateLeader" ? st.id : 0,
     lastIndex: st.commit,
+    first: st.first ?? 0,
     progress: Object.fromEntries(Object.entries(st.progress).map(([k, p]) => [k, { match: p.match, next: p.match + 1, state: "StateReplicate" }])),
 });
 
@@ -70,6 +71,20 @@ function answers(
 }
 
 describe("status report (pure)", () => {
+    it("compaction: a voter whose match is below the leader's raftlog.first cannot catch up, from one answer; the note says why", () => {
+        const listed = [1, 2, 3].map((id) => member(id));
+        const base = answers(listed, 1, 250_000, { matches: { 1: 250_000, 2: 250_000, 3: 110_000 }, own: { 3: { applied: 110_000, commit: 110_000 } } });
+        const withFirst = base.map((a) => (a.status?.raftState === "StateLeader" ? { ...a, status: { ...a.status, first: 120_000 } } : a));
+        const rep = statusReport({ stack: "s", cfg: config([1, 2, 3]), answers: withFirst });
+        assert.equal(rep.code, 2);
+        const r3 = rep.rows.find((r) => r.id === 3)!;
+        assert.equal(r3.state, "cannot-catch-up");
+        assert.match(r3.note, /below the leader's raftlog\.first 120000: the leader compacted away the entries it needs/);
+        assert.match(statusText("s", rep), /voter 3 at 10\.0\.0\.3:7687 cannot catch up: match 110000 is below the leader's raftlog\.first 120000/);
+        // The same numbers from a leader that never compacted (first 0): one answer cannot tell.
+        assert.notEqual(statusReport({ stack: "s", cfg: config([1, 2, 3]), answers: base }).rows.find((r) => r.id === 3)!.state, "cannot-catch-up");
+    });
+
     it("healthy: exit 0, one row per member with the numbers, text table and JSON", () => {
         const listed = [1, 2, 3].map((id) => member(id));
         const rep = statusReport({ stack: "s", cfg: config([1, 2, 3]), answers: answers(listed, 2, 41) });

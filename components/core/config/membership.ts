@@ -2,7 +2,7 @@
 // policy and deadlines of membership changes. Pure.
 
 import { z } from "zod";
-import { CALL_TIMEOUT_MS, MIN_VOTERS_MAX, TOTAL_TIMEOUT_MS } from "../nodeRules";
+import { CALL_TIMEOUT_MS, MIN_VOTERS_MAX, SETTLE_MS_MAX, TOTAL_TIMEOUT_MS } from "../nodeRules";
 import type { MembershipSettings } from "../types";
 import { DEFAULTS, Errors, MEMBERSHIP_KEYS, Warnings, boolSchema, checkKeys, fail, field, intSchema, isPlainObject, k, show, warn } from "./schema";
 import { PartialNode, label } from "./nodes";
@@ -94,7 +94,7 @@ export function parseMembership(errors: Errors, value: unknown, nodes: PartialNo
     const key = k("membership");
     const m = value ?? {};
     if (!isPlainObject(m)) {
-        fail(errors, key, `must be an object {callTimeoutSeconds, totalTimeoutSeconds, minVoters, allowUnsafeRemoval}, got ${show(m)}`);
+        fail(errors, key, `must be an object {callTimeoutSeconds, totalTimeoutSeconds, settleSeconds, minVoters, allowUnsafeRemoval}, got ${show(m)}`);
         return undefined;
     }
     checkKeys(errors, key, m, MEMBERSHIP_KEYS, {});
@@ -113,6 +113,17 @@ export function parseMembership(errors: Errors, value: unknown, nodes: PartialNo
         `${key}.totalTimeoutSeconds`,
         intSchema(1, TOTAL_TIMEOUT_MS.max / 1000, `must be an integer number of seconds from 1 to ${TOTAL_TIMEOUT_MS.max / 1000}`),
         m.totalTimeoutSeconds ?? DEFAULTS.totalTimeoutSeconds,
+    );
+    const settle = field(
+        errors,
+        `${key}.settleSeconds`,
+        intSchema(
+            0,
+            SETTLE_MS_MAX / 1000,
+            `must be an integer number of seconds from 0 to ${SETTLE_MS_MAX / 1000} (how long a member runs after it applied the last membership change ` +
+                `before it is stopped for a copy or restarted by a roll: TuGraph drops the writes still queued on its apply thread when it stops)`,
+        ),
+        m.settleSeconds ?? DEFAULTS.settleSeconds,
     );
     const unsafe = field(errors, `${key}.allowUnsafeRemoval`, boolSchema(""), m.allowUnsafeRemoval ?? false);
     const outage = field(
@@ -142,6 +153,22 @@ export function parseMembership(errors: Errors, value: unknown, nodes: PartialNo
         );
         minVoters = undefined;
     }
-    if (call === undefined || total === undefined || unsafe === undefined || outage === undefined || minVoters === undefined || total < call) return undefined;
-    return { callTimeoutMs: call * 1000, totalTimeoutMs: total * 1000, minVoters, allowUnsafeRemoval: unsafe, allowWriteOutageForSync: outage };
+    if (
+        call === undefined ||
+        total === undefined ||
+        settle === undefined ||
+        unsafe === undefined ||
+        outage === undefined ||
+        minVoters === undefined ||
+        total < call
+    )
+        return undefined;
+    return {
+        callTimeoutMs: call * 1000,
+        totalTimeoutMs: total * 1000,
+        settleMs: settle * 1000,
+        minVoters,
+        allowUnsafeRemoval: unsafe,
+        allowWriteOutageForSync: outage,
+    };
 }

@@ -5,6 +5,7 @@
 
 import { z } from "zod";
 import type { ClusterConfig, RaftTunables, Role } from "../types";
+import { SETTLE_MS_DEFAULT } from "../nodeRules";
 
 export interface ConfigError {
     readonly key: string; // e.g. "tugraph:nodes[1].ip"
@@ -54,6 +55,14 @@ export const DEFAULTS = {
     dockerHost: "unix:///var/run/docker.sock",
     callTimeoutSeconds: 10,
     totalTimeoutSeconds: 120,
+    /**
+     * membership.settleSeconds: how long a member keeps running, once it has applied past the
+     * last membership change, before tugraph-ha stops it (a DataSync donor) or restarts it (a
+     * rolling change). Measured on the simulator (test/simulator/bench-settle.ts, README
+     * "Settle period"): a follower's graph trails the leader's acknowledgement of a write by
+     * 0.3 s at worst under a writer that never pauses; 2 s is several times that.
+     */
+    settleSeconds: SETTLE_MS_DEFAULT / 1000,
 } as const;
 
 // Bolt raft first shipped in TuGraph 4.5.2.
@@ -109,7 +118,7 @@ export const TOP_LEVEL_KEYS: readonly string[] = [
 export const NODE_KEYS = ["id", "ip", "boltPort", "raftPort", "webPort", "role", "dockerHost", "dataDir", "logDir", "removed", "resync"];
 // insecureSkipVerify is known only to be refused with its reason (see refuseBoltTlsKeys).
 export const TLS_KEYS = ["enabled", "keyFile", "certFile", "insecureSkipVerify"];
-export const MEMBERSHIP_KEYS = ["callTimeoutSeconds", "totalTimeoutSeconds", "minVoters", "allowUnsafeRemoval", "allowWriteOutageForSync"];
+export const MEMBERSHIP_KEYS = ["callTimeoutSeconds", "totalTimeoutSeconds", "settleSeconds", "minVoters", "allowUnsafeRemoval", "allowWriteOutageForSync"];
 
 // lgraph.json keys people copy from the manual; they are derived per node here.
 export const DERIVED_LGRAPH_KEYS: Readonly<Record<string, string>> = {

@@ -13,7 +13,7 @@ const { RaftNode, IPV4 } = require("./raft");
 const NAME = "TuGraph simulator (test double)";
 const DEFAULT_USER = "admin";
 const DEFAULT_PASSWORD = "73@TuGraph";
-const KNOWN_FAULTS = ["hang_admin_calls"];
+const KNOWN_FAULTS = ["hang_admin_calls", "lose_admin_answers"];
 
 const DEFAULTS = {
     directory: "./lgraph_db",
@@ -270,6 +270,13 @@ async function main(argv) {
             return new Promise(() => {});
         }
         log(`admin call ${name}(${args.map((a) => JSON.stringify(a)).join(", ")})`);
+        if (faults.has("lose_admin_answers")) {
+            // The change is proposed and applied, but its answer never comes (as when the connection or
+            // the leadership is lost before TuGraph answers): the caller cannot tell from the call.
+            log(`simulator fault lose_admin_answers: ${name}(${args.join(", ")}) is applied but will never answer`);
+            raft.propose({ k: "conf", d }).catch(() => undefined);
+            return new Promise(() => {});
+        }
         await raft.propose({ k: "conf", d });
         return { fields: [], records: [] };
     };
