@@ -143,6 +143,23 @@ describe("program under Pulumi mocks", () => {
         );
     });
 
+    it("a copy comes only from a copy source: bootstrap members, joiners copied before in this chain or recorded by the last deployment", async () => {
+        const cfg = config({ nodes: [node(1), node(2), node(3), node(4), node(5), node(6)], bootstrap: [1, 2, 3] });
+        const sources = (r: Registered[]) => Object.fromEntries(ofType(r, ":DataSync").map((x) => [x.inputs.nodeId, x.inputs.copySources]));
+        const fresh = await deploy(cfg);
+        assert.deepStrictEqual(sources(fresh.registered), { 4: [1, 2, 3], 5: [1, 2, 3, 4], 6: [1, 2, 3, 4, 5] });
+        // The last deployment copied 6 (say, on a resync of 4 while 6 exists): it may donate to 4, a removed or unknown id never.
+        const again = await runUnderMocks(() => new TuGraphCluster("tugraph", { config: cfg, adminPassword: pulumi.secret(PASSWORD), copied: [6, 9] }));
+        assert.deepStrictEqual(sources(again.registered)[4], [1, 2, 3, 6]);
+        // The stack output that records them for the next run.
+        assert.deepStrictEqual(await resolve(fresh.result.copiedNodeIds), [4, 5, 6]);
+        // Each copy waits for the donor to settle: the stack's settle period reaches the provider.
+        assert.deepStrictEqual(
+            ofType(fresh.registered, ":DataSync").map((x) => x.inputs.settleMs),
+            [2000, 2000, 2000],
+        );
+    });
+
     it("declares a removal for a tombstoned node and drops its container", async () => {
         const { registered } = await deploy(
             config({

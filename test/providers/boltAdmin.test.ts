@@ -1,17 +1,20 @@
 // The Bolt admin client: pure parsing/classification, and its behaviour
 // against the simulator (follower redirects, unreachable seeds, deadlines).
 import * as assert from "assert";
+import * as fs from "fs";
 import {
     AdminError,
     adminOptions,
     callAdd,
     callBudgetMs,
+    callRemove,
     checkLeaderSettled,
     classifyError,
     shortCause,
     discover,
     isRetryable,
     laggingFromStatus,
+    listRaftNodes,
     parseRaftStatus,
     runCall,
     scrub,
@@ -204,6 +207,22 @@ describe("bolt admin client against the simulator", function () {
         assert.strictEqual((e as AdminError).kind, "not-leader");
         const seen = await withLeader(opts([c.boltAddress(f)]), "test", async (d) => d.leaderAddress);
         assert.strictEqual(seen, c.boltAddress(leader));
+    });
+
+    it("node ids TuGraph accepts (0, negative) are refused before any call: the simulator, as TuGraph, takes them", async () => {
+        const leader = await c.waitForLeader();
+        for (const id of [0, -3]) {
+            const e = await rejects(callAdd(opts([]), c.boltAddress(leader), id, "127.0.0.1", 1, 2, true), /node id must be an integer from 1 to/);
+            assert.strictEqual((e as AdminError).kind, "invalid");
+            await rejects(callRemove(opts([]), c.boltAddress(leader), id), /node id must be an integer from 1 to/);
+        }
+        assert.ok(!fs.readFileSync(c.logFile(leader), "utf8").includes("admin call addRaftLearnerNode(0"), "nothing reached the node");
+        // TuGraph itself checks only the argument types: the same call made directly is answered.
+        await runCall(opts([]), c.boltAddress(leader), "add 0", "CALL db.bolt.addRaftLearnerNode(0, '127.0.0.1', 1, 2)");
+        assert.deepStrictEqual(
+            (await listRaftNodes(opts([]), c.boltAddress(leader))).map((m) => m.id),
+            [1, 2, 3],
+        );
     });
 
     it("explicit queries run auto-commit; no seed answering is a clear error naming every address", async () => {

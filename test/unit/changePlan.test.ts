@@ -32,6 +32,39 @@ const policy = { minVoters: 3, allowUnsafeRemoval: false };
 const texts = (p: ReturnType<typeof planChanges>) => p.steps.map((s) => s.text);
 
 describe("changePlan: the one membership planner", () => {
+    it("only copy sources donate: bootstrap members, joiners recorded as copied, joiners this plan copies first; never a member the stack does not know", () => {
+        // Bootstrap members 1-3 removed long ago; 4 and 5 joined; 7 is a member the stack does not know; 6 joins now.
+        const nodes = [
+            node(1, { removed: true }),
+            node(2, { removed: true }),
+            node(3, { removed: true }),
+            node(4, { bootstrap: false }),
+            node(5, { bootstrap: false, role: "learner" }),
+            node(6, { bootstrap: false }),
+        ];
+        const state = live([4, 5, 7], { leader: 4, learners: [5, 7] });
+        // Nothing recorded: 5 may have started on an empty disk, 7 is unknown: only the leader is left.
+        const none = planChanges(nodes, state, policy);
+        const sync = none.steps.find((x) => x.kind === "sync")!;
+        assert.ok(sync.refused, sync.verdict);
+        assert.match(sync.verdict, /5 did not start from a copy \(or the stack does not know it\), so it is never a copy source/);
+        assert.match(sync.verdict, /7 did not start from a copy/);
+        // 5 recorded as copied by the last deployment: it donates; 7 never does.
+        assert.strictEqual(planChanges(nodes, state, { ...policy, copied: [5, 7] }).steps.find((x) => x.kind === "sync")!.text, "sync 6 from 5");
+        // A joiner this plan copies first is a source for the next one: 4 (copied earlier) leads alone and
+        // donates once, with the write outage allowed; then 5, copied by this plan, donates.
+        const two = planChanges([...nodes, node(8, { bootstrap: false, role: "learner" })], live([4], { leader: 4 }), {
+            ...policy,
+            minVoters: 1,
+            allowWriteOutageForSync: true,
+            copied: [4],
+        });
+        assert.deepStrictEqual(
+            two.steps.filter((x) => x.kind === "sync").map((x) => x.text),
+            ["sync 5 from 4", "sync 6 from 5", "sync 8 from 5"],
+        );
+    });
+
     it("a healthy move grows first, learner first, then shrinks", () => {
         const p = planChanges(
             [node(1), node(2, { removed: true }), node(3, { removed: true }), node(4, { bootstrap: false }), node(5, { bootstrap: false })],
