@@ -31,7 +31,10 @@ describe("simulator: ssl_auth leaves Bolt plain", function () {
         } finally {
             await d.close();
         }
-        assert.match(fs.readFileSync(c.logFile(leader), "utf8"), /not a bolt handshake \(a TLS ClientHello: TuGraph's Bolt has no TLS\), closing/);
+        // The node's log is written asynchronously: give it a moment to reach the file.
+        const logged = () => /not a bolt handshake \(a TLS ClientHello: TuGraph's Bolt has no TLS\), closing/.test(fs.readFileSync(c!.logFile(leader), "utf8"));
+        for (let i = 0; i < 40 && !logged(); i++) await new Promise((r) => setTimeout(r, 50));
+        assert.ok(logged(), fs.readFileSync(c.logFile(leader), "utf8"));
     });
 
     it("a node whose key or certificate cannot be read does not start, and says why", async () => {
