@@ -160,13 +160,16 @@ tar -C "/p/$1" -xf -; rc=$?; cat >/dev/null
 echo manifest
 ${MANIFEST_SCRIPT.replace(/"\$1"/g, `"/p/$1"`)}`;
 
+// Whether something listens on TCP port $hex (hex) of this host: /proc/net/tcp*, no tools needed.
+const LISTENING_FN = `listening() { cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -Eq "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:0000 0A"; }`;
+
 // Direct: $1 staging dir name, $2 port, $3 token. Listens with nc (its stdin held open by a fifo:
 // busybox nc quits on stdin EOF), says "ready" once the port listens (/proc/net/tcp*),
 // reports the staging size every second, then lists what landed.
 const DIRECT_WRITE_SCRIPT = `mkdir "/p/$1" || exit 3
 command -v nc >/dev/null || { echo "nc is not in the image" >&2; exit 9; }
 hex=$(printf '%04X' "$2")
-listening() { cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -Eq "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:0000 0A"; }
+${LISTENING_FN}
 if listening; then echo "port $2 is already in use on this host" >&2; rmdir "/p/$1"; exit 8; fi
 # KiB landed so far: what tar has written (its /proc io counter, cheap), else the size on disk
 # (du walks thousands of files every second: it slowed the copy it measured).
@@ -203,7 +206,7 @@ exec bash -c 'exec 3> "/dev/tcp/$0/$1" && echo "TUGRAPH-HA-SYNC $2" >&3 && exec 
 // listens, and "reached" when the donor side's line arrived (the direct receiver's checks).
 const PROBE_LISTEN_SCRIPT = `command -v nc >/dev/null || { echo "nc is not in the image" >&2; exit 9; }
 hex=$(printf '%04X' "$1")
-listening() { cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -Eq "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:0000 0A"; }
+${LISTENING_FN}
 if listening; then echo "port $1 is already in use on the joiner's host" >&2; exit 8; fi
 ( sleep "$2" | nc -l -p "$1" > /tmp/got 2>/dev/null ) & p=$!
 i=0

@@ -17,10 +17,13 @@ export interface GuardSpec {
     readonly boltClients?: readonly string[];
 }
 
+// Both scripts start with these: the image check, and unjump (INPUT's jumps to our chains, deleted).
+const PRELUDE = `command -v iptables >/dev/null || { echo "iptables is not in the image" >&2; exit 9; }
+unjump() { iptables -S INPUT | grep -E -- "-j TUGRAPH-HA-(RAFT|BOLT)$" | sed 's/^-A /-D /' | while read -r r; do eval "iptables $r"; done; }`;
+
 // $1 "raft ports" $2 "bolt ports" $3 "peers" $4 "bolt clients" ("-" for none). Loopback always passes.
 const APPLY_SCRIPT = `set -e
-command -v iptables >/dev/null || { echo "iptables is not in the image" >&2; exit 9; }
-unjump() { iptables -S INPUT | grep -E -- "-j TUGRAPH-HA-(RAFT|BOLT)$" | sed 's/^-A /-D /' | while read -r r; do eval "iptables $r"; done; }
+${PRELUDE}
 chain() { iptables -N "$1" 2>/dev/null || iptables -F "$1"; iptables -A "$1" -s 127.0.0.0/8 -j ACCEPT; for s in $2; do iptables -A "$1" -s "$s" -j ACCEPT; done; iptables -A "$1" -j DROP; }
 unjump
 chain TUGRAPH-HA-RAFT "$3"
@@ -33,8 +36,8 @@ else
 fi
 iptables -S | grep -c TUGRAPH-HA | sed 's/^/rules /'`;
 
-const REMOVE_SCRIPT = `command -v iptables >/dev/null || { echo "iptables is not in the image" >&2; exit 9; }
-iptables -S INPUT | grep -E -- "-j TUGRAPH-HA-(RAFT|BOLT)$" | sed 's/^-A /-D /' | while read -r r; do eval "iptables $r"; done
+const REMOVE_SCRIPT = `${PRELUDE}
+unjump
 for c in TUGRAPH-HA-RAFT TUGRAPH-HA-BOLT; do iptables -F "$c" 2>/dev/null && iptables -X "$c"; done
 true`;
 

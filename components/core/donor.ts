@@ -60,19 +60,18 @@ export type DonorVerdict = (Pass & { readonly donor: DonorChoice }) | Refusal<"n
 
 export const DEFAULT_MAX_LAG = 10;
 
+/** A member as the leader's progress shows it (progressCandidate's input). */
+export interface ProgressMember {
+    readonly id: number;
+    readonly isLeader: boolean;
+    readonly isVoter: boolean;
+    readonly up: boolean;
+    readonly match?: number;
+    readonly copySource: boolean;
+}
+
 /** What the leader's progress says of a member, as a candidate (the leader's numbers: commit and the member's match). */
-export function progressCandidate(
-    m: {
-        readonly id: number;
-        readonly isLeader: boolean;
-        readonly isVoter: boolean;
-        readonly up: boolean;
-        readonly match?: number;
-        readonly copySource: boolean;
-    },
-    leaderCommit: number,
-    maxLag = DEFAULT_MAX_LAG,
-): DonorCandidate {
+export function progressCandidate(m: ProgressMember, leaderCommit: number, maxLag = DEFAULT_MAX_LAG): DonorCandidate {
     const role = m.isLeader ? "leader" : m.isVoter ? "voter" : "learner";
     const copySource = m.copySource;
     if (m.isLeader) return { id: m.id, role, up: m.up, caughtUp: true, lag: 0, copySource };

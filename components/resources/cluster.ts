@@ -11,7 +11,7 @@ import { plannedNodes } from "../core/plannedNodes";
 export { plannedNodes };
 import { driftWarnings } from "../core/drift";
 import { containerName, STOP_TIMEOUT_SECONDS } from "../core/containerSpec";
-import { clusterEndpoints, dockerEngines } from "../core/endpoints";
+import { clusterEndpoints, dockerEngines, engineSlug } from "../core/endpoints";
 import { ClusterRecord } from "../providers/clusterRecord";
 import { AdminPassword } from "../providers/adminPassword";
 import { clusterRecordInputs } from "../core/placement";
@@ -87,7 +87,7 @@ export class TuGraphCluster extends pulumi.ComponentResource {
         const guards = hostGuardPlans(config).map(
             (g) =>
                 new HostGuard(
-                    `${name}-guard-${dockerEngines(config).find((e) => e.host === g.dockerHost)!.slug}`,
+                    `${name}-guard-${engineSlug(g.dockerHost)}`,
                     { ...g, image: config.raftGuard!.image, providerVersion: PROVIDER_VERSION, ...sshInputs },
                     { parent: this, dependsOn: [engines.get(g.dockerHost)!.image] },
                 ),

@@ -61,6 +61,15 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
         return { donorDir, donorName, joinerDir, opts, events, helperPrefix: `${prefix}${i}-` };
     }
 
+    /** A helper container as an earlier sync leaves one (its label, a bind): exited (`cmd` true) or still running. */
+    async function leftoverHelper(host: string, name: string, bind: string, cmd: string[]): Promise<void> {
+        names.push(name);
+        const detach = cmd[0] === "true" ? [] : ["-d"];
+        await dockerOk(["run", ...detach, "--name", name, "--network", "none", "--label", "tugraph-ha.helper=datasync", "-v", bind, SIMULATOR_IMAGE, ...cmd], {
+            host,
+        });
+    }
+
     for (const transport of ["relay", "direct"] as const) {
         it(`${transport}: copies the stopped donor's whole dir, restarts it, moves the old content aside`, async () => {
             const s = await setup();
@@ -127,11 +136,7 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
         await dockerOk(["stop", "-t", "1", s.donorName], { host: primary });
         assert.strictEqual(await recoverInterruptedSync(s.opts.donor), undefined, "a member stopped by someone else is left alone");
         const reader = `${s.helperPrefix}read-leftover`;
-        names.push(reader);
-        await dockerOk(
-            ["run", "--name", reader, "--network", "none", "--label", "tugraph-ha.helper=datasync", "-v", `${s.donorDir}:/src:ro`, SIMULATOR_IMAGE, "true"],
-            { host: primary },
-        );
+        await leftoverHelper(primary, reader, `${s.donorDir}:/src:ro`, ["true"]);
         const note = await recoverInterruptedSync(s.opts.donor);
         assert.match(
             note ?? "",
@@ -146,25 +151,7 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
         const s = await setup();
         await dockerOk(["stop", "-t", "1", s.donorName], { host: primary });
         const reader = `${s.helperPrefix}read-stuck`;
-        names.push(reader);
-        await dockerOk(
-            [
-                "run",
-                "-d",
-                "--name",
-                reader,
-                "--network",
-                "none",
-                "--label",
-                "tugraph-ha.helper=datasync",
-                "-v",
-                `${s.donorDir}:/src:ro`,
-                SIMULATOR_IMAGE,
-                "sleep",
-                "600",
-            ],
-            { host: primary },
-        );
+        await leftoverHelper(primary, reader, `${s.donorDir}:/src:ro`, ["sleep", "600"]);
         const note = await recoverInterruptedSync(s.opts.donor);
         assert.match(note ?? "", /was interrupted .*; started container .* again, which it had stopped; removed 1 leftover helper/);
         assert.notStrictEqual((await docker(["inspect", reader], { host: primary })).code, 0, "the stuck reader is gone");
@@ -178,25 +165,7 @@ describe("dataSync: a joiner's offline data copy between two engines", function 
         fs.mkdirSync(path.join(partial, "raftlog"), { recursive: true });
         fs.writeFileSync(path.join(partial, "raftlog", "half.log"), "x");
         const writer = `${s.helperPrefix}write-stale`;
-        names.push(writer);
-        await dockerOk(
-            [
-                "run",
-                "-d",
-                "--name",
-                writer,
-                "--network",
-                "none",
-                "--label",
-                "tugraph-ha.helper=datasync",
-                "-v",
-                `${parent}:/p`,
-                SIMULATOR_IMAGE,
-                "sleep",
-                "600",
-            ],
-            { host: second },
-        );
+        await leftoverHelper(second, writer, `${parent}:/p`, ["sleep", "600"]);
         await syncDataDir(s.opts);
         assert.notStrictEqual((await docker(["inspect", writer], { host: second })).code, 0, "the stale receiver is removed");
         assert.ok(!fs.existsSync(partial), "the partial copy is removed");

@@ -1,19 +1,11 @@
 // Donor choice for a joiner's data copy (pure): unit cases + fast-check properties.
 import * as assert from "assert";
 import fc from "fast-check";
-import { chooseDonor, progressCandidate, type DonorChoice, type DonorVerdict } from "../../components/core/donor";
+import { chooseDonor, progressCandidate, type DonorChoice, type DonorVerdict, type ProgressMember } from "../../components/core/donor";
 import { majority } from "../../components/core/membership";
 import { refusalText } from "../../components/core/verdict";
 
-/** A member as the leader's progress shows it. */
-interface Member {
-    readonly id: number;
-    readonly isLeader: boolean;
-    readonly isVoter: boolean;
-    readonly up: boolean;
-    readonly match?: number;
-    readonly copySource: boolean;
-}
+type Member = ProgressMember;
 const m = (id: number, o: Partial<Member> = {}): Member => ({ id, isLeader: false, isVoter: true, up: true, match: 100, copySource: true, ...o });
 const leader = (id: number) => m(id, { isLeader: true, match: undefined });
 
